@@ -1,0 +1,148 @@
+"""The spatial core: layers, their features, and who besides the owner may use them."""
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.contrib.postgres.indexes import GistIndex
+from django.db.models import Q
+from django.utils.translation import get_language
+
+from geoportal.accounts.models import Department
+
+
+def _bilingual(zh: str, en: str) -> str:
+    return en if (get_language() or "").startswith("en") and en else zh
+
+
+class Theme(models.TextChoices):
+    """Themes group layers in the map's layer list."""
+
+    BOUNDARIES = "boundaries", "行政区划 / Boundaries"
+    PUBLIC_SERVICES = "public_services", "政务服务 / Public services"
+    EDUCATION = "education", "教育 / Education"
+    HEALTH = "health", "医疗卫生 / Health"
+    ENVIRONMENT = "environment", "园林绿化 / Parks and environment"
+    PLANNING = "planning", "规划 / Planning"
+    ECONOMY = "economy", "经济 / Economy"
+    TRANSPORT = "transport", "交通 / Transport"
+    FEEDBACK = "feedback", "公众反馈 / Public feedback"
+    OTHER = "other", "其他 / Other"
+
+
+def default_style() -> dict:
+    return {
+        "stroke": "#3367d6",
+        "fill": "#6f9bf1",
+        "opacity": 0.8,
+        "fill_opacity": 0.3,
+        "weight": 2,
+        "radius": 6,
+        "symbol": "circle",
+        "label_field": "",
+    }
+
+
+class Layer(models.Model):
+    class GeometryType(models.TextChoices):
+        POINT = "point", "Point"
+        LINE = "line", "Line"
+        POLYGON = "polygon", "Polygon"
+        MIXED = "mixed", "Mixed"
+
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", "Public"
+        STAFF = "staff", "All staff"
+        DEPARTMENT = "department", "Owning department only"
+
+    slug = models.SlugField(max_length=64, unique=True)
+    title_zh = models.CharField(max_length=200)
+    title_en = models.CharField(max_length=200, blank=True)
+    description_zh = models.TextField(blank=True)
+    description_en = models.TextField(blank=True)
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="layers")
+    theme = models.CharField(max_length=32, choices=Theme.choices, default=Theme.OTHER)
+    geometry_type = models.CharField(max_length=10, choices=GeometryType.choices)
+    schema = models.JSONField(default=list, blank=True, help_text="Typed attribute fields; see layers/schema.py.")
+    name_field = models.CharField(
+        max_length=64, blank=True, help_text="The attribute that names a feature (used by popups and search)."
+    )
+    visibility = models.CharField(max_length=12, choices=Visibility.choices, default=Visibility.PUBLIC)
+    style = models.JSONField(default=default_style, blank=True)
+    min_zoom = models.PositiveSmallIntegerField(default=0)
+    max_zoom = models.PositiveSmallIntegerField(default=22)
+    attribution = models.CharField(max_length=300, blank=True)
+    licence = models.CharField(max_length=200, blank=True)
+    is_demo = models.BooleanField(default=False, help_text="Made-up demonstration data.")
+    search_boost = models.FloatField(default=1.0, help_text="Rank weight of this layer's features in search.")
+    extent = models.PolygonField(srid=4326, null=True, blank=True, editable=False)
+    feature_count = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["theme", "slug"]
+        constraints = [
+            models.CheckConstraint(condition=Q(min_zoom__lte=models.F("max_zoom")), name="layer_zoom_range"),
+        ]
+
+    def __str__(self) -> str:
+        return self.slug
+
+    @property
+    def title(self) -> str:
+        return _bilingual(self.title_zh, self.title_en)
+
+    @property
+    def description(self) -> str:
+        return _bilingual(self.description_zh, self.description_en)
+
+
+class LayerGrant(models.Model):
+    """A manager's deliberate sharing of a layer with another department or a named user."""
+
+    class Level(models.TextChoices):
+        VIEW = "view", "View"
+        EDIT = "edit", "View and edit"
+
+    layer = models.ForeignKey(Layer, on_delete=models.CASCADE, related_name="grants")
+    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.CASCADE)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE)
+    level = models.CharField(max_length=4, choices=Level.choices, default=Level.VIEW)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(department__isnull=False, user__isnull=True) | Q(department__isnull=True, user__isnull=False)),
+                name="grant_one_grantee",
+            ),
+            models.UniqueConstraint(fields=["layer", "department"], name="grant_unique_department"),
+            models.UniqueConstraint(fields=["layer", "user"], name="grant_unique_user"),
+        ]
+
+
+class Feature(models.Model):
+    layer = models.ForeignKey(Layer, on_delete=models.CASCADE, related_name="features")
+    geom = models.GeometryField(srid=4326)
+    properties = models.JSONField(default=dict, blank=True)
+    name = models.CharField(max_length=255, blank=True, help_text="Display name, from the layer's name field.")
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            # Serves every per-layer bbox query (tiles, OGC bbox, map views); needs btree_gist.
+            GistIndex(fields=["layer", "geom"], name="feature_layer_geom_gist"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or f"{self.layer_id}/{self.pk}"

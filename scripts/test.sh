@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Run the whole test suite against a real PostGIS, real GDAL and Debian's Chromium.
+# pytest's "no tests collected" (exit 5) is a failure here, not a success.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+VENV=${VENV:-$PWD/.venv}
+export DATABASE_URL=${DATABASE_URL:-postgis://geoportal:geoportal@127.0.0.1:5432/${GEOPORTAL_DB_NAME:-geoportal}}
+# Playwright's sync API runs an event loop in the test thread; the tests' own ORM calls are safe.
+export DJANGO_ALLOW_ASYNC_UNSAFE=true
+"$VENV/bin/python" -m pytest "$@"
+status=$?
+if [ "$status" = 5 ]; then
+  echo "pytest collected no tests: failing." >&2
+  exit 1
+fi
+exit "$status"

@@ -1,0 +1,18 @@
+"""Settings for the test suite: the production settings, with test-only secrets and fast hashing.
+
+The database is the real PostGIS named by DATABASE_URL (pytest-django creates test_<name>)."""
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-suite-only-secret-key-not-for-deployment-0123456789")
+os.environ.setdefault("CACHE_KEY_PREFIX", "geoportal-test-" + os.environ.get("GEOPORTAL_DB_NAME", "geoportal"))
+
+from geoportal.settings import *  # noqa: E402,F403
+from geoportal.settings import STORAGES  # noqa: E402
+
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+SECURE_HSTS_SECONDS = 0
+ALLOWED_HOSTS = ["*"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
