@@ -13,6 +13,9 @@ from layers.models import Feature, Layer
 from layers.schema import validate_properties
 from layers.signals import features_changed
 
+# Through which door a change came in; recorded in the feature history.
+CHANNELS = ("browser", "rest", "ogc", "import", "suggestion", "system")
+
 GEOMETRY_FAMILIES = {
     Layer.GeometryType.POINT: {"Point", "MultiPoint"},
     Layer.GeometryType.LINE: {"LineString", "MultiLineString"},
@@ -93,7 +96,9 @@ def _adjust_layer_stats(layer: Layer, *, delta: int, geometry: GEOSGeometry | No
         )
 
 
-def feature_create(*, layer: Layer, geometry: GEOSGeometry, properties: dict[str, Any], user=None) -> Feature:
+def feature_create(
+    *, layer: Layer, geometry: GEOSGeometry, properties: dict[str, Any], user=None, channel: str = "system"
+) -> Feature:
     cleaned = validate_properties(layer.schema, properties)
     geometry = clean_geometry(layer=layer, geometry=geometry)
     with transaction.atomic():
@@ -118,6 +123,7 @@ def feature_update(
     properties: dict[str, Any] | None = None,
     partial: bool = False,
     user=None,
+    channel: str = "system",
 ) -> Feature:
     """Update a feature if `base_version` is still current; raise VersionConflict otherwise.
 
@@ -147,7 +153,9 @@ def feature_update(
     return current
 
 
-def feature_delete(*, feature: Feature, base_version: int | None = None, user=None) -> None:
+def feature_delete(
+    *, feature: Feature, base_version: int | None = None, user=None, channel: str = "system"
+) -> None:
     with transaction.atomic():
         current = Feature.objects.select_for_update().get(pk=feature.pk)
         if base_version is not None and current.version != base_version:
@@ -158,7 +166,9 @@ def feature_delete(*, feature: Feature, base_version: int | None = None, user=No
         _notify(feature.layer_id, [geometry])
 
 
-def features_bulk_create(*, layer: Layer, rows: Iterable[FeatureInput], user=None, batch_size: int = 2000) -> int:
+def features_bulk_create(
+    *, layer: Layer, rows: Iterable[FeatureInput], user=None, channel: str = "import", batch_size: int = 2000
+) -> int:
     """Validate and insert many features in one transaction; any bad row aborts all."""
     creator = user if getattr(user, "pk", None) else None
     objects = []
