@@ -7,7 +7,7 @@ import { readHash, writeHash } from "./permalink.js";
 const config = JSON.parse(document.getElementById("gp-config").textContent);
 setLanguage(config.language);
 
-const map = L.map("map", { zoomControl: true, preferCanvas: true }).setView(config.center, config.zoom);
+const map = L.map("map", { zoomControl: true }).setView(config.center, config.zoom);
 L.control.scale({ imperial: false }).addTo(map);
 if (config.basemap) {
   L.tileLayer(config.basemap.url, {
