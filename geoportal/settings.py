@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "geoportal.accounts",
     "layers",
+    "layers.search",
     "annotations",
     "frontend",
     "fixtures",

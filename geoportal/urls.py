@@ -10,6 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/search", include("layers.search.urls")),
     path("api/", include("layers.api.urls")),
     path("", include("frontend.urls")),
 ]

@@ -11,6 +11,7 @@ from django.db import connection, transaction
 
 from layers.models import Feature, Layer
 from layers.schema import validate_properties
+from layers.search.indexing import index_features
 from layers.signals import features_changed
 
 # Through which door a change came in; recorded in the feature history.
@@ -111,6 +112,7 @@ def feature_create(
             updated_by=user if getattr(user, "pk", None) else None,
         )
         _adjust_layer_stats(layer, delta=+1, geometry=geometry)
+        index_features(layer=layer, features=[feature])
         _notify(layer.pk, [geometry])
     return feature
 
@@ -149,6 +151,7 @@ def feature_update(
         current.save()
         if new_geometry is not None:
             _adjust_layer_stats(layer, delta=0, geometry=new_geometry)
+        index_features(layer=layer, features=[current])
         _notify(layer.pk, [old_geometry, new_geometry])
     return current
 
@@ -161,7 +164,7 @@ def feature_delete(
         if base_version is not None and current.version != base_version:
             raise VersionConflict(current)
         geometry = current.geom
-        current.delete()
+        current.delete()  # its search index row goes with it (ON DELETE CASCADE)
         _adjust_layer_stats(current.layer, delta=-1, geometry=None)
         _notify(feature.layer_id, [geometry])
 
@@ -190,6 +193,7 @@ def features_bulk_create(
         )
     with transaction.atomic():
         Feature.objects.bulk_create(objects, batch_size=batch_size)
+        index_features(layer=layer, features=objects)
         layer_refresh_stats(layer=layer)
         transaction.on_commit(lambda: features_changed.send(sender=Feature, layer_id=layer.pk, bboxes=None))
     return len(objects)
