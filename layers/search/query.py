@@ -22,8 +22,10 @@ from django.db import connection, transaction
 from layers.search.text import has_han, like_escape, normalise, query_pinyin
 
 TIER_NAMES = {4: "exact", 3: "prefix", 2: "contains", 1: "fuzzy", 0: "spatial"}
-TIER_CAP = {4: 100, 3: 300, 2: 300, 1: 100, 0: 500}
-WORD_SIMILARITY_THRESHOLD = 0.5
+TIER_CAP = {4: 50, 3: 100, 2: 100, 1: 50, 0: 500}
+WORD_SIMILARITY_THRESHOLD = 0.4
+# Trigram similarity over long strings reads many posting lists; longer queries are precise enough.
+FUZZY_MAX_LENGTH = 16
 STATEMENT_TIMEOUT_MS = 3000
 SIMPLIFY_DEGREES = 0.00001  # about 1 m: invisible on screen, keeps district outlines small
 
@@ -44,9 +46,8 @@ def _tier_conditions(q: str, qp: str, han: bool) -> dict[int, list[str]]:
     """The indexed conditions of each tier for this query (SQL fragments with named parameters)."""
     tiers: dict[int, list[str]] = {4: ["e.codes @> ARRAY[%(q)s]"], 3: ["e.name LIKE %(q_prefix)s"], 2: [], 1: []}
     if len(q) >= 3:
-        tiers[3].append("e.text LIKE %(q_field_prefix)s")
         tiers[2].append("e.text LIKE %(q_contains)s")
-        if not han:
+        if not han and len(q) <= FUZZY_MAX_LENGTH:
             tiers[1].append("%(q)s <%% e.text")
     elif len(q) == 2:
         tiers[2].append("e.bigrams @> ARRAY[%(q)s]")
@@ -57,11 +58,12 @@ def _tier_conditions(q: str, qp: str, han: bool) -> dict[int, list[str]]:
             tiers[2].append("e.initials LIKE %(qp_prefix)s")
         if len(qp) >= 3:
             tiers[2].append("e.pinyin LIKE %(qp_contains)s")
+        if 3 <= len(qp) <= FUZZY_MAX_LENGTH:
             tiers[1].append("%(qp)s <%% e.pinyin")
     elif qp:
         # Chinese typed with a wrong character of the same sound (南刚区 for 南岗区) still finds it.
         tiers[1].append("e.pinyin LIKE %(qp_prefix)s")
-        if len(qp) >= 3:
+        if 3 <= len(qp) <= FUZZY_MAX_LENGTH:
             tiers[1].append("%(qp)s <%% e.pinyin")
     return {tier: conds for tier, conds in tiers.items() if conds}
 
@@ -90,7 +92,8 @@ def _near_params(near: tuple[float, float, float]) -> dict:
 
 
 _SELECT = """
-WITH cand AS ({candidates}),
+WITH {candidates},
+cand AS ({union}),
 best AS (SELECT feature_id, max(tier) AS tier FROM cand GROUP BY feature_id),
 ranked AS (
   SELECT b.feature_id, b.tier, e.name, e.fields, e.pinyin, e.initials, e.point, l.slug, l.title_zh, l.title_en,
@@ -111,7 +114,8 @@ SELECT r.feature_id, r.slug, r.title_zh, r.title_en, f.name, r.tier, round(r.sco
     CASE WHEN strpos(r.name, %(q)s) > 0 THEN 'name' END,
     CASE WHEN %(qp)s <> '' AND strpos(r.pinyin, %(qp)s) > 0 THEN 'pinyin' END,
     CASE WHEN %(qp)s <> '' AND left(r.initials, %(qplen)s) = %(qp)s THEN 'initials' END,
-    (SELECT k FROM jsonb_each_text(r.fields) t(k, v) ORDER BY word_similarity(%(q)s, v) DESC, k LIMIT 1),
+    (SELECT k FROM jsonb_each_text(r.fields) t(k, v) WHERE word_similarity(%(q)s, v) > 0
+      ORDER BY word_similarity(%(q)s, v) DESC, k LIMIT 1),
     CASE WHEN %(qp)s <> '' THEN 'pinyin' ELSE 'name' END) END,
   ST_AsGeoJSON(CASE WHEN %(full)s THEN ST_SimplifyPreserveTopology(f.geom, %(simplify)s) ELSE r.point END, 6),
   ARRAY[ST_XMin(f.geom), ST_YMin(f.geom), ST_XMax(f.geom), ST_YMax(f.geom)],
@@ -120,6 +124,62 @@ SELECT r.feature_id, r.slug, r.title_zh, r.title_en, f.name, r.tier, round(r.sco
 FROM ranked r JOIN layers_feature f ON f.id = r.feature_id
 ORDER BY r.score DESC, r.distance, length(r.name), r.feature_id
 """
+
+
+def build_sql(
+    *,
+    layer_ids: list[int],
+    qn: str,
+    spatial: SpatialFilter,
+    bbox: tuple[float, float, float, float] | None,
+    limit: int,
+    full_geometry: bool,
+) -> tuple[str, dict]:
+    """The one statement (and its parameters) that answers a normalised query."""
+    han = has_han(qn)
+    qp = query_pinyin(qn)
+    base = "e.layer_id = ANY(%(layers)s)" + _spatial_sql(spatial)
+    if qn:
+        # A lower tier is read only when the higher ones found fewer than `limit` features (one-time
+        # filters in the plan): tiers are strict, so it could not reach the results otherwise. The
+        # fuzzy tier runs only when nothing matched better.
+        ctes, names = [], []
+        for tier, conds in _tier_conditions(qn, qp, han).items():
+            gate = ""
+            if names:
+                above = " UNION ALL ".join(f"SELECT feature_id FROM {n}" for n in names)
+                needed = "1" if tier == 1 else "%(limit)s"
+                gate = f" AND (SELECT count(DISTINCT feature_id) FROM ({above}) a) < {needed}"
+            ctes.append(
+                f"t{tier} AS MATERIALIZED (SELECT e.feature_id, {tier} AS tier FROM search_searchentry e"
+                f" WHERE {base}{gate} AND ({' OR '.join(conds)}) LIMIT {TIER_CAP[tier]})"
+            )
+            names.append(f"t{tier}")
+    else:
+        order = "ORDER BY e.point <-> ST_SetSRID(ST_MakePoint(%(near_lon)s, %(near_lat)s), 4326)" if spatial.near else ""
+        ctes = [f"t0 AS (SELECT e.feature_id, 0 AS tier FROM search_searchentry e WHERE {base} {order}"
+                f" LIMIT {TIER_CAP[0]})"]
+        names = ["t0"]
+    distance = (
+        "ST_Distance(e.point::geography, ST_SetSRID(ST_MakePoint(%(near_lon)s, %(near_lat)s), 4326)::geography)"
+        if spatial.near else "0.0"
+    )
+    sql = _SELECT.format(
+        candidates=", ".join(ctes), union=" UNION ALL ".join(f"SELECT * FROM {n}" for n in names), distance=distance
+    )
+    params = {
+        "layers": layer_ids, "q": qn, "qp": qp, "qlen": len(qn), "qplen": len(qp),
+        "q_prefix": like_escape(qn) + "%", "q_contains": "%" + like_escape(qn) + "%",
+        "qp_prefix": like_escape(qp) + "%", "qp_contains": "%" + like_escape(qp) + "%",
+        "has_bbox": bbox is not None, "bw": 0, "bs": 0, "be": 0, "bn": 0,
+        "limit": limit, "full": full_geometry, "simplify": SIMPLIFY_DEGREES,
+        "within_id": spatial.within_feature_id, "area": spatial.area_wkt,
+    }
+    if bbox is not None:
+        params.update(zip(("bw", "bs", "be", "bn"), bbox, strict=True))
+    if spatial.near:
+        params.update(_near_params(spatial.near))
+    return sql, params
 
 
 def search_features(
@@ -138,36 +198,9 @@ def search_features(
     qn = normalise(q)
     if not layer_ids or (not qn and not spatial):
         return []
-    han = has_han(qn)
-    qp = query_pinyin(qn)
-    base = "e.layer_id = ANY(%(layers)s)" + _spatial_sql(spatial)
-    if qn:
-        parts = [
-            f"(SELECT e.feature_id, {tier} AS tier FROM search_searchentry e WHERE {base}"
-            f" AND ({' OR '.join(conds)}) LIMIT {TIER_CAP[tier]})"
-            for tier, conds in _tier_conditions(qn, qp, han).items()
-        ]
-    else:
-        order = "ORDER BY e.point <-> ST_SetSRID(ST_MakePoint(%(near_lon)s, %(near_lat)s), 4326)" if spatial.near else ""
-        parts = [f"(SELECT e.feature_id, 0 AS tier FROM search_searchentry e WHERE {base} {order} LIMIT {TIER_CAP[0]})"]
-    distance = (
-        "ST_Distance(e.point::geography, ST_SetSRID(ST_MakePoint(%(near_lon)s, %(near_lat)s), 4326)::geography)"
-        if spatial.near else "0.0"
+    sql, params = build_sql(
+        layer_ids=layer_ids, qn=qn, spatial=spatial, bbox=bbox, limit=limit, full_geometry=full_geometry
     )
-    sql = _SELECT.format(candidates=" UNION ALL ".join(parts), distance=distance)
-    params = {
-        "layers": layer_ids, "q": qn, "qp": qp, "qlen": len(qn), "qplen": len(qp),
-        "q_prefix": like_escape(qn) + "%", "q_contains": "%" + like_escape(qn) + "%",
-        "q_field_prefix": "%|" + like_escape(qn) + "%",
-        "qp_prefix": like_escape(qp) + "%", "qp_contains": "%" + like_escape(qp) + "%",
-        "has_bbox": bbox is not None, "bw": 0, "bs": 0, "be": 0, "bn": 0,
-        "limit": limit, "full": full_geometry, "simplify": SIMPLIFY_DEGREES,
-        "within_id": spatial.within_feature_id, "area": spatial.area_wkt,
-    }
-    if bbox is not None:
-        params.update(zip(("bw", "bs", "be", "bn"), bbox, strict=True))
-    if spatial.near:
-        params.update(_near_params(spatial.near))
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"SET LOCAL statement_timeout = {STATEMENT_TIMEOUT_MS}")
         cursor.execute(f"SET LOCAL pg_trgm.word_similarity_threshold = {WORD_SIMILARITY_THRESHOLD}")
