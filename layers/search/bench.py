@@ -65,7 +65,8 @@ def seeded_queries(layer: Layer, *, seed: int = 2026) -> list[tuple[str, str]]:
         street = address.removeprefix("哈尔滨市").split("路")[0].split("街")[0]
         queries.append(("partial", [street[:2], address.removeprefix("哈尔滨市")[:5], name[-3:], street][i % 4]))
         full, initials = pinyin_forms(name)
-        queries.append(("pinyin", [full[:8], initials[:3], full[:12], pinyin_forms(districts[i % len(districts)][0])[0]][i % 4]))
+        district_pinyin = pinyin_forms(districts[i % len(districts)][0])[0]
+        queries.append(("pinyin", [full[:8], initials[:3], full[:12], district_pinyin][i % 4]))
         homophone = "".join(_HOMOPHONES.get(ch, ch) for ch in name[:4]) + name[4:]
         queries.append(("typo", [_swap(full[:10], rng), homophone, _swap(full[:7], rng), homophone[:4]][i % 4]))
         queries.append(("code", address if i % 2 else districts[i % len(districts)][1] or "230103"))

@@ -99,7 +99,8 @@ ranked AS (
   SELECT b.feature_id, b.tier, e.name, e.fields, e.pinyin, e.initials, e.point, l.slug, l.title_zh, l.title_en,
          l.schema, l.name_field,
          b.tier + least(0.99, l.search_boost * (0.2
-           + 0.5 * greatest(similarity(e.name, %(q)s), CASE WHEN %(qp)s <> '' THEN similarity(e.pinyin, %(qp)s) ELSE 0 END)
+           + 0.5 * greatest(similarity(e.name, %(q)s),
+                            CASE WHEN %(qp)s <> '' THEN similarity(e.pinyin, %(qp)s) ELSE 0 END)
            + 0.3 * (CASE WHEN %(has_bbox)s AND e.point && ST_MakeEnvelope(%(bw)s, %(bs)s, %(be)s, %(bn)s, 4326)
                     THEN 1 ELSE 0 END)) / 2) AS score,
          {distance} AS distance
@@ -117,7 +118,10 @@ SELECT r.feature_id, r.slug, r.title_zh, r.title_en, f.name, r.tier, round(r.sco
     (SELECT k FROM jsonb_each_text(r.fields) t(k, v) WHERE word_similarity(%(q)s, v) > 0
       ORDER BY word_similarity(%(q)s, v) DESC, k LIMIT 1),
     CASE WHEN %(qp)s <> '' THEN 'pinyin' ELSE 'name' END) END,
-  ST_AsGeoJSON(CASE WHEN %(full)s THEN ST_SimplifyPreserveTopology(f.geom, %(simplify)s) ELSE r.point END, 6),
+  ST_AsGeoJSON(CASE WHEN NOT %(full)s THEN r.point
+    WHEN ST_NPoints(f.geom) <= 64 THEN f.geom
+    WHEN ST_GeometryType(f.geom) LIKE 'ST_Multi%%' THEN ST_Multi(ST_SimplifyPreserveTopology(f.geom, %(simplify)s))
+    ELSE ST_SimplifyPreserveTopology(f.geom, %(simplify)s) END, 6),
   ARRAY[ST_XMin(f.geom), ST_YMin(f.geom), ST_XMax(f.geom), ST_YMax(f.geom)],
   (SELECT coalesce(jsonb_object_agg(p.k, p.v), '{{}}'::jsonb) FROM jsonb_each(f.properties) p(k, v)
      WHERE p.k IN (SELECT s->>'name' FROM jsonb_array_elements(r.schema) s))::text
@@ -156,7 +160,8 @@ def build_sql(
             )
             names.append(f"t{tier}")
     else:
-        order = "ORDER BY e.point <-> ST_SetSRID(ST_MakePoint(%(near_lon)s, %(near_lat)s), 4326)" if spatial.near else ""
+        nearest = "ORDER BY e.point <-> ST_SetSRID(ST_MakePoint(%(near_lon)s, %(near_lat)s), 4326)"
+        order = nearest if spatial.near else ""
         ctes = [f"t0 AS (SELECT e.feature_id, 0 AS tier FROM search_searchentry e WHERE {base} {order}"
                 f" LIMIT {TIER_CAP[0]})"]
         names = ["t0"]

@@ -30,7 +30,8 @@ def has_han(text: str) -> bool:
 def pinyin_forms(text: str) -> tuple[str, str]:
     """(full, initials) pinyin of a normalised text, letters and digits only: 南岗区 -> (nangangqu, ngq).
 
-    Empty for text without Chinese (its letters are in the text already). Cached: names repeat a lot (street names, building types), and pypinyin costs ~50 µs a call."""
+    Empty for text without Chinese (its letters are in the text already). Cached: names repeat
+    a lot (street names, building types), and pypinyin costs ~50 µs a call."""
     if not has_han(text):
         return "", ""
     syllables = lazy_pinyin(text, style=Style.NORMAL, errors="default", v_to_u=False)

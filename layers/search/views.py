@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from layers.permissions import layers_for, visible_layer_or_none
 from layers.search.coordinates import CoordinateError, gcj02_to_wgs84, parse_coordinate
 from layers.search.query import SpatialFilter, search_features
+from layers.search.text import normalise
 
 MAX_QUERY_LENGTH = 400
 MAX_LIMIT = 50
@@ -81,9 +82,8 @@ def _within(user, code: str | None) -> int | None:
     gazetteer = visible_layer_or_none(user, GAZETTEER_LAYER)
     feature_id = None
     if gazetteer is not None:
-        feature_id = (
-            gazetteer.features.filter(**{f"properties__{GAZETTEER_CODE_FIELD}": code}).values_list("pk", flat=True).first()
-        )
+        matches = gazetteer.features.filter(**{f"properties__{GAZETTEER_CODE_FIELD}": code})
+        feature_id = matches.values_list("pk", flat=True).first()
     if feature_id is None:
         raise BadRequest(f"No district has the code {code[:40]!r}.")
     return feature_id
@@ -133,8 +133,8 @@ PARAMETERS = [
     OpenApiParameter("q", str, description=f"Text (names, searchable fields, codes; Chinese, pinyin or initials, "
                      f"English) or a coordinate (decimal degrees in either order, DMS, 北纬/东经). At most "
                      f"{MAX_QUERY_LENGTH} characters. May be empty when a spatial filter or `layers` is given."),
-    OpenApiParameter("bbox", str, description="west,south,east,north of the current map view: results inside rank higher."),
-    OpenApiParameter("layers", str, description="Comma-separated layer slugs to search (default: every visible layer)."),
+    OpenApiParameter("bbox", str, description="west,south,east,north of the map view: results inside rank higher."),
+    OpenApiParameter("layers", str, description="Comma-separated layer slugs (default: every visible layer)."),
     OpenApiParameter("near", str, description="lon,lat: only results within `radius` metres of this point."),
     OpenApiParameter("radius", float, description=f"Metres around `near` (default 1000, at most {MAX_RADIUS_M})."),
     OpenApiParameter("within", str, description="A district's code: only results inside that district."),
@@ -181,12 +181,12 @@ class SearchView(APIView):
             )
             layer_ids = _layer_ids(request.user, params.get("layers"))
             limit = _int(params.get("limit"), 10, "limit", 1, MAX_LIMIT)
-            if not q.strip() and not spatial and not params.get("layers"):
+            if not normalise(q) and not spatial and not params.get("layers"):
                 raise BadRequest("Type something to search for, or choose an area or a layer.")
             features = search_features(
                 layer_ids=layer_ids,
                 q=q,
-                spatial=spatial if spatial or q.strip() else SpatialFilter(area_wkt=_world()),
+                spatial=spatial if spatial or normalise(q) else SpatialFilter(area_wkt=_world()),
                 bbox=_bbox(params.get("bbox")),
                 limit=limit,
                 full_geometry=params.get("geometry", "full") != "point",
