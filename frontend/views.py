@@ -35,6 +35,6 @@ def map_view(request):
             "authenticated": user.is_authenticated,
             "username": user.get_username() if user.is_authenticated else "",
         },
-        "urls": {"layers": "/api/layers/"},
+        "urls": {"layers": "/api/layers/", "search": "/api/search"},
     }
     return render(request, "frontend/map.html", {"config": config})

@@ -3,6 +3,7 @@ import { setLanguage, t } from "./i18n.js";
 import { renderLayerList } from "./layerlist.js";
 import { geojsonOverlay } from "./overlays.js";
 import { readHash, writeHash } from "./permalink.js";
+import { SearchControl } from "./search.js";
 
 const config = JSON.parse(document.getElementById("gp-config").textContent);
 setLanguage(config.language);
@@ -77,6 +78,7 @@ document.getElementById("gp-panel-toggle").addEventListener("click", (event) => 
 });
 
 map.on("moveend", saveView);
+new SearchControl({ url: config.urls.search || "/api/search", layers: config.layers }).addTo(map);
 for (const slug of on) show(layersBySlug.get(slug));
 
 // For tests and other modules of the page.
