@@ -16,7 +16,7 @@ const THEME_NAMES = {
   other: ["其他", "Other"],
 };
 
-function swatch(layer) {
+export function swatch(layer) {
   const style = layer.style || {};
   const node = el("span", { class: `gp-swatch ${layer.geometry_type}`, "aria-hidden": "true" });
   node.style.borderColor = style.stroke || "#3367d6";

@@ -3,20 +3,13 @@
 // Choosing a result zooms to it, highlights it and opens its popup; a typed coordinate goes there.
 import { el } from "./dom.js";
 import { pick, t } from "./i18n.js";
+import { swatch } from "./layerlist.js";
 import { leafletStyle } from "./overlays.js";
 import { popupContent } from "./popup.js";
 import { SearchFilters } from "./searchfilters.js";
 
 const HIGHLIGHT = { color: "#e63946", weight: 4, opacity: 1, fillColor: "#e63946", fillOpacity: 0.15,
   className: "gp-search-highlight" };
-
-function swatch(layer) {
-  const style = layer?.style || {};
-  const node = el("span", { class: `gp-swatch ${layer?.geometry_type || "point"}`, "aria-hidden": "true" });
-  node.style.borderColor = style.stroke || "#3367d6";
-  if (layer?.geometry_type !== "line") node.style.background = style.fill || style.stroke || "#6f9bf1";
-  return node;
-}
 
 export const SearchControl = L.Control.extend({
   options: { position: "topright", url: "/api/search", layers: [], debounceMs: 200, suggestLimit: 8, searchLimit: 50 },
@@ -143,7 +136,8 @@ export const SearchControl = L.Control.extend({
     for (const [slug, members] of groups) {
       const layer = this._layers.get(slug);
       const title = slug ? members[0][0].properties.layer_title : t("coordinate");
-      this._list.append(el("div", { class: "gp-search-group", role: "presentation" }, [swatch(layer), title]));
+      const symbol = swatch(layer || { geometry_type: "point", style: {} });
+      this._list.append(el("div", { class: "gp-search-group", role: "presentation" }, [symbol, title]));
       for (const [feature, index] of members) {
         const props = feature.properties;
         const detail = props.matched_field && props.matched_field !== layer?.name_field ? props.matched_field : "";
