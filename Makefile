@@ -31,7 +31,7 @@ test: ## Set up what the tests need, then run the whole suite (browser tests inc
 	@bash scripts/test.sh $(PYTEST_ARGS)
 
 bench: setup ## Benchmarks: tiles, items, search, import; prints ratios against the raw queries
-	@$(RUN_ENV) $(PY) manage.py bench
+	@$(RUN_ENV) SECRET_KEY=$${SECRET_KEY:-$$(head -c 48 /dev/urandom | base64)} $(PY) manage.py bench
 
 lint: ## ruff
 	@$(VENV)/bin/ruff check .

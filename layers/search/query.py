@@ -207,8 +207,12 @@ def search_features(
         layer_ids=layer_ids, qn=qn, spatial=spatial, bbox=bbox, limit=limit, full_geometry=full_geometry
     )
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"SET LOCAL statement_timeout = {STATEMENT_TIMEOUT_MS}")
-        cursor.execute(f"SET LOCAL pg_trgm.word_similarity_threshold = {WORD_SIMILARITY_THRESHOLD}")
+        # Transaction-local settings, in one round trip: a time limit, and the fuzzy threshold.
+        cursor.execute(
+            "SELECT set_config('statement_timeout', %s, true),"
+            " set_config('pg_trgm.word_similarity_threshold', %s, true)",
+            [str(STATEMENT_TIMEOUT_MS), str(WORD_SIMILARITY_THRESHOLD)],
+        )
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     english = language.startswith("en")
