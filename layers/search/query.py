@@ -17,7 +17,8 @@ import json
 import math
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
+from psycopg.errors import QueryCanceled
 
 from layers.search.text import has_han, like_escape, normalise, query_pinyin
 
@@ -28,6 +29,10 @@ WORD_SIMILARITY_THRESHOLD = 0.4
 FUZZY_MAX_LENGTH = 16
 STATEMENT_TIMEOUT_MS = 3000
 SIMPLIFY_DEGREES = 0.00001  # about 1 m: invisible on screen, keeps district outlines small
+
+
+class SearchTimeout(Exception):
+    """The statement ran past its time limit (a query far broader than a person would type)."""
 
 
 @dataclass(frozen=True)
@@ -79,7 +84,7 @@ def _spatial_sql(spatial: SpatialFilter) -> str:
     if spatial.within_feature_id:
         parts.append("ST_Intersects(e.point, (SELECT geom FROM layers_feature WHERE id = %(within_id)s))")
     if spatial.area_wkt:
-        parts.append("ST_Intersects(e.point, ST_GeomFromText(%(area)s, 4326))")
+        parts.append("ST_Intersects(e.point, ST_MakeValid(ST_GeomFromText(%(area)s, 4326)))")
     return "".join(f" AND {p}" for p in parts)
 
 
@@ -213,7 +218,12 @@ def search_features(
             " set_config('pg_trgm.word_similarity_threshold', %s, true)",
             [str(STATEMENT_TIMEOUT_MS), str(WORD_SIMILARITY_THRESHOLD)],
         )
-        cursor.execute(sql, params)
+        try:
+            cursor.execute(sql, params)
+        except OperationalError as exc:
+            if isinstance(exc.__cause__, QueryCanceled):
+                raise SearchTimeout from exc
+            raise
         rows = cursor.fetchall()
     english = language.startswith("en")
     return [

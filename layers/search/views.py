@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from layers.permissions import layers_for, visible_layer_or_none
 from layers.search.coordinates import CoordinateError, gcj02_to_wgs84, parse_coordinate
-from layers.search.query import SpatialFilter, search_features
+from layers.search.query import SearchTimeout, SpatialFilter, search_features
 from layers.search.text import normalise
 
 MAX_QUERY_LENGTH = 400
@@ -158,7 +158,8 @@ class SearchView(APIView):
         "title, the matched field, the match kind and the score. A coordinate query returns one point.",
         parameters=PARAMETERS,
         responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="GeoJSON FeatureCollection"),
-                   400: OpenApiResponse(OpenApiTypes.OBJECT, description='{"error": "…"}')},
+                   400: OpenApiResponse(OpenApiTypes.OBJECT, description='{"error": "…"}: a parameter to fix'),
+                   503: OpenApiResponse(OpenApiTypes.OBJECT, description='{"error": "…"}: the search took too long')},
         tags=["search"],
     )
     def get(self, request):
@@ -194,6 +195,8 @@ class SearchView(APIView):
             )
         except BadRequest as exc:
             return _error(str(exc))
+        except SearchTimeout:
+            return _error("The search took too long; please type a more specific text.", status=503)
         return _collection(features, notice)
 
 
@@ -209,5 +212,5 @@ def _collection(features: list[dict], notice: str | None) -> JsonResponse:
     return JsonResponse(body, json_dumps_params={"ensure_ascii": False})
 
 
-def _error(message: str) -> JsonResponse:
-    return JsonResponse({"error": message}, status=400, json_dumps_params={"ensure_ascii": False})
+def _error(message: str, status: int = 400) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status, json_dumps_params={"ensure_ascii": False})

@@ -54,3 +54,13 @@ def test_the_query_length_is_limited_with_a_message(client, search_world):
     response = client.get("/api/search", {"q": "a" * 401})
     assert response.status_code == 400
     assert response.json()["error"] == "The search text is limited to 400 characters."
+
+
+def test_a_search_past_its_time_limit_says_so(client, search_world, monkeypatch):
+    monkeypatch.setattr("layers.search.query.STATEMENT_TIMEOUT_MS", 1)
+    monkeypatch.setattr("layers.search.query.TIER_CAP", {4: 50, 3: 100, 2: 100, 1: 50, 0: 10**9})
+    # pg_sleep stands in for a slow statement: the area test is evaluated per row, with a sleep.
+    monkeypatch.setattr("layers.search.query._spatial_sql", lambda spatial: " AND pg_sleep(0.01) IS NOT NULL")
+    response = client.get("/api/search", {"q": "", "layers": "districts"})
+    assert response.status_code == 503
+    assert response.json()["error"].startswith("The search took too long")
