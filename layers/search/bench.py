@@ -6,6 +6,7 @@ partial and initials), typos (pinyin letters swapped, a homophone character) and
 (addresses, district codes)."""
 from __future__ import annotations
 
+import os
 import random
 import statistics
 import time
@@ -111,4 +112,5 @@ def run(*, layer, stdout, options) -> None:
     q50, q95 = _percentiles(all_query)
     stdout.write(f"{'all':<10}{v50:>8.1f}ms{v95:>8.1f}ms{q50:>9.1f}ms{q95:>9.1f}ms")
     stdout.write(f"search p50 {v50:.1f} ms, p95 {v95:.1f} ms (target p95 < 50 ms); "
-                 f"HTTP view / query alone at p95: {v95 / q95:.2f}")
+                 f"HTTP view / query alone at p95: {v95 / q95:.2f}; "
+                 f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
