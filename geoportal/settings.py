@@ -158,7 +158,7 @@ GEOPORTAL_CITY_NAME_EN = env_str("GEOPORTAL_CITY_NAME_EN", "Harbin")
 MAP_CENTER = [float(v) for v in env_list("MAP_CENTER", "45.757,126.642")]  # lat, lon
 MAP_ZOOM = env_int("MAP_ZOOM", 11)
 # The sane extent edits must fall inside (lon/lat): west,south,east,north.
-CITY_EXTENT = [float(v) for v in env_list("CITY_EXTENT", "125.3,44.0,131.0,46.6")]
+CITY_EXTENT = [float(v) for v in env_list("CITY_EXTENT", "125.3,43.8,131.0,47.0")]
 
 # Base map: none by default (district boundaries are the backdrop). An XYZ template such as
 # https://tile.openstreetmap.org/{z}/{x}/{y}.png, or Tianditu with TIANDITU_KEY.
