@@ -15,6 +15,7 @@ class LocalOpenLayersWidget(OpenLayersWidget):
     template_name = "layers/admin/openlayers.html"
 
     class Media:
+        extend = False  # drop the parent's CDN links
         css = {"all": ("frontend/vendor/ol/ol.css", "gis/css/ol3.css")}
         js = ("frontend/vendor/ol/ol.js", "gis/js/OLMapWidget.js")
 
