@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
 
+from fixtures.demo_features import TOTALS
 from fixtures.demo_geometry import RIVER_BUFFER_M, SONGHUA_LINE
 from fixtures.demo_layers import DEMO_LAYERS, URBAN_CORE
 from fixtures.harbin import DEPARTMENTS, load_demo
@@ -41,7 +42,8 @@ def test_counts_departments_and_accounts(demo):
     assert demo["service-centres"] == 19  # the municipal centre and one per district or county
     assert DEMO_SLUGS <= set(demo)
     assert sum(demo[slug] for slug in DEMO_SLUGS) >= 2000
-    assert all(demo[slug] >= 100 for slug in DEMO_SLUGS - {"service-centres"})
+    assert {slug: demo[slug] for slug in TOTALS} == TOTALS
+    assert demo["land-use-zones"] >= 300
     owners = set(Layer.objects.filter(slug__in=DEMO_SLUGS).values_list("department__code", flat=True))
     assert owners == {code for code, *_ in DEPARTMENTS}
     for code, _, _, editor in DEPARTMENTS:
