@@ -12,6 +12,7 @@ from fixtures.demo_features import TOTALS
 from fixtures.demo_geometry import RIVER_BUFFER_M, SONGHUA_LINE
 from fixtures.demo_layers import DEMO_LAYERS, URBAN_CORE
 from fixtures.harbin import DEPARTMENTS, load_demo
+from fixtures.models import DemoLayerState
 from fixtures.uscc import is_valid_uscc
 from geoportal.accounts.models import Department, User
 from layers.models import Feature, Layer
@@ -143,3 +144,15 @@ def test_generation_is_deterministic(demo):
     load_demo()
     after = list(Feature.objects.filter(layer=layer).order_by("id").values_list("geom", "properties"))
     assert [(g.wkt, p) for g, p in after] == [(g.wkt, p) for g, p in before]
+
+
+@pytest.mark.django_db
+def test_changed_inputs_that_build_the_same_features_keep_them(demo):
+    """A new fingerprint (e.g. an edited comment in the generator) regenerates and compares, but
+    rewrites nothing when the result is the same."""
+    DemoLayerState.objects.update(fingerprint="stale")
+    before = _snapshot()
+    load_demo()
+    assert _snapshot() == before
+    assert DemoLayerState.objects.count() == len(DEMO_LAYERS)
+    assert not DemoLayerState.objects.filter(fingerprint="stale").exists()
