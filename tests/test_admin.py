@@ -3,11 +3,12 @@ writes through the services (validation, versions)."""
 import re
 
 import pytest
+from django.contrib import admin as django_admin
 from django.contrib.auth.models import Permission
 from django.contrib.gis.geos import Point
 
 from geoportal.accounts.models import User
-from layers.models import Feature, LayerGrant
+from layers.models import Feature, Layer, LayerGrant
 from tests.conftest import make_user
 
 ATTRIBUTE_URL = re.compile(r"""(?:src|href|url)\s*[=:(]\s*["']?([^"' )>]+)""", re.IGNORECASE)
@@ -92,3 +93,20 @@ def test_department_editor_sees_only_the_features_they_may_edit(client, school_l
     assert "第1中学" not in response.content.decode()  # the school layer belongs to education
     feature = Feature.objects.filter(layer=school_layer).first()
     assert client.get(f"/admin/layers/feature/{feature.pk}/change/").status_code in (302, 403, 404)
+
+
+@pytest.mark.django_db
+def test_layer_form_refuses_a_malformed_schema_with_the_parsers_message(admin_client, school_layer, rf):
+    request = rf.get("/")
+    request.user = User.objects.get(username="superadmin")
+    form_class = django_admin.site._registry[Layer].get_form(request, school_layer)
+    data = {**{f: getattr(school_layer, f) for f in ("slug", "title_zh", "title_en", "theme", "geometry_type",
+                                                      "visibility", "name_field", "min_zoom", "max_zoom",
+                                                      "search_boost")},
+            "department": school_layer.department_id, "style": '{"stroke": "#000"}',
+            "schema": '[{"name": "Bad Name", "type": "string"}]'}
+    form = form_class(data=data, instance=school_layer)
+    assert not form.is_valid()
+    assert "must start with a lower-case letter" in form.errors["schema"][0]
+    form = form_class(data={**data, "schema": '[{"name": "name", "type": "string"}]'}, instance=school_layer)
+    assert form.is_valid(), form.errors
