@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
+
+from geoportal.env import env_floats
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -74,3 +77,11 @@ def test_missing_secret_key_fails_fast_with_a_message():
     env = {k: v for k, v in PRODUCTION.items() if k != "SECRET_KEY"}
     result = _manage("check", **env)
     assert result.returncode != 0 and "Set the environment variable SECRET_KEY" in result.stderr
+
+
+def test_numbers_that_are_not_numbers_fail_fast(monkeypatch):
+    monkeypatch.setenv("MAP_CENTER", "45.7,east")
+    with pytest.raises(ImproperlyConfigured, match="MAP_CENTER must be comma-separated numbers"):
+        env_floats("MAP_CENTER", "45.757,126.642")
+    monkeypatch.setenv("MAP_CENTER", " 45.7 , 126.6 ")
+    assert env_floats("MAP_CENTER", "0,0") == [45.7, 126.6]
