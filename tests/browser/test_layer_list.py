@@ -1,5 +1,8 @@
 """The layer list: themes, legend swatches from each layer's style, switches, zoom to a layer's
 extent, zoom ranges and attributions."""
+from django.contrib.gis.geos import Point
+
+from layers.services import feature_create
 from tests.browser.conftest import wait_for_map
 
 
@@ -48,6 +51,13 @@ def test_switching_a_layer_off_and_on_removes_and_redraws_it_with_its_attributio
 
     page.locator("#gp-layer-schools").check()
     assert page.locator(".leaflet-gp-point-pane path").count() == 3
+    assert "学校示例数据" in attribution.inner_text()
+
+    # A module that changed a layer's features asks for it to be drawn afresh.
+    feature_create(layer=map_layers["schools"], geometry=Point(126.62, 45.73, srid=4326),
+                   properties={"name": "第四中学", "level": "primary"})
+    page.evaluate("() => window.geoportal.layers.reload('schools')")
+    page.wait_for_function("() => document.querySelectorAll('.leaflet-gp-point-pane path').length === 4")
     assert "学校示例数据" in attribution.inner_text()
 
 

@@ -16,6 +16,16 @@ def click_at(page, lat: float, lng: float) -> None:
     page.mouse.click(x, y)
 
 
+def open_popup(page, url: str, lat: float, lng: float):
+    """Open the map at `url`, click at (lat, lng) and return the popup's content."""
+    page.goto(url)
+    wait_for_map(page)
+    click_at(page, lat, lng)
+    popup = page.locator(".leaflet-popup .gp-popup")
+    popup.wait_for()
+    return popup
+
+
 def popup_rows(page) -> dict[str, str]:
     rows = page.locator(".leaflet-popup .gp-popup tr")
     return {rows.nth(i).locator("th").inner_text(): rows.nth(i).locator("td").inner_text()
@@ -23,11 +33,7 @@ def popup_rows(page) -> dict[str, str]:
 
 
 def test_popup_shows_labelled_escaped_attributes(page, live_server, map_layers):
-    page.goto(live_server.url + "/#map=13/45.74/126.62&layers=test-districts,schools")
-    wait_for_map(page)
-    click_at(page, 45.74, 126.64)
-    popup = page.locator(".leaflet-popup .gp-popup")
-    popup.wait_for()
+    popup = open_popup(page, live_server.url + "/#map=13/45.74/126.62&layers=test-districts,schools", 45.74, 126.64)
 
     assert popup.get_attribute("data-layer") == "schools"
     assert popup.locator("h3").inner_text() == XSS_NAME
@@ -44,10 +50,6 @@ def test_popup_shows_labelled_escaped_attributes(page, live_server, map_layers):
 
 
 def test_clicking_a_district_opens_its_popup(page, live_server, map_layers):
-    page.goto(live_server.url + "/#map=12/45.74/126.60&layers=test-districts")
-    wait_for_map(page)
-    click_at(page, 45.76, 126.55)
-    popup = page.locator(".leaflet-popup .gp-popup")
-    popup.wait_for()
+    popup = open_popup(page, live_server.url + "/#map=12/45.74/126.60&layers=test-districts", 45.76, 126.55)
     assert popup.locator("h3").inner_text() == "道里区"
     assert popup_rows(page) == {"名称": "道里区", "英文名称": "Daoli District"}

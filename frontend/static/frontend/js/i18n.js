@@ -75,6 +75,12 @@ export function t(key, params = {}) {
   return text.replace(/\{(\w+)\}/g, (match, name) => (name in params ? String(params[name]) : match));
 }
 
+// A theme's name (layers.models.Theme); an unknown theme shows its code.
+export function themeName(theme) {
+  const key = `theme.${theme}`;
+  return key in MESSAGES.zh ? t(key) : theme;
+}
+
 // Pick the zh or en variant of a bilingual pair, falling back to the other.
 export function pick(zh, en) {
   return current === "en" ? en || zh : zh || en;

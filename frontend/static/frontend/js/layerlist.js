@@ -1,7 +1,7 @@
 // The layer panel: layers grouped by theme, each with its legend swatch, a switch, a
 // zoom-to-extent button, and a note when the current zoom is outside the layer's range.
 import { el } from "./dom.js";
-import { pick, t } from "./i18n.js";
+import { pick, t, themeName } from "./i18n.js";
 import { swatch } from "./legend.js";
 
 function layerRow(layer, layers) {
@@ -48,7 +48,7 @@ export function init(app) {
       list.append(row);
     }
     container.append(el("section", { class: "gp-theme", "data-theme": theme }, [
-      el("h2", { text: t(`theme.${theme}`) === `theme.${theme}` ? theme : t(`theme.${theme}`) }),
+      el("h2", { text: themeName(theme) }),
       list,
     ]));
   }

@@ -78,6 +78,14 @@ export class LayerManager extends L.Evented {
     this.map.setView(bounds.getCenter(), zoom);
   }
 
+  // Drop a layer's overlay and draw it afresh (e.g. after its features were edited).
+  reload(slug) {
+    this._overlays.get(slug)?.remove();
+    this._overlays.delete(slug);
+    this._loads.delete(slug);
+    this._sync(slug);
+  }
+
   // Called once modules have registered their renderers; resolves when the first draw is done.
   start() {
     this._started = true;

@@ -11,12 +11,15 @@
  *        app.map       the L.Map; add controls with app.map.addControl(...), one control per file
  *                      under js/controls/ following Leaflet's control contract
  *        app.config    the JSON config rendered by frontend/views.py (layers, user, urls, language)
- *        app.layers    the LayerManager (js/layers.js): get/all/isOn/setOn/setOnly/zoomTo/overlay,
+ *        app.layers    the LayerManager (js/layers.js): get/all/isOn/setOn/setOnly/zoomTo/overlay/reload,
  *                      events "change" | "state" | "range" | "overlay", and `renderers`, where
  *                      a module may put its own overlay factory first (vector tiles)
  *        app.i18n      { t, pick, language, localField }; add the module's strings to js/i18n.js
  *        app.ready     a Promise: resolves when the first layers are drawn; #map then carries
  *                      data-ready="true" (browser tests wait for it)
+ *   Other renderers reuse popupContent(layer, feature) (js/popup.js) and leafletStyle/paneFor
+ *   (js/style.js), so every layer looks and reads the same however it is drawn. A module's CSS
+ *   and non-module scripts go into the `styles` and `scripts` blocks of frontend/map.html.
  */
 import { basemapLayer } from "./basemap.js";
 import { ShareControl } from "./controls/share.js";
