@@ -35,6 +35,14 @@ def test_layers_are_grouped_by_theme_with_swatches_from_their_style(page, live_s
     assert markers.first.get_attribute("fill") == "#f08a4b"
     radius = page.evaluate("() => window.geoportal.layers.overlay('schools').getLayers()[0].getRadius()")
     assert radius == 7
+    # Points are filled more solidly than the layer's polygon fill, and stay so after a hover.
+    assert float(markers.first.get_attribute("fill-opacity")) == 0.7
+    markers.first.hover()
+    assert float(markers.first.get_attribute("stroke-width")) == 3
+    page.mouse.move(5, 700)
+    page.wait_for_function(
+        "() => document.querySelector('.leaflet-gp-point-pane path').getAttribute('stroke-width') === '1.5'")
+    assert float(markers.first.get_attribute("fill-opacity")) == 0.7
 
 
 def test_switching_a_layer_off_and_on_removes_and_redraws_it_with_its_attribution(page, live_server, map_layers):

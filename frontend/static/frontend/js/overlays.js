@@ -64,7 +64,8 @@ export function geojsonOverlay(layer, data) {
   const overlay = L.geoJSON(data, {
     pane: leafletStyle(layer).pane,
     attribution: layer.attribution ? escapeHtml(layer.attribution) : undefined,
-    style: () => leafletStyle(layer),
+    // Leaflet applies `style` to points too (and again on resetStyle): keep their symbol style.
+    style: (feature) => (/Point$/.test(feature.geometry.type) ? pointStyle(layer) : leafletStyle(layer)),
     pointToLayer: (feature, latlng) => L.circleMarker(latlng, pointStyle(layer)),
     onEachFeature: (feature, leafletLayer) => {
       leafletLayer.bindPopup(() => popupContent(layer, feature), popupOptions());
