@@ -11,6 +11,7 @@ def test_language_switch_translates_page_and_layers_and_keeps_the_view(page, liv
     wait_for_map(page)
     assert page.locator("html").get_attribute("lang") == "zh-CN"
     assert page.locator(".gp-panel-heading").inner_text() == "图层"
+    assert page.locator(".leaflet-control-zoom-in").get_attribute("title") == "放大"
     assert page.locator("[data-testid=lang-switch]").inner_text() == "English"
 
     page.locator("[data-testid=lang-switch]").click()
@@ -25,6 +26,7 @@ def test_language_switch_translates_page_and_layers_and_keeps_the_view(page, liv
     assert titles == ["Test districts", "Schools", "roads layer"]
     assert page.locator("li[data-layer=schools] .gp-demo").inner_text() == "demo data"
     assert page.locator("li[data-layer=schools] .gp-zoom").get_attribute("title") == "Zoom to layer extent"
+    assert page.locator(".leaflet-control-zoom-in").get_attribute("title") == "Zoom in"
     # Labels use the English sibling of the label field (name_zh -> name_en).
     assert "Nangang District" in [t.strip() for t in page.locator(".gp-label").all_inner_texts()]
     assert page.locator("li[data-layer=roads] .gp-layer-status").inner_text() == "Visible at zoom 13–22"

@@ -40,7 +40,8 @@ const { t } = i18n;
 
 // A shared link decides the first view and layers; otherwise the settings and public layers do.
 const initial = permalink.parseHash();
-const map = L.map("map", { minZoom: 3, maxZoom: 18, zoomSnap: 1 });
+const map = L.map("map", { minZoom: 3, maxZoom: 18, zoomControl: false });
+L.control.zoom({ zoomInTitle: t("zoomIn"), zoomOutTitle: t("zoomOut") }).addTo(map);
 map.setView(initial.view?.center ?? config.center, initial.view?.zoom ?? config.zoom);
 createPanes(map);
 L.control.scale({ imperial: false, maxWidth: 140 }).addTo(map);
