@@ -2,6 +2,7 @@
 extent, zoom ranges and attributions."""
 from django.contrib.gis.geos import Point
 
+from layers.models import Layer
 from layers.services import feature_create
 from tests.browser.conftest import wait_for_map
 
@@ -70,9 +71,11 @@ def test_switching_a_layer_off_and_on_removes_and_redraws_it_with_its_attributio
 
 
 def test_a_layer_outside_its_zoom_range_is_not_drawn_until_zoomed_to(page, live_server, map_layers):
+    Layer.objects.filter(slug="schools").update(max_zoom=12)
     page.goto(live_server.url + "/")
     wait_for_map(page)
     assert map_state(page)["zoom"] == 11
+    assert page.locator(".leaflet-gp-point-pane path").count() == 3
     roads = page.locator("li[data-layer=roads]")
     assert page.locator("#gp-layer-roads").is_checked()
     assert "gp-out-of-range" in roads.get_attribute("class")
@@ -84,6 +87,9 @@ def test_a_layer_outside_its_zoom_range_is_not_drawn_until_zoomed_to(page, live_
     assert map_state(page)["zoom"] >= 13
     assert "gp-out-of-range" not in roads.get_attribute("class")
     assert page.locator(".leaflet-gp-line-pane path").get_attribute("stroke") == "#7a3db8"
+    # Schools stop at zoom 12.
+    assert page.locator(".leaflet-gp-point-pane path").count() == 0
+    assert page.locator("li[data-layer=schools] .gp-layer-status").inner_text() == "在 0–12 级可见"
 
     page.locator(".leaflet-control-zoom-out").click()
     page.locator(".leaflet-control-zoom-out").click()
