@@ -76,3 +76,7 @@ def test_copy_link_puts_the_view_on_the_clipboard(live_server, map_layers, open_
     assert copied == live_server.url + "/#map=13/45.7400/126.6200&layers=schools"
     page.locator(".gp-share-close").click()
     assert not page.locator(".gp-share-panel").is_visible()
+    page.locator("[data-testid=share]").click()
+    page.keyboard.press("Escape")
+    assert not page.locator(".gp-share-panel").is_visible()
+    assert page.locator("[data-testid=share]").get_attribute("aria-expanded") == "false"

@@ -36,13 +36,16 @@ export const ShareControl = L.Control.extend({
     L.DomEvent.disableClickPropagation(container);
     L.DomEvent.disableScrollPropagation(container);
     L.DomEvent.on(this._button, "click", this._toggle, this);
+    L.DomEvent.on(container, "keydown", this._onKeydown, this);
     map.on("moveend", this._refresh, this);
+    this._container = container;
     return container;
   },
 
   onRemove(map) {
     map.off("moveend", this._refresh, this);
     L.DomEvent.off(this._button, "click", this._toggle, this);
+    L.DomEvent.off(this._container, "keydown", this._onKeydown, this);
   },
 
   open() {
@@ -63,6 +66,12 @@ export const ShareControl = L.Control.extend({
     L.DomEvent.preventDefault(event);
     if (this._panel.hidden) this.open();
     else this.close();
+  },
+
+  _onKeydown(event) {
+    if (event.key !== "Escape" || this._panel.hidden) return;
+    this.close();
+    this._button.focus();
   },
 
   _refresh() {
