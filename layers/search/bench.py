@@ -15,7 +15,7 @@ from django.db import connection
 from django.test import Client
 
 from layers.models import Layer
-from layers.search.indexing import layer_index_is_current, reindex_layer
+from layers.search.indexing import ensure_layer_indexed
 from layers.search.query import SpatialFilter, search_features
 from layers.search.text import pinyin_forms
 
@@ -25,9 +25,9 @@ _HOMOPHONES = {"山": "三", "路": "露", "街": "接", "江": "将", "和": "�
 
 def _ensure_indexed(stdout) -> None:
     for layer in Layer.objects.order_by("slug"):
-        if not layer_index_is_current(layer=layer):
-            started = time.perf_counter()
-            count = reindex_layer(layer=layer)
+        started = time.perf_counter()
+        count = ensure_layer_indexed(layer=layer)
+        if count:
             stdout.write(f"indexed {layer.slug}: {count:,} features in {time.perf_counter() - started:.1f} s")
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE search_searchentry")

@@ -134,3 +134,9 @@ def layer_index_is_current(*, layer: Layer) -> bool:
             [layer.pk, layer.pk],
         )
         return cursor.fetchone()[0]
+
+
+def ensure_layer_indexed(*, layer: Layer) -> int:
+    """Rebuild the layer's index rows if some feature has none (data loaded around the services);
+    return the number of features indexed (0 when the index was current)."""
+    return 0 if layer_index_is_current(layer=layer) else reindex_layer(layer=layer)

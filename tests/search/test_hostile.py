@@ -1,9 +1,9 @@
-"""Hostile search input answers quickly and safely: SQL fragments, LIKE wildcards, regex syntax,
-control characters and very long strings are plain text to the search."""
-import time
-
+"""Hostile search input answers quickly (bounded work, a statement time limit) and safely: SQL
+fragments, LIKE wildcards, regex syntax, control characters and very long strings are plain text."""
 import pytest
 from django.contrib.gis.geos import Point
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from layers.models import Feature
 from layers.search.text import normalise
@@ -21,9 +21,11 @@ HOSTILE = [
 
 @pytest.mark.parametrize("q", HOSTILE)
 def test_hostile_queries_answer_quickly_and_safely(client, search_world, q):
-    started = time.perf_counter()
-    response = client.get("/api/search", {"q": q})
-    assert time.perf_counter() - started < 2.0
+    # Bounded work rather than wall-clock time (the machine may be busy): a few statements, each
+    # under the search's statement time limit (test_a_search_past_its_time_limit_says_so).
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/api/search", {"q": q})
+    assert len(queries) <= 5
     if normalise(q) == "":
         assert response.status_code == 400
         assert response.json()["error"].startswith("Type something to search for")

@@ -1,8 +1,8 @@
 // Spatial filters of the search box: a district, a radius around a clicked point or the browser's
 // location, a rectangle (two clicks) or an area (clicks, then "finish"); plus a layer and the
 // GCJ-02 toggle. Touch and mouse alike: everything is clicks, no drag gestures.
-import { el } from "./dom.js";
-import { pick, t } from "./i18n.js";
+import { el } from "../dom.js";
+import { pick, t } from "../i18n.js";
 
 const SHAPE_STYLE = { color: "#d35400", weight: 2, dashArray: "6 4", fillOpacity: 0.06, interactive: false,
   className: "gp-search-shape" };
