@@ -61,8 +61,10 @@ def _tier_conditions(q: str, qp: str, han: bool) -> dict[int, list[str]]:
         tiers[3] += ["e.pinyin LIKE %(qp_prefix)s", "e.initials = %(qp)s"]
         if len(qp) >= 2:
             tiers[2].append("e.initials LIKE %(qp_prefix)s")
-        # No pinyin-contains: pinyin trigrams are so common that it costs more than it finds; pinyin
-        # is matched from its start (and fuzzily).
+        if len(qp) >= 4:
+            # A word inside a name (yiyuan for 医院). Pinyin trigrams are common, so this is the
+            # costliest condition; it only runs when exact and prefix matches did not fill the page.
+            tiers[2].append("e.pinyin LIKE %(qp_contains)s")
         if 3 <= len(qp) <= FUZZY_MAX_LENGTH:
             tiers[1].append("%(qp)s <%% e.pinyin")
     elif qp:
@@ -180,7 +182,7 @@ def build_sql(
     params = {
         "layers": layer_ids, "q": qn, "qp": qp, "qlen": len(qn), "qplen": len(qp),
         "q_prefix": like_escape(qn) + "%", "q_contains": "%" + like_escape(qn) + "%",
-        "qp_prefix": like_escape(qp) + "%",
+        "qp_prefix": like_escape(qp) + "%", "qp_contains": "%" + like_escape(qp) + "%",
         "has_bbox": bbox is not None, "bw": 0, "bs": 0, "be": 0, "bn": 0,
         "limit": limit, "full": full_geometry, "simplify": SIMPLIFY_DEGREES,
         "within_id": spatial.within_feature_id, "area": spatial.area_wkt,
