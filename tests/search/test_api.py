@@ -35,6 +35,7 @@ def names(features):
     ("哈尔滨市政务", "哈尔滨市政务服务中心", "prefix"),
     ("市政务服务", "哈尔滨市政务服务中心", "contains"),
     ("Harbin Administrative", "哈尔滨市政务服务中心", "contains"),
+    ("shizhengwu", "哈尔滨市政务服务中心", "contains"),   # pinyin of a word inside the name
     ("南刚区", "南岗区", "fuzzy"),            # a wrong character of the same sound
     ("nangagn", "南岗区", "fuzzy"),           # letters swapped
     ("xiangfnag", "香坊区", "fuzzy"),
