@@ -8,7 +8,7 @@ from geoportal import views
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/", include("geoportal.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("layers.api.urls")),
     path("", include("frontend.urls")),
