@@ -10,6 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("geoportal.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/edit/", include("layers.editing.urls")),
     path("api/", include("layers.api.urls")),
     path("", include("frontend.urls")),
 ]

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from layers.editing import views
+
+app_name = "editing"
+urlpatterns = [
+    path("layers/", views.editable_layers, name="layers"),
+    path("layers/<slug:slug>/features/", views.feature_create_view, name="feature-create"),
+    path("layers/<slug:slug>/features/<int:feature_id>/", views.feature_detail, name="feature"),
+    path("layers/<slug:slug>/features/<int:feature_id>/history/", views.feature_history, name="feature-history"),
+    path("layers/<slug:slug>/features/<int:feature_id>/restore/", views.feature_restore, name="feature-restore"),
+    path("layers/<slug:slug>/changes/", views.layer_change_log, name="changes"),
+    path("layers/<slug:slug>/changes/<int:feature_id>/restore/", views.feature_undelete_view, name="undelete"),
+    path("layers/<slug:slug>/repair/", views.geometry_repair, name="repair"),
+]
