@@ -89,7 +89,8 @@ def test_geometry_is_checked_and_repair_is_previewed(parcels, users):
     preview = send(client, "post", url(parcels, "repair"), {"geometry": BOWTIE}).json()
     assert preview["valid"] is False and preview["reason"].startswith("Self-intersection")
     assert preview["repaired"]["type"] == "MultiPolygon"
-    fixed = send(client, "post", url(parcels, "features"), {"geometry": preview["repaired"], "properties": {"name": "X"}})
+    fixed = send(client, "post", url(parcels, "features"),
+                 {"geometry": preview["repaired"], "properties": {"name": "X"}})
     assert fixed.status_code == 201
     assert send(client, "post", url(parcels, "repair"), {"geometry": SQUARE}).json() == {
         "valid": True, "reason": "Valid Geometry", "repaired": None}

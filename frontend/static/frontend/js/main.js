@@ -3,6 +3,7 @@ import { setLanguage, t } from "./i18n.js";
 import { renderLayerList } from "./layerlist.js";
 import { geojsonOverlay } from "./overlays.js";
 import { readHash, writeHash } from "./permalink.js";
+import { startEditing } from "./editing/index.js";
 
 const config = JSON.parse(document.getElementById("gp-config").textContent);
 setLanguage(config.language);
@@ -81,3 +82,4 @@ for (const slug of on) show(layersBySlug.get(slug));
 
 // For tests and other modules of the page.
 window.geoportal = { map, config, overlays };
+window.geoportal.editing = startEditing({ map, config, overlays });

@@ -1,0 +1,43 @@
+// The editing control: pick one of the layers the user may edit, start and stop editing,
+// and reach the layer's deleted features.
+import { el } from "../dom.js";
+import { pick } from "../i18n.js";
+import { m } from "./messages.js";
+
+export const EditControl = L.Control.extend({
+  options: { position: "topright", layers: [], onStart: null, onStop: null, onDeleted: null },
+
+  onAdd() {
+    const select = el("select", { id: "gp-edit-layer", "aria-label": m("editLayer") },
+      this.options.layers.map((layer) => el("option", { value: layer.slug, text: pick(layer.title_zh, layer.title_en) })));
+    this._select = select;
+    this._toggle = el("button", { type: "button", id: "gp-edit-toggle", text: m("start"), onclick: () => this._flip() });
+    this._deleted = el("button", { type: "button", id: "gp-edit-deleted", hidden: "", text: m("deletedFeatures"),
+      onclick: () => this.options.onDeleted(this._slug) });
+    this._slug = null;
+    const container = el("div", { class: "leaflet-bar gp-edit-control" }, [
+      el("label", { for: select.id, text: m("editLayer") }), select, this._toggle, this._deleted,
+    ]);
+    L.DomEvent.disableClickPropagation(container);
+    return container;
+  },
+
+  onRemove() {
+    if (this._slug) this.options.onStop(this._slug);
+  },
+
+  async _flip() {
+    if (this._slug) {
+      const slug = this._slug;
+      this._slug = null;
+      await this.options.onStop(slug);
+    } else {
+      this._slug = this._select.value;
+      await this.options.onStart(this._slug);
+    }
+    this._select.disabled = Boolean(this._slug);
+    this._deleted.hidden = !this._slug;
+    this._toggle.textContent = this._slug ? m("stop") : m("start");
+    this._toggle.classList.toggle("active", Boolean(this._slug));
+  },
+});

@@ -1,0 +1,52 @@
+// Browser editing for staff: hooked into the map page by main.js with startEditing().
+import { el } from "../dom.js";
+import { call } from "./api.js";
+import { EditControl } from "./control.js";
+import { modal } from "./dialog.js";
+import { renderDeleted } from "./history.js";
+import { m } from "./messages.js";
+import { EditSession } from "./session.js";
+
+async function refreshOverlay(overlays, slug) {
+  const overlay = overlays.get(slug);
+  if (!overlay) return;
+  const response = await fetch(`/api/layers/${slug}/features/`, { credentials: "same-origin" });
+  overlay.clearLayers();
+  overlay.addData(await response.json());
+}
+
+export async function startEditing({ map, config, overlays }) {
+  if (!config.user?.authenticated || !window.L?.PM) return null;
+  const { ok, data } = await call("GET", "/api/edit/layers/");
+  if (!ok || !data.edit.length) return null;
+  // Only layers the editor creates are touched by Geoman (not the display overlays).
+  L.PM.setOptIn(true);
+  const bySlug = new Map(config.layers.map((layer) => [layer.slug, layer]));
+  const editable = data.edit.map((slug) => bySlug.get(slug)).filter(Boolean);
+  const host = document.querySelector(".gp-main");
+  let session = null;
+
+  const control = new EditControl({
+    layers: editable,
+    onStart: async (slug) => {
+      overlays.get(slug)?.remove();
+      session = new EditSession(map, bySlug.get(slug), host);
+      await session.start();
+    },
+    onStop: async (slug) => {
+      session?.stop();
+      session = null;
+      await refreshOverlay(overlays, slug);
+      const checkbox = document.getElementById(`gp-layer-${slug}`);
+      if (checkbox?.checked) overlays.get(slug)?.addTo(map);
+    },
+    onDeleted: (slug) => {
+      const box = el("div", { class: "gp-history-box" });
+      const dialog = modal(m("deletedFeatures"), box, [
+        el("button", { type: "button", text: m("close"), onclick: () => dialog.close() }),
+      ], { testid: "deleted" });
+      renderDeleted(box, { slug, onRestored: (feature) => { session?.addFeature(feature); dialog.close(); } });
+    },
+  }).addTo(map);
+  return { control, session: () => session };
+}
