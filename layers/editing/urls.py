@@ -1,10 +1,14 @@
 from django.urls import path
 
-from layers.editing import views
+from layers.editing import layer_views, views
 
 app_name = "editing"
 urlpatterns = [
-    path("layers/", views.editable_layers, name="layers"),
+    path("layers/", layer_views.layers_view, name="layers"),
+    path("layers/<slug:slug>/", layer_views.layer_manage, name="layer"),
+    path("layers/<slug:slug>/schema/dry-run/", layer_views.schema_dry_run, name="schema-dry-run"),
+    path("layers/<slug:slug>/grants/", layer_views.grants_view, name="grants"),
+    path("audit/", layer_views.audit_log, name="audit"),
     path("layers/<slug:slug>/features/", views.feature_create_view, name="feature-create"),
     path("layers/<slug:slug>/features/<int:feature_id>/", views.feature_detail, name="feature"),
     path("layers/<slug:slug>/features/<int:feature_id>/history/", views.feature_history, name="feature-history"),

@@ -74,8 +74,6 @@ def _feature_of(layer, feature_id: int) -> Feature:
     return feature
 
 
-@require_GET
-@editing_endpoint
 def editable_layers(request):
     """What the signed-in user may edit and manage, for the editor's layer picker."""
     editable = list(layers_for(request.user, "edit").order_by("slug").values_list("slug", flat=True))
