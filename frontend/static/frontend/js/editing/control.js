@@ -5,7 +5,8 @@ import { pick } from "../i18n.js";
 import { m } from "./messages.js";
 
 export const EditControl = L.Control.extend({
-  options: { position: "topright", layers: [], onStart: null, onStop: null, onDeleted: null },
+  options: { position: "topright", layers: [], manageable: [], canCreate: false,
+    onStart: null, onStop: null, onDeleted: null, onManage: null, onCreate: null },
 
   onAdd() {
     const select = el("select", { id: "gp-edit-layer", "aria-label": m("editLayer") },
@@ -14,12 +15,23 @@ export const EditControl = L.Control.extend({
     this._toggle = el("button", { type: "button", id: "gp-edit-toggle", text: m("start"), onclick: () => this._flip() });
     this._deleted = el("button", { type: "button", id: "gp-edit-deleted", hidden: "", text: m("deletedFeatures"),
       onclick: () => this.options.onDeleted(this._slug) });
+    this._manage = el("button", { type: "button", id: "gp-layer-manage", text: m("manageLayer"),
+      onclick: () => this.options.onManage(this._select.value) });
+    const create = this.options.canCreate
+      ? el("button", { type: "button", id: "gp-layer-new", text: m("newLayer"), onclick: () => this.options.onCreate() })
+      : null;
+    select.addEventListener("change", () => this._showManage());
     this._slug = null;
     const container = el("div", { class: "leaflet-bar gp-edit-control" }, [
-      el("label", { for: select.id, text: m("editLayer") }), select, this._toggle, this._deleted,
+      el("label", { for: select.id, text: m("editLayer") }), select, this._toggle, this._deleted, this._manage, create,
     ]);
+    this._showManage();
     L.DomEvent.disableClickPropagation(container);
     return container;
+  },
+
+  _showManage() {
+    this._manage.hidden = !this.options.manageable.includes(this._select.value);
   },
 
   onRemove() {

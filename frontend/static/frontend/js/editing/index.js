@@ -1,9 +1,11 @@
 // Browser editing for staff: hooked into the map page by main.js with startEditing().
 import { el } from "../dom.js";
+import { leafletStyle } from "../overlays.js";
 import { call } from "./api.js";
 import { EditControl } from "./control.js";
 import { modal } from "./dialog.js";
 import { renderDeleted } from "./history.js";
+import { openLayerAdmin } from "./layeradmin.js";
 import { m } from "./messages.js";
 import { EditSession } from "./session.js";
 
@@ -18,7 +20,7 @@ async function refreshOverlay(overlays, slug) {
 export async function startEditing({ map, config, overlays }) {
   if (!config.user?.authenticated || !window.L?.PM) return null;
   const { ok, data } = await call("GET", "/api/edit/layers/");
-  if (!ok || !data.edit.length) return null;
+  if (!ok || !(data.edit.length || data.can_create)) return null;
   // Only layers the editor creates are touched by Geoman (not the display overlays).
   L.PM.setOptIn(true);
   const bySlug = new Map(config.layers.map((layer) => [layer.slug, layer]));
@@ -26,8 +28,16 @@ export async function startEditing({ map, config, overlays }) {
   const host = document.querySelector(".gp-main");
   let session = null;
 
+  const preview = (slug) => (style) => {
+    overlays.get(slug)?.setStyle(leafletStyle(style));
+    if (session?.layer.slug === slug) session.group?.setStyle(leafletStyle(style));
+  };
   const control = new EditControl({
     layers: editable,
+    manageable: data.manage,
+    canCreate: data.can_create,
+    onManage: (slug) => openLayerAdmin({ layer: bySlug.get(slug), preview: preview(slug), onSaved: () => location.reload() }),
+    onCreate: () => openLayerAdmin({ layer: null, onSaved: () => location.reload() }),
     onStart: async (slug) => {
       overlays.get(slug)?.remove();
       session = new EditSession(map, bySlug.get(slug), host);
