@@ -2,11 +2,15 @@
 features a retype would break, and saving metadata."""
 from __future__ import annotations
 
+import datetime
+from zoneinfo import ZoneInfo
+
 from django.contrib.gis.geos import Point
 
-from layers.history.models import AuditLog
+from layers.history.models import AuditLog, FeatureVersion
 from layers.models import Layer
-from layers.services import feature_create
+from layers.permissions import layer_grant
+from layers.services import feature_create, feature_delete
 from tests.browser.conftest import login
 from tests.conftest import make_layer
 
@@ -17,8 +21,10 @@ SCHEMA = [{"name": "name", "type": "string", "required": True, "label_zh": "名�
 def test_manager_previews_style_dry_runs_schema_and_saves(page, live_server, departments, users, page_problems):
     page_problems.allow_console("400")
     layer = make_layer("clinics", departments["planning"], schema=SCHEMA)
-    feature_create(layer=layer, geometry=Point(126.64, 45.75, srid=4326), properties={"name": "甲", "beds": "12"})
-    bad = feature_create(layer=layer, geometry=Point(126.65, 45.76, srid=4326), properties={"name": "乙", "beds": "许多"})
+    feature_create(layer=layer, geometry=Point(126.64, 45.75, srid=4326),
+                   properties={"name": "甲", "beds": "12"})
+    bad = feature_create(layer=layer, geometry=Point(126.65, 45.76, srid=4326),
+                         properties={"name": "乙", "beds": "许多"})
     login(page, live_server, "p_manager", "pw-p_manager")
     page.wait_for_selector(".leaflet-overlay-pane path")
     page.select_option("#gp-edit-layer", "clinics")
@@ -50,3 +56,28 @@ def test_manager_previews_style_dry_runs_schema_and_saves(page, live_server, dep
     assert set(AuditLog.objects.filter(layer=layer).values_list("action", flat=True)) == {
         "layer.update", "style.update", "schema.update"}
     assert Layer.objects.count() == 1
+
+
+def test_staff_see_a_layer_as_of_a_past_moment_and_managers_read_the_audit_log(page, live_server, departments,
+                                                                                  users):
+    layer = make_layer("clinics", departments["planning"], schema=SCHEMA)
+    feature = feature_create(layer=layer, geometry=Point(126.64, 45.75, srid=4326), properties={"name": "甲"})
+    feature_delete(feature=feature, base_version=1)
+    shanghai = ZoneInfo("Asia/Shanghai")
+    FeatureVersion.objects.filter(version=1).update(recorded_at=datetime.datetime(2025, 1, 1, 10, tzinfo=shanghai))
+    FeatureVersion.objects.filter(version=2).update(recorded_at=datetime.datetime(2025, 1, 2, 10, tzinfo=shanghai))
+    layer_grant(layer=layer, actor=users["planning_manager"], level="view", department=departments["education"])
+
+    login(page, live_server, "p_manager", "pw-p_manager")
+    page.wait_for_selector("#gp-asof")
+    assert page.locator(".leaflet-overlay-pane path").count() == 0
+    page.fill("#gp-asof", "2025-01-01T12:00:00")
+    page.click("#gp-asof-show")
+    page.wait_for_selector(".leaflet-overlay-pane path")
+    page.fill("#gp-asof", "2025-01-03T12:00:00")
+    page.click("#gp-asof-show")
+    page.wait_for_function("document.querySelectorAll('.leaflet-overlay-pane path').length === 0")
+
+    page.click("#gp-audit")
+    page.locator("[data-testid=audit] tr[data-action='grant.set']").wait_for()
+    assert "department:education" in page.locator("[data-testid=audit] tbody").text_content()

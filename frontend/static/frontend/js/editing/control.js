@@ -6,7 +6,7 @@ import { m } from "./messages.js";
 
 export const EditControl = L.Control.extend({
   options: { position: "topright", layers: [], manageable: [], canCreate: false,
-    onStart: null, onStop: null, onDeleted: null, onManage: null, onCreate: null },
+    onStart: null, onStop: null, onDeleted: null, onManage: null, onCreate: null, onAsof: null, onAudit: null },
 
   onAdd() {
     const select = el("select", { id: "gp-edit-layer", "aria-label": m("editLayer") },
@@ -20,10 +20,20 @@ export const EditControl = L.Control.extend({
     const create = this.options.canCreate
       ? el("button", { type: "button", id: "gp-layer-new", text: m("newLayer"), onclick: () => this.options.onCreate() })
       : null;
+    const audit = this.options.manageable.length || this.options.canCreate
+      ? el("button", { type: "button", id: "gp-audit", text: m("auditLog"), onclick: () => this.options.onAudit() })
+      : null;
+    const asof = el("input", { type: "datetime-local", id: "gp-asof", step: "1", "aria-label": m("asof") });
+    const asofBox = el("div", { class: "gp-asof" }, [
+      el("label", { for: asof.id, text: m("asof") }), asof,
+      el("button", { type: "button", id: "gp-asof-show", text: m("showAsof"),
+        onclick: () => asof.value && this.options.onAsof(this._select.value, asof.value) }),
+      el("button", { type: "button", id: "gp-asof-now", text: m("backToNow"), onclick: () => this.options.onAsof(null) }),
+    ]);
     select.addEventListener("change", () => this._showManage());
     this._slug = null;
     const container = el("div", { class: "leaflet-bar gp-edit-control" }, [
-      el("label", { for: select.id, text: m("editLayer") }), select, this._toggle, this._deleted, this._manage, create,
+      el("label", { for: select.id, text: m("editLayer") }), select, this._toggle, this._deleted, this._manage, create, audit, asofBox,
     ]);
     this._showManage();
     L.DomEvent.disableClickPropagation(container);

@@ -5,6 +5,8 @@ import { call } from "./api.js";
 import { EditControl } from "./control.js";
 import { modal } from "./dialog.js";
 import { renderDeleted } from "./history.js";
+import { AsofView } from "./asof.js";
+import { openAuditLog } from "./audit.js";
 import { openLayerAdmin } from "./layeradmin.js";
 import { m } from "./messages.js";
 import { EditSession } from "./session.js";
@@ -27,6 +29,7 @@ export async function startEditing({ map, config, overlays }) {
   const editable = data.edit.map((slug) => bySlug.get(slug)).filter(Boolean);
   const host = document.querySelector(".gp-main");
   let session = null;
+  const asof = new AsofView(map, overlays);
 
   const preview = (slug) => (style) => {
     overlays.get(slug)?.setStyle(leafletStyle(style));
@@ -38,6 +41,8 @@ export async function startEditing({ map, config, overlays }) {
     canCreate: data.can_create,
     onManage: (slug) => openLayerAdmin({ layer: bySlug.get(slug), preview: preview(slug), onSaved: () => location.reload() }),
     onCreate: () => openLayerAdmin({ layer: null, onSaved: () => location.reload() }),
+    onAudit: () => openAuditLog({ layers: data.manage }),
+    onAsof: (slug, moment) => (slug ? asof.show(bySlug.get(slug), moment) : asof.clear()),
     onStart: async (slug) => {
       overlays.get(slug)?.remove();
       session = new EditSession(map, bySlug.get(slug), host);
