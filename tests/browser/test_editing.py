@@ -10,7 +10,7 @@ from django.contrib.gis.geos import GEOSGeometry
 
 from layers.history.models import FeatureVersion
 from layers.models import Feature, Layer
-from layers.services import feature_create
+from layers.services import feature_create, feature_update
 from tests.browser.conftest import login
 from tests.conftest import make_layer
 
@@ -156,3 +156,21 @@ def test_second_save_of_the_same_feature_gets_the_conflict_dialog(page, open_pag
     feature.refresh_from_db()
     assert feature.properties["name"] == "经理乙的名称" and feature.version == 3
     assert feature.updated_by == users["planning_manager"]
+
+
+def test_staff_restore_a_version_from_the_feature_popup(page, live_server, departments, users):
+    layer = make_layer("parks", departments["planning"], geometry_type=Layer.GeometryType.POLYGON, schema=SCHEMA)
+    square = GEOSGeometry("POLYGON((126.62 45.74, 126.66 45.74, 126.66 45.77, 126.62 45.77, 126.62 45.74))", srid=4326)
+    feature = feature_create(layer=layer, geometry=square, properties={"name": "初名", "use": "park"})
+    feature_update(feature=feature, base_version=1, properties={"name": "改名", "use": "park"})
+    login(page, live_server, "p_editor", "pw-p_editor")
+    page.wait_for_selector(".leaflet-overlay-pane path")
+    click_path = page.locator(".leaflet-overlay-pane path").first.bounding_box()
+    page.mouse.click(click_path["x"] + click_path["width"] / 2, click_path["y"] + click_path["height"] / 2)
+    page.click(".gp-popup [data-action=popup-history]")
+    page.wait_for_selector(".gp-popup .gp-history li[data-version='1']")
+    assert page.locator(".gp-popup .gp-history li").count() == 2
+    page.click(".gp-popup .gp-history li[data-version='1'] .gp-restore")
+    page.wait_for_selector(".leaflet-popup", state="detached")
+    feature.refresh_from_db()
+    assert feature.version == 3 and feature.properties["name"] == "初名"

@@ -5,8 +5,11 @@ import { pick } from "../i18n.js";
 import { modal } from "./dialog.js";
 import { m } from "./messages.js";
 
-function shown(value) {
-  return value === null || value === undefined || value === "" ? "—" : String(value);
+function shown(field, value) {
+  if (value === null || value === undefined || value === "") return "—";
+  if (field.type === "boolean") return value ? m("yes") : m("no");
+  const choice = (field.choices || []).find((c) => typeof c === "object" && String(c.value) === String(value));
+  return choice ? pick(choice.label_zh, choice.label_en) || String(value) : String(value);
 }
 
 // Resolves "reapply" or "theirs".
@@ -17,8 +20,8 @@ export function conflictDialog({ map, schema, current, mine }) {
       pointToLayer: (f, latlng) => L.circleMarker(latlng, { color: "#e8590c", dashArray: "4 3", radius: 9 }),
     }).addTo(map);
     const rows = schema.map((field) => {
-      const a = shown(current.properties?.[field.name]);
-      const b = shown(mine.properties[field.name]);
+      const a = shown(field, current.properties?.[field.name]);
+      const b = shown(field, mine.properties[field.name]);
       return el("tr", { class: a === b ? "" : "gp-changed", "data-field": field.name }, [
         el("th", { text: pick(field.label_zh, field.label_en) || field.name }),
         el("td", { class: "gp-theirs", text: a }),

@@ -5,7 +5,7 @@ import { pick } from "../i18n.js";
 import { m } from "./messages.js";
 
 export const EditControl = L.Control.extend({
-  options: { position: "topright", layers: [], manageable: [], canCreate: false,
+  options: { position: "topleft", layers: [], manageable: [], canCreate: false,
     onStart: null, onStop: null, onDeleted: null, onManage: null, onCreate: null, onAsof: null, onAudit: null },
 
   onAdd() {

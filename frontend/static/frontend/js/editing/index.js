@@ -9,6 +9,7 @@ import { AsofView } from "./asof.js";
 import { openAuditLog } from "./audit.js";
 import { openLayerAdmin } from "./layeradmin.js";
 import { m } from "./messages.js";
+import { addPopupHistory } from "./popuphistory.js";
 import { EditSession } from "./session.js";
 
 async function refreshOverlay(overlays, slug) {
@@ -63,5 +64,6 @@ export async function startEditing({ map, config, overlays }) {
       renderDeleted(box, { slug, onRestored: (feature) => { session?.addFeature(feature); dialog.close(); } });
     },
   }).addTo(map);
+  addPopupHistory({ map, overlays, editable: new Set(data.edit), onRestored: (slug) => refreshOverlay(overlays, slug) });
   return { control, session: () => session };
 }
