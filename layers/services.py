@@ -165,7 +165,8 @@ def feature_update(
             current.geom = new_geometry
         current.version = current.version + 1
         current.updated_by = user if getattr(user, "pk", None) else None
-        current.save()
+        fields = ["properties", "name", "version", "updated_by", "updated_at"]
+        current.save(update_fields=[*fields, "geom"] if new_geometry is not None else fields)
         feature_version_record(feature=current, action=history_action, channel=channel, user=user)
         if new_geometry is not None:
             _adjust_layer_stats(layer, delta=0, geometry=new_geometry)

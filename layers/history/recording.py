@@ -12,14 +12,21 @@ def _user_or_none(user):
 
 
 def feature_version_ensure_baseline(*, feature: Feature) -> None:
-    """Keep the state of a feature written before history existed (or by raw SQL) before changing it."""
-    if FeatureVersion.objects.filter(feature_id=feature.pk).exists():
-        return
-    FeatureVersion.objects.create(
-        layer_id=feature.layer_id, feature_id=feature.pk, version=feature.version,
-        action=FeatureVersion.Action.BASELINE, channel="system", user=feature.updated_by,
-        recorded_at=feature.updated_at, geom=feature.geom, properties=feature.properties,
-    )
+    """Keep the state of a feature written before history existed (or by raw SQL) before changing it.
+
+    One statement: copies the stored row unless the feature already has a version."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO history_featureversion
+                (layer_id, feature_id, version, action, deleted, channel, user_id, recorded_at, geom, properties)
+            SELECT f.layer_id, f.id, f.version, 'baseline', false, 'system', f.updated_by_id, f.updated_at,
+                   f.geom, f.properties
+            FROM layers_feature f
+            WHERE f.id = %s AND NOT EXISTS (SELECT 1 FROM history_featureversion v WHERE v.feature_id = f.id)
+            """,
+            [feature.pk],
+        )
 
 
 def feature_version_record(*, feature: Feature, action: str, channel: str, user=None) -> FeatureVersion:
