@@ -54,13 +54,16 @@ def _writes(layer: Layer, stdout) -> None:
         service = (time.perf_counter() - start) * 1000
         transaction.set_rollback(True)
     stdout.write(f"  {WRITES} updates: raw UPDATE {raw:.0f} ms, feature_update with history {service:.0f} ms "
-                 f"(x{service / raw:.1f}; {service / WRITES:.2f} ms per update incl. validation, lock, 1-2 history rows)")
+                 f"(x{service / raw:.1f}; {service / WRITES:.2f} ms per update incl. validation, lock, "
+                 "1-2 history rows)")
 
 
 def run(*, layer: Layer, stdout, options) -> None:
     moment = timezone.now()
     for name, bbox in BOXES.items():
         current = _median_ms(lambda b=bbox: feature_collection_geojson(layer=layer, bbox=b, limit=5000))
-        past = _median_ms(lambda b=bbox: feature_collection_asof_geojson(layer=layer, asof=moment, bbox=b, limit=5000))
-        stdout.write(f"  asof {name}: current features {current:.1f} ms, as of now {past:.1f} ms (x{past / current:.2f})")
+        past = _median_ms(
+            lambda b=bbox: feature_collection_asof_geojson(layer=layer, asof=moment, bbox=b, limit=5000))
+        stdout.write(f"  asof {name}: current features {current:.1f} ms, as of now {past:.1f} ms "
+                     f"(x{past / current:.2f})")
     _writes(layer, stdout)
