@@ -168,3 +168,23 @@ def test_concurrent_saves_exactly_one_wins(departments, users):
     feature.refresh_from_db()
     assert feature.version == 2
     assert FeatureVersion.objects.filter(feature_id=feature.pk).count() == 2
+
+
+def test_split_a_polygon_along_a_line(parcels, users):
+    client = signed_in(users["planning_editor"])
+    fid = send(client, "post", url(parcels, "features"), {"geometry": SQUARE, "properties": {"name": "A"}}).json()["id"]
+    line = {"type": "LineString", "coordinates": [[126.605, 45.69], [126.605, 45.72]]}
+    stale = send(client, "post", url(parcels, "features", fid, "split"), {"line": line, "version": 0})
+    assert stale.status_code == 412
+    miss = send(client, "post", url(parcels, "features", fid, "split"),
+                {"line": {"type": "LineString", "coordinates": [[126.7, 45.69], [126.7, 45.72]]}, "version": 1})
+    assert miss.status_code == 400 and "does not cut" in miss.json()["errors"]["geometry"]
+    split = send(client, "post", url(parcels, "features", fid, "split"), {"line": line, "version": 1})
+    assert split.status_code == 200
+    parts = split.json()["features"]
+    assert [p["id"] == fid for p in parts] == [True, False] and parts[0]["version"] == 2
+    areas = sorted(Feature.objects.get(pk=p["id"]).geom.area for p in parts)
+    assert areas == pytest.approx([0.00005, 0.00005], rel=1e-6)
+    assert {p["properties"]["name"] for p in parts} == {"A"}
+    assert list(FeatureVersion.objects.filter(layer=parcels).values_list("action", flat=True).order_by("id")) == [
+        "create", "update", "create"]

@@ -13,6 +13,7 @@ urlpatterns = [
     path("layers/<slug:slug>/features/<int:feature_id>/", views.feature_detail, name="feature"),
     path("layers/<slug:slug>/features/<int:feature_id>/history/", views.feature_history, name="feature-history"),
     path("layers/<slug:slug>/features/<int:feature_id>/restore/", views.feature_restore, name="feature-restore"),
+    path("layers/<slug:slug>/features/<int:feature_id>/split/", views.feature_split_view, name="feature-split"),
     path("layers/<slug:slug>/changes/", views.layer_change_log, name="changes"),
     path("layers/<slug:slug>/changes/<int:feature_id>/restore/", views.feature_undelete_view, name="undelete"),
     path("layers/<slug:slug>/repair/", views.geometry_repair, name="repair"),

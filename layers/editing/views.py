@@ -18,6 +18,7 @@ from layers.editing.http import (
     layer_for,
 )
 from layers.editing.selectors import feature_geojson, geometry_repair_preview
+from layers.editing.split import feature_split
 from layers.history.restore import feature_restore_version
 from layers.history.selectors import feature_versions, layer_changes
 from layers.models import Feature
@@ -165,3 +166,16 @@ def geometry_repair(request, slug: str):
     body = json_body(request)
     geometry_from(body, required=True)
     return JsonResponse(geometry_repair_preview(layer=layer, geometry=body["geometry"]))
+
+
+@require_POST
+@editing_endpoint
+def feature_split_view(request, slug: str, feature_id: int):
+    """Split along `line` (GeoJSON LineString); answers the parts, the original feature first."""
+    layer = layer_for(request.user, slug, "edit")
+    feature = _feature_of(layer, feature_id)
+    body = json_body(request)
+    blade = geometry_from({"geometry": body.get("line")}, required=True)
+    parts = feature_split(feature=feature, base_version=base_version(request, body), blade=blade,
+                          user=request.user, channel="browser")
+    return JsonResponse({"features": [feature_geojson(feature_id=part.pk) for part in parts]})

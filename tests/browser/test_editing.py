@@ -174,3 +174,23 @@ def test_staff_restore_a_version_from_the_feature_popup(page, live_server, depar
     page.wait_for_selector(".leaflet-popup", state="detached")
     feature.refresh_from_db()
     assert feature.version == 3 and feature.properties["name"] == "初名"
+
+
+def test_split_a_polygon_with_a_drawn_line(page, live_server, parcels, users):
+    square = GEOSGeometry("POLYGON((126.62 45.74, 126.66 45.74, 126.66 45.77, 126.62 45.77, 126.62 45.74))", srid=4326)
+    feature = feature_create(layer=parcels, geometry=square, properties={"name": "整块", "use": "park"})
+    login(page, live_server, "p_editor", "pw-p_editor")
+    start_editing(page, live_server)
+    page.wait_for_selector(".leaflet-overlay-pane path")
+    click_feature(page)
+    box = page.locator(".leaflet-overlay-pane path").first.bounding_box()
+    page.click("#gp-edit-panel [data-action=split]")
+    x = box["x"] + box["width"] / 2
+    page.mouse.click(x, box["y"] - 30)
+    page.mouse.click(x, box["y"] + box["height"] + 30)
+    page.mouse.click(x, box["y"] + box["height"] + 30)
+    page.wait_for_selector(".gp-status:has-text('已保存')")
+    parts = list(Feature.objects.filter(layer=parcels).order_by("id"))
+    assert [p.pk == feature.pk for p in parts] == [True, False]
+    assert parts[0].version == 2 and parts[1].properties == {"name": "整块", "use": "park"}
+    assert page.locator(".leaflet-overlay-pane path").count() == 2

@@ -17,6 +17,9 @@ export class FeaturePanel {
       text: m("useRepaired"), onclick: () => handlers.onUseRepaired() });
     this.deleteButton = el("button", { type: "button", class: "gp-danger", "data-action": "delete",
       text: m("delete"), onclick: () => handlers.onDelete() });
+    this.splitButton = el("button", { type: "button", "data-action": "split", text: m("split"),
+      onclick: () => handlers.onSplit() });
+    this.canSplit = ["line", "polygon"].includes(layer.geometry_type);
     this.historyButton = el("button", { type: "button", "data-action": "history", text: m("history"),
       onclick: () => handlers.onHistory(this.history) });
     this.history = el("div", { class: "gp-history-box" });
@@ -31,6 +34,7 @@ export class FeaturePanel {
         el("button", { type: "button", class: "gp-primary", "data-action": "save", text: m("save"),
           onclick: () => handlers.onSave() }),
         this.deleteButton,
+        this.splitButton,
         this.historyButton,
         el("button", { type: "button", "data-action": "cancel", text: m("cancel"), onclick: () => handlers.onCancel() }),
       ]),
@@ -48,6 +52,7 @@ export class FeaturePanel {
     this.form.fill(meta.properties, meta.version);
     this.deleteButton.hidden = !meta.id;
     this.historyButton.hidden = !meta.id;
+    this.splitButton.hidden = !meta.id || !this.canSplit;
     this.history.replaceChildren();
     this.showGeometryError("");
     this.element.hidden = false;

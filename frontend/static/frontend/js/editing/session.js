@@ -33,6 +33,7 @@ export class EditSession {
       onHistory: (box) => this.showHistory(box),
       onCancel: () => this.deselect({ discardNew: true }),
       onRepair: () => this.previewRepair(),
+      onSplit: () => this.startSplit(),
       onUseRepaired: () => this.useRepaired(),
     });
     this._onCreate = (event) => this._created(event);
@@ -106,6 +107,11 @@ export class EditSession {
   _created(event) {
     const geometry = event.layer.toGeoJSON().geometry;
     event.layer.remove();
+    if (this.splitting) {
+      this.splitting = false;
+      if (this.selected) this._split(this.selected, geometry);
+      return;
+    }
     this.select(this._build(geometry, { id: null, version: null, properties: {} }), { force: true });
   }
 
@@ -219,6 +225,30 @@ export class EditSession {
         await this.showHistory(this.panel.history);
       },
     });
+  }
+
+  // Draw a line across the selected feature; the server splits it (ST_Split) into features.
+  startSplit() {
+    if (!this.selected?.gp.id) return;
+    this.splitting = true;
+    this.map.pm.enableDraw("Line", { snappable: true });
+  }
+
+  async _split(layer, line) {
+    const meta = layer.gp;
+    const response = await call("POST", editUrl(this.layer.slug, "features", meta.id, "split"),
+      { line, version: meta.version });
+    if (!response.ok) {
+      this.panel.showGeometryError(response.data.error || String(response.status));
+      return;
+    }
+    const [first, ...others] = response.data.features;
+    const asMeta = (f) => ({ id: f.id, version: f.version, properties: ownProperties(f.properties) });
+    this._replace(layer, first.geometry, asMeta(first));
+    for (const part of others) this._build(part.geometry, asMeta(part));
+    this.selected = null;
+    this.panel.close();
+    this.panel.flash(m("saved"));
   }
 
   // Restored features come back from the layer's change log.
