@@ -106,7 +106,8 @@ def test_who_may_write(parcels, users, departments):
     assert send(signed_in(users["education_editor"]), "post", url(public, "features"), body).status_code == 403
     assert send(signed_in(users["public"]), "post", url(public, "features"), body).status_code == 403
     listing = signed_in(users["planning_manager"]).get("/api/edit/layers/").json()
-    assert listing == {"edit": ["open", "parcels"], "manage": ["open", "parcels"], "can_create": True}
+    assert listing == {"edit": ["open", "parcels"], "manage": ["open", "parcels"], "can_create": True,
+                       "is_manager": True}
     assert signed_in(users["planning_editor"]).get("/api/edit/layers/").json()["manage"] == []
 
 

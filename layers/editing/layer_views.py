@@ -122,12 +122,12 @@ def audit_log(request):
     except ValueError as exc:
         raise BadRequest({"since": str(exc)}) from exc
     entries = audit_entries(
-        layers=None if user.is_platform_admin else layers_for(user, "manage"),
+        layers=None if user.is_platform_admin else layers_for(user, "manage"), department_id=user.department_id,
         layer_slug=params.get("layer", ""), action=params.get("action", ""), actor=params.get("actor", ""),
         since=since, until=until,
     )[:AUDIT_PAGE]
     return JsonResponse({"entries": [
         {"id": e.pk, "recorded_at": e.recorded_at.isoformat(), "actor": e.actor.username if e.actor else None,
-         "action": e.action, "layer": e.layer_slug, "changes": e.changes}
+         "action": e.action, "layer": e.layer_slug, "target": e.target, "changes": e.changes}
         for e in entries
     ]})

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from geoportal.accounts import views as account_views
 from layers.editing import layer_views, views
 
 app_name = "editing"
@@ -9,6 +10,7 @@ urlpatterns = [
     path("layers/<slug:slug>/schema/dry-run/", layer_views.schema_dry_run, name="schema-dry-run"),
     path("layers/<slug:slug>/grants/", layer_views.grants_view, name="grants"),
     path("audit/", layer_views.audit_log, name="audit"),
+    path("members/", account_views.members, name="members"),
     path("layers/<slug:slug>/features/", views.feature_create_view, name="feature-create"),
     path("layers/<slug:slug>/features/<int:feature_id>/", views.feature_detail, name="feature"),
     path("layers/<slug:slug>/features/<int:feature_id>/history/", views.feature_history, name="feature-history"),

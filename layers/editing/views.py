@@ -8,6 +8,7 @@ import functools
 from django.http import Http404, JsonResponse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from geoportal.accounts.models import User
 from layers.editing.http import (
     BadRequest,
     base_version,
@@ -79,7 +80,9 @@ def editable_layers(request):
     """What the signed-in user may edit and manage, for the editor's layer picker."""
     editable = list(layers_for(request.user, "edit").order_by("slug").values_list("slug", flat=True))
     manageable = list(layers_for(request.user, "manage").order_by("slug").values_list("slug", flat=True))
-    return JsonResponse({"edit": editable, "manage": manageable, "can_create": can_create_layers(request.user)})
+    user = request.user
+    return JsonResponse({"edit": editable, "manage": manageable, "can_create": can_create_layers(user),
+                         "is_manager": user.is_department_staff and user.role == User.Role.MANAGER})
 
 
 @require_POST

@@ -47,7 +47,7 @@ class FeatureVersion(models.Model):
 
 
 class AuditLog(models.Model):
-    """Who changed a layer's metadata, schema, style or permissions, and what changed."""
+    """Who changed a layer's metadata, schema, style or permissions (or a department's editors), and what."""
 
     class Action(models.TextChoices):
         LAYER_CREATE = "layer.create", "Layer created"
@@ -56,12 +56,14 @@ class AuditLog(models.Model):
         STYLE_UPDATE = "style.update", "Style changed"
         GRANT = "grant.set", "Permission granted"
         REVOKE = "grant.revoke", "Permission revoked"
+        MEMBER_ROLE = "member.role", "Department member's role changed"
 
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="+")
     action = models.CharField(max_length=16, choices=Action.choices)
     layer = models.ForeignKey(Layer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    layer_slug = models.CharField(max_length=64, help_text="Kept when the layer is gone.")
+    layer_slug = models.CharField(max_length=64, blank=True, help_text="Kept when the layer is gone.")
+    target = models.CharField(max_length=150, blank=True, help_text="The person a membership change is about.")
     changes = models.JSONField(default=dict, help_text="Field name -> [before, after].")
     recorded_at = models.DateTimeField(default=timezone.now, db_index=True)
 

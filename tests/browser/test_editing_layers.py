@@ -7,12 +7,13 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.gis.geos import Point
 
+from geoportal.accounts.models import User
 from layers.history.models import AuditLog, FeatureVersion
 from layers.models import Layer
 from layers.permissions import layer_grant
 from layers.services import feature_create, feature_delete
 from tests.browser.conftest import login
-from tests.conftest import make_layer
+from tests.conftest import make_layer, make_user
 
 SCHEMA = [{"name": "name", "type": "string", "required": True, "label_zh": "名称", "label_en": "Name"},
           {"name": "beds", "type": "string", "label_zh": "床位", "label_en": "Beds"}]
@@ -81,3 +82,12 @@ def test_staff_see_a_layer_as_of_a_past_moment_and_managers_read_the_audit_log(p
     page.click("#gp-audit")
     page.locator("[data-testid=audit] tr[data-action='grant.set']").wait_for()
     assert "department:education" in page.locator("[data-testid=audit] tbody").text_content()
+    page.click("[data-testid=audit] .gp-dialog-buttons button")
+
+    make_user("newcomer")
+    page.click("#gp-members")
+    page.locator("[data-testid=members] tr[data-user=p_editor]").wait_for()
+    page.fill("[data-testid=members] input[name=username]", "newcomer")
+    page.click("[data-testid=members] [data-action=add-editor]")
+    page.locator("[data-testid=members] tr[data-user=newcomer]").wait_for()
+    assert User.objects.get(username="newcomer").role == User.Role.EDITOR

@@ -6,7 +6,8 @@ import { m } from "./messages.js";
 
 export const EditControl = L.Control.extend({
   options: { position: "topleft", layers: [], manageable: [], canCreate: false,
-    onStart: null, onStop: null, onDeleted: null, onManage: null, onCreate: null, onAsof: null, onAudit: null },
+    isManager: false, onStart: null, onStop: null, onDeleted: null, onManage: null, onCreate: null, onAsof: null,
+    onAudit: null, onMembers: null },
 
   onAdd() {
     const select = el("select", { id: "gp-edit-layer", "aria-label": m("editLayer") },
@@ -23,6 +24,9 @@ export const EditControl = L.Control.extend({
     const audit = this.options.manageable.length || this.options.canCreate
       ? el("button", { type: "button", id: "gp-audit", text: m("auditLog"), onclick: () => this.options.onAudit() })
       : null;
+    const members = this.options.isManager
+      ? el("button", { type: "button", id: "gp-members", text: m("members"), onclick: () => this.options.onMembers() })
+      : null;
     const asof = el("input", { type: "datetime-local", id: "gp-asof", step: "1", "aria-label": m("asof") });
     const asofBox = el("div", { class: "gp-asof" }, [
       el("label", { for: asof.id, text: m("asof") }), asof,
@@ -33,7 +37,7 @@ export const EditControl = L.Control.extend({
     select.addEventListener("change", () => this._showManage());
     this._slug = null;
     const container = el("div", { class: "leaflet-bar gp-edit-control" }, [
-      el("label", { for: select.id, text: m("editLayer") }), select, this._toggle, this._deleted, this._manage, create, audit, asofBox,
+      el("label", { for: select.id, text: m("editLayer") }), select, this._toggle, this._deleted, this._manage, create, audit, members, asofBox,
     ]);
     this._showManage();
     L.DomEvent.disableClickPropagation(container);

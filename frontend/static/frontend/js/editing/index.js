@@ -8,6 +8,7 @@ import { renderDeleted } from "./history.js";
 import { AsofView } from "./asof.js";
 import { openAuditLog } from "./audit.js";
 import { openLayerAdmin } from "./layeradmin.js";
+import { openMembers } from "./members.js";
 import { m } from "./messages.js";
 import { addPopupHistory } from "./popuphistory.js";
 import { EditSession } from "./session.js";
@@ -43,6 +44,8 @@ export async function startEditing({ map, config, overlays }) {
     onManage: (slug) => openLayerAdmin({ layer: bySlug.get(slug), preview: preview(slug), onSaved: () => location.reload() }),
     onCreate: () => openLayerAdmin({ layer: null, onSaved: () => location.reload() }),
     onAudit: () => openAuditLog({ layers: data.manage }),
+    isManager: data.is_manager,
+    onMembers: openMembers,
     onAsof: (slug, moment) => (slug ? asof.show(bySlug.get(slug), moment) : asof.clear()),
     onStart: async (slug) => {
       overlays.get(slug)?.remove();
