@@ -35,6 +35,10 @@ class GeometryValidationError(ValueError):
     """The geometry cannot be stored in this layer; the message says why."""
 
 
+class InvalidGeometryError(GeometryValidationError):
+    """The geometry is not valid (self-intersection, ...); ST_MakeValid may repair it."""
+
+
 class VersionConflict(Exception):
     """The write was based on an older version of the feature than the stored one."""
 
@@ -63,7 +67,7 @@ def clean_geometry(*, layer: Layer, geometry: GEOSGeometry) -> GEOSGeometry:
             f"This layer holds {layer.geometry_type} geometries; a {geometry.geom_type} cannot be stored in it."
         )
     if not geometry.valid:
-        raise GeometryValidationError(f"The geometry is not valid: {geometry.valid_reason}.")
+        raise InvalidGeometryError(f"The geometry is not valid: {geometry.valid_reason}.")
     west, south, east, north = settings.CITY_EXTENT
     if not Polygon.from_bbox((west, south, east, north)).contains(geometry.envelope):
         raise GeometryValidationError(

@@ -27,6 +27,7 @@ from layers.permissions import can_create_layers, layers_for
 from layers.schema import PropertyValidationError
 from layers.services import (
     GeometryValidationError,
+    InvalidGeometryError,
     VersionConflict,
     feature_create,
     feature_delete,
@@ -49,7 +50,7 @@ def editing_endpoint(view):
         except PropertyValidationError as exc:
             return error_response(exc.errors)
         except GeometryValidationError as exc:
-            return error_response({"geometry": str(exc)}, repairable="not valid" in str(exc))
+            return error_response({"geometry": str(exc)}, repairable=isinstance(exc, InvalidGeometryError))
         except VersionConflict as exc:
             current = feature_geojson(feature_id=exc.feature.pk)
             response = error_response(
