@@ -59,7 +59,8 @@ def test_manager_creates_a_layer(users, departments):
 def test_metadata_and_style_changes_are_audited(clinics, users):
     client = signed_in(users["planning_manager"])
     response = send(client, "patch", "/api/edit/layers/clinics/", {
-        "title_en": "Clinics", "visibility": "department", "style": {"fill": "#00ff00", "weight": 3}})
+        "title_en": "Clinics", "visibility": "department", "style": {"fill": "#00ff00", "weight": 3},
+        "schema": SCHEMA, "title_zh": clinics.title_zh})
     assert response.status_code == 200 and response.json()["visibility"] == "department"
     bad_style = send(client, "patch", "/api/edit/layers/clinics/", {"style": {"fill": "green"}})
     assert bad_style.status_code == 400 and "style.fill" in bad_style.json()["errors"]

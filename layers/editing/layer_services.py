@@ -174,7 +174,8 @@ def layer_update(*, layer: Layer, actor, changes: dict[str, Any], renames: dict[
             _check_geometry_type(layer, metadata["geometry_type"])
         if "style" in changes:
             layer.style = clean_style(changes["style"])
-        if "schema" in changes or renames:
+        schema_changed = bool(renames) or ("schema" in changes and changes["schema"] != layer.schema)
+        if schema_changed:
             schema = _clean_schema(changes.get("schema", layer.schema))
             trial = layer_schema_dry_run(layer=layer, schema=schema, renames=renames)
             if trial.failed:
@@ -194,7 +195,7 @@ def layer_update(*, layer: Layer, actor, changes: dict[str, Any], renames: dict[
         if "style" in changes and before["style"] != layer.style:
             audit_record(actor=actor, action=AuditLog.Action.STYLE_UPDATE, layer=layer,
                          changes={"style": [before["style"], layer.style]})
-        if "schema" in changes or renames:
+        if schema_changed:
             audit_record(actor=actor, action=AuditLog.Action.SCHEMA_UPDATE, layer=layer,
                          changes={"schema": [before_schema, layer.schema], "renames": renames})
     return layer
