@@ -115,6 +115,7 @@ def test_asof_shows_the_layer_as_it_was(layer):
     assert summary(t1) == [(a.pk, None, 1)]
     assert summary(t2) == [(a.pk, 5, 2), (b.pk, None, 1)]
     assert summary(t3) == [(a.pk, 5, 2)]
+    assert asof(layer, t2)["features"][1]["properties"]["_name"] == "乙"
 
 
 def test_raw_loaded_features_get_a_baseline_before_their_first_change(layer):

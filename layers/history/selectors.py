@@ -107,10 +107,12 @@ def feature_collection_asof_geojson(
             SELECT s.id, s.geom,
                    (SELECT coalesce(jsonb_object_agg(k, val), '{{}}'::jsonb)
                       FROM jsonb_each(s.properties) AS e(k, val) WHERE k = ANY(%s))
-                   || jsonb_build_object('_version', s.version) AS props
+                   || jsonb_build_object('_name', coalesce(left(s.properties ->> %s, 255), ''),
+                                         '_version', s.version) AS props
             FROM s WHERE NOT s.deleted {bbox_sql}
             ORDER BY s.id LIMIT %s OFFSET %s
         ) q
     """
-    params = [layer.pk, asof, layer.pk, asof, asof, precision, fields, *(bbox or ()), limit, offset]
+    params = [layer.pk, asof, layer.pk, asof, asof, precision, fields, layer.name_field or "",
+              *(bbox or ()), limit, offset]
     return _fetch_json(sql, params)
