@@ -194,3 +194,27 @@ def test_split_a_polygon_with_a_drawn_line(page, live_server, parcels, users):
     assert [p.pk == feature.pk for p in parts] == [True, False]
     assert parts[0].version == 2 and parts[1].properties == {"name": "整块", "use": "park"}
     assert page.locator(".leaflet-overlay-pane path").count() == 2
+
+
+def test_invalid_geometry_is_refused_with_its_reason_and_repaired_on_request(page, live_server, parcels, users,
+                                                                              page_problems):
+    page_problems.allow_console("400")
+    login(page, live_server, "p_editor", "pw-p_editor")
+    start_editing(page, live_server)
+    page.click(".leaflet-pm-icon-polygon")
+    cx, cy = map_center(page)
+    bowtie = [(cx - 80, cy - 60), (cx + 80, cy + 60), (cx + 80, cy - 60), (cx - 80, cy + 60)]
+    for x, y in bowtie + bowtie[:1]:
+        page.mouse.click(x, y)
+    page.wait_for_selector("#gp-edit-panel:not([hidden])")
+    page.fill("#gp-field-name", "蝴蝶")
+    page.select_option("#gp-field-use", "park")
+    page.click("#gp-edit-panel [data-action=save]")
+    page.wait_for_selector("#gp-geometry-error:has-text('Self-intersection')")
+    assert not Feature.objects.exists()
+    page.click("#gp-edit-panel .gp-repair")
+    page.click("#gp-edit-panel .gp-use-repaired")
+    assert page.input_value("#gp-field-name") == "蝴蝶"
+    save_and_wait(page)
+    feature = Feature.objects.get(layer=parcels)
+    assert feature.geom.geom_type == "MultiPolygon" and feature.geom.valid and len(feature.geom) == 2
