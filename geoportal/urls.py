@@ -4,6 +4,9 @@ from django.contrib import admin
 from django.urls import include, path
 
 from geoportal import views
+from geoportal.accounts.lockout import LockoutAdminAuthenticationForm
+
+admin.site.login_form = LockoutAdminAuthenticationForm
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),

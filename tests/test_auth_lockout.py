@@ -38,3 +38,13 @@ def test_success_clears_the_counter_and_logout_and_password_change_work(client, 
     assert response.status_code == 302
     client.post("/accounts/logout/")
     assert client.login(username="p_editor", password="Harbin-snow-2025")
+
+
+@override_settings(LOGIN_FAILURE_LIMIT=2)
+def test_the_admin_sign_in_is_locked_out_too(client, users):
+    users["admin"].is_staff = True
+    users["admin"].save()
+    for _ in range(2):
+        client.post("/admin/login/", {"username": "root", "password": "wrong"})
+    response = client.post("/admin/login/", {"username": "root", "password": "pw-root"})
+    assert response.status_code == 200 and "Too many failed sign-ins" in response.content.decode()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -35,22 +36,20 @@ def login_failures_clear(*, username: str, address: str) -> None:
     cache.delete(_key(username, address))
 
 
-class LockoutAuthenticationForm(AuthenticationForm):
-    """Django's sign-in form that refuses locked username/address pairs before checking the password."""
+LOCKED_MESSAGE = (
+    "Too many failed sign-ins. Try again in %(minutes)d minutes. / 登录失败次数过多，请%(minutes)d分钟后再试。"
+)
 
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "locked": (
-            "Too many failed sign-ins. Try again in %(minutes)d minutes. / 登录失败次数过多，请%(minutes)d分钟后再试。"
-        ),
-    }
+
+class LockoutMixin:
+    """Refuses locked username/address pairs before the password is checked; counts failures."""
 
     def clean(self):
         username = self.cleaned_data.get("username") or ""
         address = client_address(self.request)
         if username and login_is_locked(username=username, address=address):
             raise ValidationError(
-                self.error_messages["locked"], code="locked",
+                LOCKED_MESSAGE, code="locked",
                 params={"minutes": max(1, settings.LOGIN_LOCKOUT_SECONDS // 60)},
             )
         try:
@@ -61,3 +60,11 @@ class LockoutAuthenticationForm(AuthenticationForm):
             raise
         login_failures_clear(username=username, address=address)
         return cleaned
+
+
+class LockoutAuthenticationForm(LockoutMixin, AuthenticationForm):
+    """The site's sign-in form."""
+
+
+class LockoutAdminAuthenticationForm(LockoutMixin, AdminAuthenticationForm):
+    """The admin's sign-in form, under the same lock-out."""
