@@ -101,7 +101,9 @@ def test_who_may_write(parcels, users, departments):
     body = {"geometry": SQUARE, "properties": {"name": "A"}}
     assert send(Client(), "post", url(parcels, "features"), body).status_code == 401
     # Hidden from another department: answers like a missing layer.
-    assert send(signed_in(users["education_editor"]), "post", url(parcels, "features"), body).status_code == 404
+    hidden = send(signed_in(users["education_editor"]), "post", url(parcels, "features"), body)
+    missing = send(signed_in(users["education_editor"]), "post", "/api/edit/layers/nowhere/features/", body)
+    assert hidden.status_code == missing.status_code == 404 and hidden.json() == missing.json()
     public = make_layer("open", departments["planning"], geometry_type=Layer.GeometryType.POLYGON, schema=SCHEMA)
     assert send(signed_in(users["education_editor"]), "post", url(public, "features"), body).status_code == 403
     assert send(signed_in(users["public"]), "post", url(public, "features"), body).status_code == 403

@@ -47,6 +47,8 @@ def editing_endpoint(view):
             return view(request, *args, **kwargs)
         except BadRequest as exc:
             return error_response(exc.errors, status=exc.status)
+        except Http404 as exc:
+            return error_response({"__all__": str(exc) or "Not found."}, status=404)
         except PropertyValidationError as exc:
             return error_response(exc.errors)
         except GeometryValidationError as exc:
