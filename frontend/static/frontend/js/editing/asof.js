@@ -1,12 +1,11 @@
 // The map's history view: a layer drawn as it was at a past moment (?asof= on the features
 // endpoint), in place of its current features until the user goes back to now.
-import { leafletStyle } from "../overlays.js";
-import { popupContent } from "../popup.js";
+import { geojsonOverlay } from "../overlays.js";
 
 export class AsofView {
-  constructor(map, overlays) {
+  constructor(map, layers) {
     this.map = map;
-    this.overlays = overlays;
+    this.layers = layers;
     this.shown = null;
   }
 
@@ -15,22 +14,19 @@ export class AsofView {
     const query = new URLSearchParams({ asof: moment });
     const response = await fetch(`/api/layers/${layer.slug}/features/?${query}`, { credentials: "same-origin" });
     if (!response.ok) throw new Error(`${layer.slug}: HTTP ${response.status}`);
-    const style = { ...leafletStyle(layer.style || {}), dashArray: "4 3" };
-    const past = L.geoJSON(await response.json(), {
-      style: () => style,
-      pointToLayer: (feature, latlng) => L.circleMarker(latlng, { ...style, radius: layer.style?.radius ?? 6 }),
-      onEachFeature: (feature, leafletLayer) => leafletLayer.bindPopup(() => popupContent(layer, feature)),
-    });
-    this.overlays.get(layer.slug)?.remove();
-    this.shown = { layer, past: past.addTo(this.map) };
+    const past = geojsonOverlay(layer, await response.json());
+    past.setStyle({ dashArray: "4 3" });
+    const wasOn = this.layers.isOn(layer.slug);
+    this.layers.setOn(layer.slug, false);
+    this.shown = { layer, wasOn, past: past.addTo(this.map) };
     return past.getLayers().length;
   }
 
   clear() {
     if (!this.shown) return;
-    const { layer, past } = this.shown;
+    const { layer, wasOn, past } = this.shown;
     past.remove();
-    if (document.getElementById(`gp-layer-${layer.slug}`)?.checked) this.overlays.get(layer.slug)?.addTo(this.map);
+    if (wasOn) this.layers.setOn(layer.slug, true);
     this.shown = null;
   }
 }

@@ -1,63 +1,64 @@
-// Browser editing for staff: hooked into the map page by main.js with startEditing().
+// Browser editing for staff; a map module (init(app), see main.js). Shown to signed-in users
+// who may edit some layer, create layers (managers) or both.
 import { el } from "../dom.js";
-import { leafletStyle } from "../overlays.js";
+import { leafletStyle } from "../style.js";
 import { call } from "./api.js";
+import { AsofView } from "./asof.js";
+import { openAuditLog } from "./audit.js";
 import { EditControl } from "./control.js";
 import { modal } from "./dialog.js";
 import { renderDeleted } from "./history.js";
-import { AsofView } from "./asof.js";
-import { openAuditLog } from "./audit.js";
 import { openLayerAdmin } from "./layeradmin.js";
 import { openMembers } from "./members.js";
 import { m } from "./messages.js";
 import { addPopupHistory } from "./popuphistory.js";
 import { EditSession } from "./session.js";
 
-async function refreshOverlay(overlays, slug) {
-  const overlay = overlays.get(slug);
-  if (!overlay) return;
-  const response = await fetch(`/api/layers/${slug}/features/`, { credentials: "same-origin" });
-  overlay.clearLayers();
-  overlay.addData(await response.json());
+// Take a layer's display overlay off the map while something else draws it; give it back fresh.
+function borrow(layers, slug) {
+  const wasOn = layers.isOn(slug);
+  layers.setOn(slug, false);
+  return () => {
+    layers.reload(slug);
+    if (wasOn) layers.setOn(slug, true);
+  };
 }
 
-export async function startEditing({ map, config, overlays }) {
+async function start(app) {
+  const { map, config, layers } = app;
   if (!config.user?.authenticated || !window.L?.PM) return null;
   const { ok, data } = await call("GET", "/api/edit/layers/");
   if (!ok || !(data.edit.length || data.can_create)) return null;
-  // Only layers the editor creates are touched by Geoman (not the display overlays).
+  // Only layers the editor makes are touched by Geoman (not the display overlays).
   L.PM.setOptIn(true);
-  const bySlug = new Map(config.layers.map((layer) => [layer.slug, layer]));
-  const editable = data.edit.map((slug) => bySlug.get(slug)).filter(Boolean);
+  const editable = data.edit.map((slug) => layers.get(slug)).filter(Boolean);
   const host = document.querySelector(".gp-main");
+  const asof = new AsofView(map, layers);
   let session = null;
-  const asof = new AsofView(map, overlays);
+  let giveBack = null;
 
   const preview = (slug) => (style) => {
-    overlays.get(slug)?.setStyle(leafletStyle(style));
-    if (session?.layer.slug === slug) session.group?.setStyle(leafletStyle(style));
+    const options = leafletStyle({ ...layers.get(slug), style });
+    delete options.pane;
+    layers.overlay(slug)?.setStyle(options);
+    if (session?.layer.slug === slug) session.group?.setStyle(options);
   };
   const control = new EditControl({
     layers: editable,
     manageable: data.manage,
     canCreate: data.can_create,
-    onManage: (slug) => openLayerAdmin({ layer: bySlug.get(slug), preview: preview(slug), onSaved: () => location.reload() }),
-    onCreate: () => openLayerAdmin({ layer: null, onSaved: () => location.reload() }),
-    onAudit: () => openAuditLog({ layers: data.manage }),
     isManager: data.is_manager,
-    onMembers: openMembers,
-    onAsof: (slug, moment) => (slug ? asof.show(bySlug.get(slug), moment) : asof.clear()),
     onStart: async (slug) => {
-      overlays.get(slug)?.remove();
-      session = new EditSession(map, bySlug.get(slug), host);
+      asof.clear();
+      giveBack = borrow(layers, slug);
+      session = new EditSession(map, layers.get(slug), host);
       await session.start();
     },
-    onStop: async (slug) => {
+    onStop: async () => {
       session?.stop();
       session = null;
-      await refreshOverlay(overlays, slug);
-      const checkbox = document.getElementById(`gp-layer-${slug}`);
-      if (checkbox?.checked) overlays.get(slug)?.addTo(map);
+      giveBack?.();
+      giveBack = null;
     },
     onDeleted: (slug) => {
       const box = el("div", { class: "gp-history-box" });
@@ -66,7 +67,17 @@ export async function startEditing({ map, config, overlays }) {
       ], { testid: "deleted" });
       renderDeleted(box, { slug, onRestored: (feature) => { session?.addFeature(feature); dialog.close(); } });
     },
+    onManage: (slug) => openLayerAdmin({ layer: layers.get(slug), preview: preview(slug),
+      onSaved: () => location.reload() }),
+    onCreate: () => openLayerAdmin({ layer: null, onSaved: () => location.reload() }),
+    onAudit: () => openAuditLog({ layers: data.manage }),
+    onMembers: openMembers,
+    onAsof: (slug, moment) => (slug ? asof.show(layers.get(slug), moment) : asof.clear()),
   }).addTo(map);
-  addPopupHistory({ map, overlays, editable: new Set(data.edit), onRestored: (slug) => refreshOverlay(overlays, slug) });
+  addPopupHistory({ map, editable: new Set(data.edit), onRestored: (slug) => layers.reload(slug) });
   return { control, session: () => session };
+}
+
+export function init(app) {
+  app.editing = start(app);
 }

@@ -2,7 +2,7 @@
 // type, visibility, zoom range, a style editor with live preview on the map, and the schema
 // editor with a dry run that lists the features a change would break.
 import { el } from "../dom.js";
-import { leafletStyle } from "../overlays.js";
+import { leafletStyle } from "../style.js";
 import { call } from "./api.js";
 import { modal } from "./dialog.js";
 import { m } from "./messages.js";
@@ -61,7 +61,7 @@ export function openLayerAdmin({ layer, preview = () => {}, onSaved }) {
   const style = () => ({ ...data.style, ...Object.fromEntries(Object.entries(styleInputs).map(([key, input]) =>
     [key, input.type === "color" ? input.value : Number(input.value)])) });
   const showStyle = () => {
-    const leaflet = leafletStyle(style());
+    const leaflet = leafletStyle({ ...data, style: style() });
     swatch.style.borderColor = leaflet.color;
     swatch.style.borderWidth = `${leaflet.weight}px`;
     swatch.style.background = leaflet.fillColor;

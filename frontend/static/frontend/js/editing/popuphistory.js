@@ -1,22 +1,16 @@
 // History in the feature popups of the map for staff who may edit the layer: the versions with
-// their previews, and restore (the popup's layer is reloaded afterwards).
+// their previews, and restore (the layer is then drawn afresh).
 import { el } from "../dom.js";
 import { call, editUrl } from "./api.js";
 import { renderHistory } from "./history.js";
 import { m } from "./messages.js";
 
-function slugOf(overlays, source) {
-  for (const [slug, overlay] of overlays) if (overlay.hasLayer?.(source)) return slug;
-  return null;
-}
-
-export function addPopupHistory({ map, overlays, editable, onRestored }) {
+export function addPopupHistory({ map, editable, onRestored }) {
   map.on("popupopen", (event) => {
-    const source = event.popup._source;
-    const slug = source && slugOf(overlays, source);
-    const featureId = source?.feature?.id;
-    const content = event.popup.getElement()?.querySelector(".gp-popup");
-    if (!slug || !editable.has(slug) || featureId === undefined || !content) return;
+    const content = event.popup.getElement()?.querySelector(".gp-popup[data-layer][data-feature-id]");
+    const slug = content?.dataset.layer;
+    if (!slug || !editable.has(slug)) return;
+    const featureId = content.dataset.featureId;
     const box = el("div", { class: "gp-history-box" });
     const show = () => renderHistory(box, {
       slug,

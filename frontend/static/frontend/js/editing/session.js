@@ -1,7 +1,7 @@
 // An editing session on one layer: its features as editable Leaflet layers, Geoman's toolbar
 // for the layer's geometry type (draw, vertices, snapping, drag, cut holes), and saving
 // through the editing API with the base version each feature was loaded at.
-import { leafletStyle } from "../overlays.js";
+import { leafletStyle, styleOf } from "../style.js";
 import { call, editUrl } from "./api.js";
 import { conflictDialog } from "./conflict.js";
 import { confirmDialog } from "./dialog.js";
@@ -24,7 +24,9 @@ export class EditSession {
   constructor(map, layer, host) {
     this.map = map;
     this.layer = layer;
-    this.style = leafletStyle(layer.style || {});
+    const { pane, ...style } = leafletStyle(layer);
+    this.style = style;
+    this.radius = styleOf(layer).radius;
     this.selected = null;
     this.repaired = null;
     this.panel = new FeaturePanel(host, layer, {
@@ -47,7 +49,7 @@ export class EditSession {
       pmIgnore: false,
       style: () => this.style,
       pointToLayer: (feature, latlng) =>
-        L.circleMarker(latlng, { ...this.style, radius: this.layer.style?.radius ?? 6, pmIgnore: false }),
+        L.circleMarker(latlng, { ...this.style, radius: this.radius, pmIgnore: false }),
       onEachFeature: (feature, leafletLayer) => this._adopt(leafletLayer, feature),
     }).addTo(this.map);
     this.group.addData(data);
@@ -90,7 +92,7 @@ export class EditSession {
       pmIgnore: false,
       style: () => this.style,
       pointToLayer: (f, latlng) =>
-        L.circleMarker(latlng, { ...this.style, radius: this.layer.style?.radius ?? 6, pmIgnore: false }),
+        L.circleMarker(latlng, { ...this.style, radius: this.radius, pmIgnore: false }),
       onEachFeature: (f, l) => { created = l; },
     });
     this._adopt(created, null, meta);
