@@ -6,9 +6,17 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from layers.editing.layer_services import layer_update
 from layers.models import Layer
 from layers.search.models import SearchEntry
-from layers.services import FeatureInput, feature_create, feature_delete, feature_update, features_bulk_create
+from layers.services import (
+    FeatureInput,
+    feature_create,
+    feature_delete,
+    feature_undelete,
+    feature_update,
+    features_bulk_create,
+)
 from tests.conftest import make_layer
 from tests.search_data import CENTRE_SCHEMA
 
@@ -109,3 +117,20 @@ def test_the_trigram_index_answers_a_chinese_contains_query(layer):
         by_index = [row[0] for row in cursor.fetchall()]
     assert "search_text_trgm" in plan
     assert len(by_index) == 2
+
+
+def test_an_undeleted_feature_is_found_again(client, layer):
+    feature = feature_create(layer=layer, geometry=Point(126.6, 45.7, srid=4326), properties={"name": "太阳岛驿站"})
+    feature_delete(feature=feature, base_version=1)
+    assert found(client, "太阳岛驿站") == []
+    feature_undelete(layer=layer, feature_id=feature.pk)
+    assert found(client, "太阳岛驿站") == ["太阳岛驿站"]
+
+
+def test_a_schema_change_through_the_layer_service_reindexes(client, layer, users):
+    feature_create(layer=layer, geometry=Point(126.6, 45.7, srid=4326),
+                   properties={"name": "图书馆", "hours": "夜间开放"})
+    assert found(client, "夜间开放") == []
+    schema = [dict(f, searchable=True) if f["name"] == "hours" else f for f in layer.schema]
+    layer_update(layer=layer, actor=users["planning_manager"], changes={"schema": schema})
+    assert found(client, "夜间开放") == ["图书馆"]
