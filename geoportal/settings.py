@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "geoportal.accounts",
     "layers",
+    "layers.ogcapi",
     "annotations",
     "frontend",
     "fixtures",

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from geoportal import views
+from layers.ogcapi import views as ogcapi_views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
@@ -11,6 +12,8 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("layers.api.urls")),
+    path("ogc", ogcapi_views.landing),
+    path("ogc/", include("layers.ogcapi.urls")),
     path("", include("frontend.urls")),
 ]
 if settings.DEBUG:
