@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "geoportal.accounts",
     "layers",
     "layers.ogcapi",
+    "layers.api",
     "annotations",
     "frontend",
     "fixtures",
@@ -138,8 +139,13 @@ CORS_ALLOW_ALL_ORIGINS = env_bool("CORS_ALLOW_ALL_ORIGINS", False)
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "layers.api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_THROTTLE_CLASSES": ["layers.api.throttling.ApiRateThrottle"],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Geoportal API",
@@ -149,6 +155,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # The city this deployment serves: its GB/T 2260 code selects the district boundaries
@@ -172,4 +179,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+}
+
+# API request rates (REST and OGC API): per token, per signed-in user, per anonymous IP address.
+API_RATES = {
+    "token": env_str("API_RATE_TOKEN", "3000/min"),
+    "user": env_str("API_RATE_USER", "1200/min"),
+    "anon": env_str("API_RATE_ANON", "600/min"),
 }

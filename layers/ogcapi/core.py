@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from layers.models import Layer
 from layers.ogcapi import conformance, html, params, query
 from layers.ogcapi import crs as crs_mod
+from layers.ogcapi.etags import etag_for
 from layers.ogcapi.filtering import parse_filter
 from layers.ogcapi.protocol import (
     GEOJSON,
@@ -24,6 +25,7 @@ from layers.ogcapi.protocol import (
     ApiResponse,
     json_response,
 )
+from layers.ogcapi.streaming import PageInfo, stream_collection
 from layers.permissions import layers_for, visible_layer_or_none
 from layers.schema import FieldDef, parse_schema
 
@@ -197,55 +199,29 @@ def items(req: ApiRequest, collection_id: str) -> ApiResponse:
     matched, exact = query.count_matched(q, cached_total=layer.feature_count)
     headers = {"Content-Crs": f"<{q.crs.uri}>"}
     if req.wants_html():
-        text = "".join(_stream_items(req, layer, q, matched, exact, "json"))
+        text = "".join(_stream_items(req, layer, q, matched, exact))
         return ApiResponse(200, html.render("items", {**json.loads(text), "collection": collection_doc(req, layer)},
                                             req), HTML, headers)
-    return ApiResponse(200, _stream_items(req, layer, q, matched, exact, "json"), GEOJSON, headers)
+    return ApiResponse(200, _stream_items(req, layer, q, matched, exact), GEOJSON, headers)
 
 
-def _stream_items(req: ApiRequest, layer: Layer, q: query.ItemsQuery, matched: int, exact: bool,
-                  fmt: str) -> Iterator[str]:
-    """Header, the features as PostGIS wrote them in chunks, then counts and links."""
-    yield '{"type":"FeatureCollection","features":['
-    first_id = last_id = None
-    returned = 0
-    more_before = more_after = False
-    chunk: list[str] = []
-    backwards = q.before is not None and not q.sort
-    for feature_id, rn, doc in query.items_rows(q):
-        if rn > q.limit:  # the look-ahead row: another page lies in the reading direction
-            if backwards:
-                more_before = True
-            else:
-                more_after = True
-            continue
-        if first_id is None:
-            first_id = feature_id
-        last_id = feature_id
-        chunk.append(doc)
-        returned += 1
-        if len(chunk) >= query.FETCH_SIZE:
-            yield ("," if returned > len(chunk) else "") + ",".join(chunk)
-            chunk = []
-    if chunk:
-        yield ("," if returned > len(chunk) else "") + ",".join(chunk)
-    if backwards:
-        more_after = True
-    elif q.after is not None:
-        more_before = True
-    links = _items_links(req, layer, q, first_id, last_id, more_before, more_after, returned, fmt)
-    tail = {
-        "numberReturned": returned,
-        "numberMatched": matched,
-        "timeStamp": datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
-        "links": links,
-    }
-    if not exact:
-        tail["numberMatchedIsEstimate"] = True
-    yield "]," + json.dumps(tail, ensure_ascii=False)[1:]
+def _stream_items(req: ApiRequest, layer: Layer, q: query.ItemsQuery, matched: int, exact: bool
+                  ) -> Iterator[str]:
+    def tail(page: PageInfo) -> dict:
+        members = {
+            "numberReturned": page.returned,
+            "numberMatched": matched,
+            "timeStamp": datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+            "links": _items_links(req, layer, q, page),
+        }
+        if not exact:
+            members["numberMatchedIsEstimate"] = True
+        return members
+
+    return stream_collection(q, tail)
 
 
-def _items_links(req, layer, q, first_id, last_id, more_before, more_after, returned, fmt) -> list[dict]:
+def _items_links(req: ApiRequest, layer: Layer, q: query.ItemsQuery, page: PageInfo) -> list[dict]:
     base = {k: v for k, v in req.params.items() if k not in ("after", "before", "offset", "f")}
     own_type = GEOJSON
     links = [
@@ -254,18 +230,16 @@ def _items_links(req, layer, q, first_id, last_id, more_before, more_after, retu
         _link(req.url(f"/collections/{layer.slug}", {"f": "json"}), "collection", JSON),
     ]
     if q.sort:
-        if returned and more_after:
+        if page.returned and page.more_after:
             links.append(_link(req.url(params={**base, "offset": q.offset + q.limit, "f": "json"}), "next", own_type))
         if q.offset:
             links.append(_link(req.url(params={**base, "offset": max(0, q.offset - q.limit), "f": "json"}),
                                "prev", own_type))
         return links
-    if more_after and last_id is not None:
-        links.append(_link(req.url(params={**base, "after": last_id, "f": "json"}), "next", own_type))
-    elif more_after and q.before is not None and last_id is None:
-        links.append(_link(req.url(params={**base, "after": q.before - 1, "f": "json"}), "next", own_type))
-    if more_before and first_id is not None:
-        links.append(_link(req.url(params={**base, "before": first_id, "f": "json"}), "prev", own_type))
+    if page.more_after and page.last_id is not None:
+        links.append(_link(req.url(params={**base, "after": page.last_id, "f": "json"}), "next", own_type))
+    if page.more_before and page.first_id is not None:
+        links.append(_link(req.url(params={**base, "before": page.first_id, "f": "json"}), "prev", own_type))
     return links
 
 
@@ -292,12 +266,8 @@ def item(req: ApiRequest, collection_id: str, feature_id: str) -> ApiResponse:
         *_self_links(req, GEOJSON),
         _link(req.url(f"/collections/{layer.slug}", {"f": "json"}), "collection", JSON),
     ]
-    headers = {"Content-Crs": f"<{target_crs.uri}>", "ETag": etag(version)}
+    headers = {"Content-Crs": f"<{target_crs.uri}>", "ETag": etag_for(version)}
     if req.wants_html():
         return ApiResponse(200, html.render("item", {**doc, "collection": collection_doc(req, layer)}, req),
                            HTML, headers)
     return json_response(doc, content_type=GEOJSON, headers=headers)
-
-
-def etag(version: int) -> str:
-    return f'"v{version}"'

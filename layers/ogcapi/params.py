@@ -105,15 +105,17 @@ def parse_sortby(params: Mapping[str, str], fields: list[FieldDef]) -> list[Sort
     return keys
 
 
-def parse_attribute_filters(params: Mapping[str, str], fields: list[FieldDef]) -> list[Fragment]:
+def parse_attribute_filters(params: Mapping[str, str], fields: list[FieldDef], *,
+                            allowed: set[str] = ITEMS_PARAMS) -> list[Fragment]:
+    """`?field=value` equality filters on schema fields; any other unknown parameter is a 400."""
     by_name = {f.name: f for f in fields}
-    unknown = [k for k in params if k not in ITEMS_PARAMS and k not in by_name]
+    unknown = [k for k in params if k not in allowed and k not in by_name]
     if unknown:
         raise bad(f"Unknown query parameter(s): {', '.join(sorted(unknown))}.")
     fragments = []
     schema = [{"name": f.name, "type": f.type, "choices": list(f.choices)} for f in fields]
     for name, raw in params.items():
-        if name not in by_name:
+        if name not in by_name or name in allowed:
             continue
         try:
             cleaned = validate_properties(schema, {name: raw}, partial=True)[name]

@@ -8,6 +8,7 @@ is built from whitelisted schema fields, values always travel as parameters.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -68,6 +69,15 @@ def bbox_intersects(bbox: tuple[float, float, float, float], srid: int) -> Fragm
         return Fragment("f.geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)", tuple(bbox))
     return Fragment(
         "f.geom && ST_Transform(ST_MakeEnvelope(%s, %s, %s, %s, %s), 4326)", (*bbox, srid)
+    )
+
+
+def within_distance(lon: float, lat: float, metres: float) -> Fragment:
+    """Within `metres` of a point, on the spheroid (index-assisted by the bbox pre-filter)."""
+    return Fragment(
+        "f.geom && ST_Expand(ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s) AND "
+        "ST_DWithin(f.geom::geography, ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography, %s)",
+        (lon, lat, metres / (111_320 * max(math.cos(math.radians(lat)), 0.01)) + 1e-6, lon, lat, metres),
     )
 
 

@@ -2,15 +2,18 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.views.decorators.csrf import csrf_exempt
 
+from layers.api.throttling import retry_after
+from layers.api.tokens import TokenError, request_principal
 from layers.ogcapi import core, openapi
 from layers.ogcapi.protocol import ApiError, ApiRequest, ApiResponse
 
 
-def to_api_request(request: HttpRequest, path: str) -> ApiRequest:
+def to_api_request(request: HttpRequest, path: str, principal) -> ApiRequest:
     """Absolute URLs follow X-Forwarded-Host/-Proto (USE_X_FORWARDED_HOST, SECURE_PROXY_SSL_HEADER)."""
     return ApiRequest(
         method=request.method or "GET",
@@ -18,7 +21,7 @@ def to_api_request(request: HttpRequest, path: str) -> ApiRequest:
         path=path,
         params={k: v for k, v in request.GET.items()},
         headers={k.lower(): v for k, v in request.headers.items()},
-        principal=request.user,
+        principal=principal,
         body=request.body if request.method in ("POST", "PUT", "PATCH") else b"",
         language=get_language() or "zh",
     )
@@ -34,10 +37,28 @@ def to_django(response: ApiResponse) -> HttpResponse:
 
 def serve(handler, request: HttpRequest, *args) -> HttpResponse:
     try:
-        response = handler(to_api_request(request, request.path_info.split("/ogc", 1)[1] or "/"), *args)
+        principal = _principal(request)
+        response = handler(to_api_request(request, request.path_info.split("/ogc", 1)[1] or "/", principal), *args)
     except ApiError as error:
         response = error.response()
     return to_django(response)
+
+
+def _principal(request: HttpRequest):
+    """Token or session; rate-limited; session writes must pass the CSRF check (tokens need none)."""
+    try:
+        principal = request_principal(request)
+    except TokenError as exc:
+        raise ApiError(401, str(exc), "Unauthorized", {"WWW-Authenticate": 'Bearer realm="api"'}) from exc
+    wait = retry_after(request, principal)
+    if wait is not None:
+        raise ApiError(429, f"Too many requests; retry in {wait} s.", "TooManyRequests", {"Retry-After": str(wait)})
+    if request.method not in ("GET", "HEAD", "OPTIONS") and principal is request.user and request.user.is_authenticated:
+        rejection = CsrfViewMiddleware(lambda r: HttpResponse()).process_view(request, None, (), {})
+        if rejection is not None:
+            raise ApiError(403, "CSRF check failed: send the CSRF token with session-authenticated writes.",
+                           "Forbidden")
+    return principal
 
 
 def landing(request):
