@@ -53,13 +53,17 @@ class ApiError(Exception):
     """An error answered as an OGC exception document."""
 
     def __init__(self, status: int, description: str, code: str = "InvalidParameterValue",
-                 headers: dict[str, str] | None = None):
+                 headers: dict[str, str] | None = None, errors: dict[str, str] | None = None):
         self.status, self.description, self.code = status, description, code
         self.headers = headers or {}
+        self.errors = errors
         super().__init__(description)
 
     def response(self) -> ApiResponse:
-        body = json.dumps({"code": self.code, "description": self.description}, ensure_ascii=False)
+        document = {"code": self.code, "description": self.description}
+        if self.errors:
+            document["errors"] = self.errors
+        body = json.dumps(document, ensure_ascii=False)
         return ApiResponse(self.status, body, JSON, dict(self.headers))
 
 

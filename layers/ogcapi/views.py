@@ -9,7 +9,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from layers.api.throttling import retry_after
 from layers.api.tokens import TokenError, request_principal
-from layers.ogcapi import core, openapi
+from layers.ogcapi import core, openapi, transactions
 from layers.ogcapi.protocol import ApiError, ApiRequest, ApiResponse
 
 
@@ -99,5 +99,6 @@ def not_allowed(req: ApiRequest, *args) -> ApiResponse:
     raise ApiError(405, f"{req.method} is not allowed here.", "MethodNotAllowed")
 
 
-ITEMS_METHODS = {"GET": core.items, "HEAD": core.items}
-ITEM_METHODS = {"GET": core.item, "HEAD": core.item}
+ITEMS_METHODS = {"GET": core.items, "HEAD": core.items, "POST": transactions.create}
+ITEM_METHODS = {"GET": core.item, "HEAD": core.item, "PUT": transactions.replace, "PATCH": transactions.update,
+                "DELETE": transactions.delete}
