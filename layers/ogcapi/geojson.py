@@ -23,14 +23,14 @@ class FeatureInputError(ValueError):
 
 
 def parse_document(body: bytes | str | dict) -> dict:
-    if isinstance(body, dict):
-        return body
     try:
-        document = json.loads(body or b"null")
-    except (ValueError, UnicodeDecodeError) as exc:
+        document = body if isinstance(body, dict) else json.loads(body or b"null")
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise FeatureInputError({"__all__": f"The body is not valid JSON: {exc}"}) from exc
     if not isinstance(document, dict):
         raise FeatureInputError({"__all__": "The body must be a GeoJSON Feature object."})
+    if "\\u0000" in json.dumps(document):  # PostgreSQL's jsonb cannot store NUL
+        raise FeatureInputError({"__all__": "Text cannot contain NUL characters."})
     return document
 
 

@@ -117,6 +117,8 @@ def parse_attribute_filters(params: Mapping[str, str], fields: list[FieldDef], *
     for name, raw in params.items():
         if name not in by_name or name in allowed:
             continue
+        if "\x00" in raw:
+            raise bad(f"{name}: values cannot contain NUL characters.")
         try:
             cleaned = validate_properties(schema, {name: raw}, partial=True)[name]
         except PropertyValidationError as exc:
