@@ -147,3 +147,15 @@ def test_item_properties_sortby_and_attribute_filter(client, ogc_layers):
     assert response.status_code == 200 and response["ETag"] == '"v1"'
     assert response.json()["properties"]["pupils"] == 300
     assert client.get("/ogc/collections/schools/items/999999").status_code == 404
+
+
+def test_pages_join_chunks_in_order(client, ogc_layers, monkeypatch):
+    monkeypatch.setattr("layers.ogcapi.query.FETCH_SIZE", 7)
+    forward = get_json(client, "/ogc/collections/parcels/items?limit=60&after=0")
+    ids = [f["id"] for f in forward["features"]]
+    assert len(ids) == 60 and ids == sorted(ids) and forward["numberReturned"] == 60
+    nxt = [link["href"] for link in forward["links"] if link["rel"] == "next"][0]
+    last = get_json(client, nxt.replace("limit=60", "limit=500"))
+    assert len(last["features"]) == 190 and not [link for link in last["links"] if link["rel"] == "next"]
+    back = get_json(client, f"/ogc/collections/parcels/items?limit=20&before={ids[30]}")
+    assert [f["id"] for f in back["features"]] == ids[10:30]

@@ -20,7 +20,7 @@ from layers.schema import FieldDef
 
 # Exact counts above this size are replaced by the planner's estimate when a filter is applied.
 EXACT_COUNT_LIMIT = 50_000
-FETCH_SIZE = 500
+FETCH_SIZE = 500  # features per chunk of a streamed page
 MAX_BUILD_ARGS = 48
 _CASTS = {"integer": "numeric", "decimal": "numeric", "boolean": "boolean", "date": "date"}
 
@@ -146,9 +146,11 @@ def _order(q: ItemsQuery, *, reverse: bool = False) -> Fragment:
 
 
 def items_sql(q: ItemsQuery) -> Fragment:
-    """One page plus one look-ahead row; `rn` > limit marks the look-ahead row.
+    """The page in chunks of FETCH_SIZE features, each chunk one row serialised by PostGIS:
+    (chunk, features text joined by commas, returned, first id, last id, look-ahead seen).
 
-    Rows come out in page order. Paging backwards (`before`) reads in reverse and re-sorts."""
+    One look-ahead row beyond `limit` tells whether another page lies in the reading direction.
+    Paging backwards (`before`) reads in reverse and emits in id order."""
     feature = _feature_json(q)
     where = _where(q, paging=True)
     backwards = q.before is not None and not q.sort
@@ -157,22 +159,42 @@ def items_sql(q: ItemsQuery) -> Fragment:
         f"SELECT f.id, row_number() OVER (ORDER BY {order.sql}) AS rn, {feature.sql} AS doc "
         f"FROM layers_feature f WHERE {where.sql} ORDER BY {order.sql} LIMIT %s"
     )
-    params = (*order.params, *feature.params, *where.params, *order.params, q.limit + 1)
+    params: tuple = (*order.params, *feature.params, *where.params, *order.params, q.limit + 1)
     if q.sort and q.offset:
         inner += " OFFSET %s"
         params = (*params, q.offset)
-    if backwards:
-        return Fragment(f"SELECT id, rn, doc FROM ({inner}) page ORDER BY id", params)
-    return Fragment(inner, params)
+    # Output position: reading order, or its reverse when paging backwards.
+    pos = "(%s + 1 - rn)" if backwards else "rn"
+    pos_params = (q.limit,) if backwards else ()
+    # The look-ahead row forms its own chunk (NULL, sorted last).
+    chunk = f"CASE WHEN rn > %s THEN NULL ELSE ({pos} - 1) / %s END"
+    sql = (
+        f"SELECT {chunk} AS chunk, string_agg(doc, ',' ORDER BY {pos}), count(*), min(id), max(id) "
+        f"FROM ({inner}) page GROUP BY 1 ORDER BY 1"
+    )
+    return Fragment(sql, (q.limit, *pos_params, FETCH_SIZE, *pos_params, *params))
 
 
-def items_rows(q: ItemsQuery) -> Iterator[tuple[int, int, str]]:
-    """(id, rn, feature JSON text) rows through a server-side cursor, FETCH_SIZE at a time."""
+@dataclass(frozen=True)
+class Chunk:
+    text: str  # features joined by commas (without the look-ahead row)
+    returned: int
+    first_id: int | None
+    last_id: int | None
+    look_ahead: bool
+
+
+def items_chunks(q: ItemsQuery) -> Iterator[Chunk]:
+    """The page's chunks in output order; the look-ahead row comes as its own empty chunk."""
     stmt = items_sql(q)
-    with connection.chunked_cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(stmt.sql, stmt.params)
-        while rows := cursor.fetchmany(FETCH_SIZE):
-            yield from rows
+        rows = cursor.fetchall()
+    for chunk, text, count, first_id, last_id in rows:
+        if chunk is None:
+            yield Chunk("", 0, None, None, True)
+        else:
+            yield Chunk(text, count, first_id, last_id, False)
 
 
 def count_matched(q: ItemsQuery, *, cached_total: int) -> tuple[int, bool]:

@@ -1,4 +1,4 @@
-"""A FeatureCollection streamed from query.items_rows: PostGIS's feature texts joined in chunks,
+"""A FeatureCollection streamed chunk by chunk as PostGIS serialised it (query.items_chunks),
 then the members that are known only at the end (counts, links)."""
 from __future__ import annotations
 
@@ -22,21 +22,18 @@ def stream_collection(q: query.ItemsQuery, tail: Callable[[PageInfo], dict]) -> 
     yield '{"type":"FeatureCollection","features":['
     page = PageInfo()
     backwards = q.before is not None and not q.sort
-    chunk: list[str] = []
-    for feature_id, rn, doc in query.items_rows(q):
-        if rn > q.limit:  # the look-ahead row: another page lies in the reading direction
-            page.more_before, page.more_after = (True, page.more_after) if backwards else (page.more_before, True)
+    for chunk in query.items_chunks(q):
+        if chunk.look_ahead:  # another page lies in the reading direction
+            if backwards:
+                page.more_before = True
+            else:
+                page.more_after = True
             continue
+        yield ("," if page.returned else "") + chunk.text
+        page.returned += chunk.returned
         if page.first_id is None:
-            page.first_id = feature_id
-        page.last_id = feature_id
-        chunk.append(doc)
-        page.returned += 1
-        if len(chunk) >= query.FETCH_SIZE:
-            yield ("," if page.returned > len(chunk) else "") + ",".join(chunk)
-            chunk = []
-    if chunk:
-        yield ("," if page.returned > len(chunk) else "") + ",".join(chunk)
+            page.first_id = chunk.first_id
+        page.last_id = chunk.last_id
     if backwards:
         page.more_after = True
     elif q.after is not None:
