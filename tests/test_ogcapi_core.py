@@ -122,7 +122,12 @@ def test_html_and_negotiation(client, ogc_layers):
     assert response["Content-Type"].startswith("text/html")
     assert "第2中学" in body(response) and "ogc-map" in body(response)
     assert client.get("/ogc/collections/schools/items?f=json")["Content-Type"] == "application/geo+json"
-    assert client.get("/ogc/collections?f=html").status_code == 200
+    first = ogc_layers["schools"].features.order_by("pk").first().pk
+    for page in ("", "conformance", "api", "collections", "collections/schools", "collections/schools/queryables",
+                 f"collections/schools/items/{first}"):
+        response = client.get(f"/ogc/{page}?f=html")
+        assert response.status_code == 200 and response["Content-Type"].startswith("text/html"), page
+        assert "<html" in body(response)
 
 
 def test_hidden_collection_is_404_and_bad_params_400(client, ogc_layers):
