@@ -135,7 +135,7 @@ def test_hidden_collection_is_404_and_bad_params_400(client, ogc_layers):
     assert client.get("/ogc/collections/secret-plans/items").status_code == 404
     assert client.get("/ogc/collections/no-such/items").status_code == 404
     for query in ("limit=0", "limit=x", "bbox=1,2,3", "properties=nope", "sortby=nope", "unknown=1",
-                  "pupils=many", "after=1&before=2"):
+                  "pupils=many", "after=1&before=2", "f=xml", "crs=EPSG:1", "bbox=1,2,3,nan"):
         response = client.get(f"/ogc/collections/schools/items?{query}")
         assert response.status_code == 400, query
         assert response.json()["description"]

@@ -35,8 +35,13 @@ def to_django(response: ApiResponse) -> HttpResponse:
     return django_response
 
 
+FORMATS = (None, "json", "html")
+
+
 def serve(handler, request: HttpRequest, *args) -> HttpResponse:
     try:
+        if request.GET.get("f") not in FORMATS:
+            raise ApiError(400, f"f must be one of {', '.join(f for f in FORMATS if f)}.")
         principal = _principal(request)
         response = handler(to_api_request(request, request.path_info.split("/ogc", 1)[1] or "/", principal), *args)
     except ApiError as error:
