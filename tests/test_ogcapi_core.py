@@ -46,15 +46,18 @@ def get_json(client, url: str, **headers) -> dict:
     return json.loads(body(response))
 
 
-def gdal(*args: str) -> str:
-    done = subprocess.run(args, capture_output=True, text=True, timeout=60,
-                          env={"GDAL_HTTP_TIMEOUT": "30", "CPL_DEBUG": "OFF", "PATH": "/usr/bin:/bin"})
+def gdal(*args: str, debug: list[str] | None = None) -> str:
+    """Run a GDAL program; with `debug`, collect its debug log (the URLs it fetched)."""
+    env = {"GDAL_HTTP_TIMEOUT": "30", "CPL_DEBUG": "ON" if debug is not None else "OFF", "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(args, capture_output=True, text=True, timeout=60, env=env)
     assert done.returncode == 0, done.stderr
+    if debug is not None:
+        debug.extend(done.stderr.splitlines())
     return done.stdout
 
 
-def gdal_geojson(url: str, layer: str, *extra: str) -> dict:
-    return json.loads(gdal("ogr2ogr", "-f", "GeoJSON", "/vsistdout/", f"OAPIF:{url}", layer, *extra))
+def gdal_geojson(url: str, layer: str, *extra: str, debug: list[str] | None = None) -> dict:
+    return json.loads(gdal("ogr2ogr", "-f", "GeoJSON", "/vsistdout/", f"OAPIF:{url}", layer, *extra, debug=debug))
 
 
 def test_gdal_lists_reads_filters_and_copies(live_server, ogc_layers, tmp_path):
@@ -72,7 +75,9 @@ def test_gdal_lists_reads_filters_and_copies(live_server, ogc_layers, tmp_path):
     # bbox: the lower-left 5 x 2 parcels; attribute filter: only the "c" zone.
     box = gdal_geojson(url, "parcels", "-spat", "126.549", "45.699", "126.5685", "45.7055")
     assert len(box["features"]) == 10
-    zone_c = gdal_geojson(url, "parcels", "-where", "zone = 'c'")
+    fetched: list[str] = []
+    zone_c = gdal_geojson(url, "parcels", "-where", "zone = 'c'", debug=fetched)
+    assert any("/items?" in line and "zone=c" in line for line in fetched)  # filtered by the server
     assert len(zone_c["features"]) == 125
     assert {f["properties"]["zone"] for f in zone_c["features"]} == {"c"}
 
