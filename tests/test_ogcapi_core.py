@@ -169,3 +169,13 @@ def test_pages_join_chunks_in_order(client, ogc_layers, monkeypatch):
     assert len(last["features"]) == 190 and not [link for link in last["links"] if link["rel"] == "next"]
     back = get_json(client, f"/ogc/collections/parcels/items?limit=20&before={ids[30]}")
     assert [f["id"] for f in back["features"]] == ids[10:30]
+
+
+def test_number_matched_exact_or_estimated(client, ogc_layers, monkeypatch):
+    exact = get_json(client, "/ogc/collections/parcels/items?zone=c&limit=1")
+    assert exact["numberMatched"] == 125 and "numberMatchedIsEstimate" not in exact
+    monkeypatch.setattr("layers.ogcapi.query.EXACT_COUNT_LIMIT", 10)  # as if the layer were large
+    estimated = get_json(client, "/ogc/collections/parcels/items?zone=c&limit=1")
+    assert estimated["numberMatchedIsEstimate"] is True and estimated["numberMatched"] >= 1
+    unfiltered = get_json(client, "/ogc/collections/parcels/items?limit=1")
+    assert unfiltered["numberMatched"] == 250 and "numberMatchedIsEstimate" not in unfiltered
