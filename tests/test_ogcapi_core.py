@@ -156,7 +156,8 @@ def test_item_properties_sortby_and_attribute_filter(client, ogc_layers):
     response = client.get(f"/ogc/collections/schools/items/{feature_id}")
     assert response.status_code == 200 and response["ETag"] == '"v1"'
     assert response.json()["properties"]["pupils"] == 300
-    assert client.get("/ogc/collections/schools/items/999999").status_code == 404
+    for missing in ("999999", "99999999999999999999999", "²", "-1", "1.5"):
+        assert client.get(f"/ogc/collections/schools/items/{missing}").status_code == 404, missing
 
 
 def test_pages_join_chunks_in_order(client, ogc_layers, monkeypatch):

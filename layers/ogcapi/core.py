@@ -249,14 +249,15 @@ def _page_params(req: ApiRequest) -> dict:
 
 def item(req: ApiRequest, collection_id: str, feature_id: str) -> ApiResponse:
     layer = _layer_or_404(req, collection_id)
-    if not feature_id.isdigit():
+    pk = params.feature_id_or_none(feature_id)
+    if pk is None:
         raise ApiError(404, f"There is no feature {feature_id!r} in {collection_id!r}.", "NotFound")
     unknown = set(req.params) - {"f", "crs", "properties"}
     if unknown:
         raise params.bad(f"Unknown query parameter(s): {', '.join(sorted(unknown))}.")
     fields = parse_schema(layer.schema)
     target_crs = params.parse_crs(req.params.get("crs"))
-    found = query.feature_json(layer_id=layer.pk, feature_id=int(feature_id),
+    found = query.feature_json(layer_id=layer.pk, feature_id=pk,
                                fields=params.parse_properties(req.params, fields), crs=target_crs)
     if found is None:
         raise ApiError(404, f"There is no feature {feature_id} in {collection_id!r}.", "NotFound")

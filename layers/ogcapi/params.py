@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 
 from layers.ogcapi import crs as crs_mod
@@ -12,6 +13,7 @@ from layers.schema import FieldDef, PropertyValidationError, validate_properties
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
 MAX_INT = 2**63 - 1
+_FEATURE_ID = re.compile(r"[0-9]{1,18}")
 # Parameters every items request may carry, besides the layer's own field names.
 ITEMS_PARAMS = {"f", "limit", "bbox", "bbox-crs", "crs", "properties", "sortby", "after", "before", "offset",
                 "filter", "filter-lang", "filter-crs"}
@@ -32,6 +34,11 @@ def parse_int(params: Mapping[str, str], name: str, *, minimum: int = 0) -> int 
     if value < minimum or value > MAX_INT:
         raise bad(f"{name} must be between {minimum} and {MAX_INT}.")
     return value
+
+
+def feature_id_or_none(raw: str) -> int | None:
+    """A feature id from a path: digits that fit a bigint, else None (answered as 404)."""
+    return int(raw) if _FEATURE_ID.fullmatch(raw) else None
 
 
 def parse_limit(params: Mapping[str, str]) -> int:

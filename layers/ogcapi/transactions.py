@@ -10,6 +10,7 @@ from layers.ogcapi import crs as crs_mod
 from layers.ogcapi import query
 from layers.ogcapi.etags import PreconditionError, etag_for, version_from_if_match
 from layers.ogcapi.geojson import FeatureInputError, feature_from_geojson
+from layers.ogcapi.params import feature_id_or_none
 from layers.ogcapi.protocol import GEOJSON, ApiError, ApiRequest, ApiResponse
 from layers.permissions import user_can, visible_layer_or_none
 from layers.schema import PropertyValidationError, parse_schema
@@ -31,7 +32,8 @@ def _writable_layer(req: ApiRequest, collection_id: str) -> Layer:
 
 
 def _feature(layer: Layer, feature_id: str) -> Feature:
-    feature = Feature.objects.filter(layer=layer, pk=int(feature_id)).first() if feature_id.isdigit() else None
+    pk = feature_id_or_none(feature_id)
+    feature = Feature.objects.filter(layer=layer, pk=pk).first() if pk is not None else None
     if feature is None:
         raise ApiError(404, f"There is no feature {feature_id!r} in {layer.slug!r}.", "NotFound")
     feature.layer = layer
