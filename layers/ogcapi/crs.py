@@ -5,8 +5,12 @@ EPSG:4490 are latitude first; the CGCS2000 Gauss-Krüger systems are northing fi
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
+
+from django.contrib.gis.gdal.error import GDALException
+from django.contrib.gis.geos import GEOSException, GEOSGeometry
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 STORAGE_SRID = 4326
@@ -59,3 +63,19 @@ def crs_by_uri(value: str | None) -> CrsDef:
     if match and epsg_uri(int(match.group(1))) in SUPPORTED:
         return SUPPORTED[epsg_uri(int(match.group(1)))]
     raise CrsError(f"Unsupported CRS {value!r}; use one of: {', '.join(SUPPORTED)}.")
+
+
+def to_storage(geometry: GEOSGeometry, source: CrsDef) -> GEOSGeometry:
+    """A geometry given in `source` (x/y already in lon/lat or easting/northing order) moved to
+    EPSG:4326 by GDAL here, so that coordinates PROJ cannot transform are the client's error."""
+    geometry.srid = source.srid
+    if source.srid != STORAGE_SRID:
+        try:
+            geometry = geometry.transform(STORAGE_SRID, clone=True)
+        except (GDALException, GEOSException) as exc:
+            raise CrsError(f"The coordinates cannot be transformed from {source.uri}: {exc}") from exc
+    west, south, east, north = geometry.extent
+    if not all(math.isfinite(v) for v in (west, south, east, north)) or not (
+            -180 <= west <= east <= 180 and -90 <= south <= north <= 90):
+        raise CrsError(f"The coordinates lie outside the area of {source.uri}.")
+    return geometry

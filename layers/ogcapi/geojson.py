@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib.gis.gdal.error import GDALException
 from django.contrib.gis.geos import GEOSException, GEOSGeometry
 
-from layers.ogcapi.crs import DEFAULT, CrsDef
+from layers.ogcapi.crs import DEFAULT, CrsDef, CrsError, to_storage
 from layers.services import GeometryValidationError
 
 GEOMETRY_TYPES = {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon"}
@@ -53,8 +53,12 @@ def geometry_from_geojson(geometry: Any, crs: CrsDef = DEFAULT) -> GEOSGeometry:
         geom = GEOSGeometry(json.dumps(geometry))
     except (GEOSException, GDALException, ValueError, TypeError) as exc:
         raise GeometryValidationError(f"The geometry cannot be read: {exc}") from exc
-    geom.srid = crs.srid
-    return geom
+    if geom.empty:
+        raise GeometryValidationError("The geometry is empty.")
+    try:
+        return to_storage(geom, crs)
+    except CrsError as exc:
+        raise GeometryValidationError(str(exc)) from exc
 
 
 def feature_from_geojson(body: bytes | str | dict, *, crs: CrsDef = DEFAULT, partial: bool = False

@@ -5,6 +5,8 @@ import math
 import re
 from collections.abc import Mapping
 
+from django.contrib.gis.geos import Polygon
+
 from layers.ogcapi import crs as crs_mod
 from layers.ogcapi.protocol import ApiError
 from layers.ogcapi.query import Fragment, SortKey, attribute_equals, bbox_intersects
@@ -74,9 +76,11 @@ def parse_bbox(params: Mapping[str, str]) -> Fragment | None:
     west, south, east, north = numbers
     if west > east or south > north:
         raise bad("bbox: the lower corner must come before the upper corner.")
-    if bbox_crs.srid in (4326, 4490) and not (-180 <= west and east <= 180 and -90 <= south and north <= 90):
-        raise bad("bbox: degrees must lie within -180..180 and -90..90.")
-    return bbox_intersects((west, south, east, north), bbox_crs.srid)
+    try:
+        box = crs_mod.to_storage(Polygon.from_bbox((west, south, east, north)), bbox_crs)
+    except crs_mod.CrsError as exc:
+        raise bad(f"bbox: {exc}") from exc
+    return bbox_intersects(box.extent)
 
 
 def parse_properties(params: Mapping[str, str], fields: list[FieldDef]) -> list[str]:

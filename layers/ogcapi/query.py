@@ -64,12 +64,9 @@ def attribute_equals(fdef: FieldDef, cleaned_value: Any) -> Fragment:
     return Fragment("f.properties->%s = %s::jsonb", (fdef.name, json.dumps(cleaned_value)))
 
 
-def bbox_intersects(bbox: tuple[float, float, float, float], srid: int) -> Fragment:
-    if srid == 4326:
-        return Fragment("f.geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)", tuple(bbox))
-    return Fragment(
-        "f.geom && ST_Transform(ST_MakeEnvelope(%s, %s, %s, %s, %s), 4326)", (*bbox, srid)
-    )
+def bbox_intersects(bbox: tuple[float, float, float, float]) -> Fragment:
+    """Bounding-box overlap with a west, south, east, north box in EPSG:4326 (the GiST index)."""
+    return Fragment("f.geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)", tuple(bbox))
 
 
 def within_distance(lon: float, lat: float, metres: float) -> Fragment:

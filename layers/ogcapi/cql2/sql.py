@@ -14,7 +14,7 @@ from django.contrib.gis.gdal.error import GDALException
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, Polygon
 
 from layers.ogcapi.cql2 import MAX_COORDINATES, MAX_DEPTH, MAX_NODES, CqlError
-from layers.ogcapi.crs import DEFAULT, CrsDef
+from layers.ogcapi.crs import DEFAULT, CrsDef, CrsError, to_storage
 from layers.ogcapi.query import Fragment, property_expr
 from layers.schema import FieldDef
 
@@ -164,9 +164,11 @@ class Compiler:
                 raise CqlError(f"The geometry cannot be read: {exc}") from exc
         if not geom.valid:
             raise CqlError(f"The geometry is not valid: {geom.valid_reason}.")
-        if self.crs.srid == 4326:
-            return Operand("ST_GeomFromWKB(%s, 4326)", (bytes(geom.wkb),), "geometry")
-        return Operand("ST_Transform(ST_GeomFromWKB(%s, %s), 4326)", (bytes(geom.wkb), self.crs.srid), "geometry")
+        try:
+            geom = to_storage(geom, self.crs)
+        except CrsError as exc:
+            raise CqlError(str(exc)) from exc
+        return Operand("ST_GeomFromWKB(%s, 4326)", (bytes(geom.wkb),), "geometry")
 
     def _count_coordinates(self, coordinates: Any, depth: int) -> None:
         if depth > 4 or not isinstance(coordinates, list):
