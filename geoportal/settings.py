@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import dj_database_url
+from corsheaders.defaults import default_headers as cors_default_headers
 from django.utils.translation import gettext_lazy as _
 
 from geoportal.env import env_bool, env_int, env_list, env_str
@@ -136,6 +137,9 @@ SILENCED_SYSTEM_CHECKS = env_list("SILENCED_SYSTEM_CHECKS", "gis.W001")
 
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
 CORS_ALLOW_ALL_ORIGINS = env_bool("CORS_ALLOW_ALL_ORIGINS", False)
+# Browser clients of the REST and OGC APIs send If-Match/Content-Crs and read ETag, Location, etc.
+CORS_ALLOW_HEADERS = (*cors_default_headers, "if-match", "content-crs")
+CORS_EXPOSE_HEADERS = ["ETag", "Location", "Content-Crs", "Retry-After"]
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

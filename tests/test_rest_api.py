@@ -148,3 +148,14 @@ def test_admin_issues_a_token_shown_once(client, users, school_layer):
     assert raw not in token.token_hash and token.issued_by == admin_user
     assert client.get("/api/layers/", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 200
     assert raw not in client.get(f"/admin/layers_api/apitoken/{token.pk}/change/").content.decode()
+
+
+@override_settings(CORS_ALLOWED_ORIGINS=["https://approval.example.gov.cn"])
+def test_cors_lets_configured_origins_write_with_if_match(client, school_layer):
+    preflight = client.options("/ogc/collections/schools/items/1", HTTP_ORIGIN="https://approval.example.gov.cn",
+                               HTTP_ACCESS_CONTROL_REQUEST_METHOD="PUT",
+                               HTTP_ACCESS_CONTROL_REQUEST_HEADERS="authorization, if-match, content-crs")
+    assert preflight["Access-Control-Allow-Origin"] == "https://approval.example.gov.cn"
+    assert "if-match" in preflight["Access-Control-Allow-Headers"]
+    other = client.get("/api/layers/", HTTP_ORIGIN="https://elsewhere.example.com")
+    assert "Access-Control-Allow-Origin" not in other
