@@ -5,13 +5,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Mapping
 
+from layers.history.selectors import feature_collection_asof_geojson, parse_asof
 from layers.models import Layer
 from layers.ogcapi import params, query
 from layers.ogcapi.streaming import PageInfo, stream_collection
 from layers.schema import parse_schema
 
 MAX_FEATURES = 10_000
-LIST_PARAMS = {"bbox", "near", "distance", "limit", "after", "format"}
+LIST_PARAMS = {"bbox", "near", "distance", "limit", "after", "format", "asof"}
 
 
 def _near(raw: Mapping[str, str]) -> query.Fragment | None:
@@ -39,6 +40,18 @@ def list_query(layer: Layer, raw: Mapping[str, str]) -> query.ItemsQuery:
         raise params.bad(f"limit must be between 1 and {MAX_FEATURES}.")
     return query.ItemsQuery(layer_id=layer.pk, fields=[f.name for f in fields], limit=limit, where=where,
                             after=params.parse_int(raw, "after"), extra_properties=True)
+
+
+def asof_collection(layer: Layer, raw: Mapping[str, str]) -> str:
+    """The layer as it was at `asof` (layers.history), with the list's bbox and limit."""
+    try:
+        moment = parse_asof(raw["asof"])
+    except ValueError as exc:
+        raise params.bad(str(exc)) from exc
+    box = params.parse_bbox({"bbox": raw.get("bbox", "")})
+    limit = params.parse_int(raw, "limit", minimum=1) or MAX_FEATURES
+    return feature_collection_asof_geojson(layer=layer, asof=moment, bbox=box.params if box else None,
+                                           limit=min(limit, MAX_FEATURES))
 
 
 def stream_list(q: query.ItemsQuery, *, next_url: Callable[[int], str]) -> Iterator[str]:

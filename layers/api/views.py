@@ -2,7 +2,7 @@
 the features list); writes go through layers.services with channel "rest"."""
 from __future__ import annotations
 
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse
 from django.utils.translation import get_language
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -86,17 +86,22 @@ class FeatureList(APIView):
             OpenApiParameter("distance", OpenApiTypes.FLOAT, description="metres from near"),
             OpenApiParameter("limit", OpenApiTypes.INT, description=f"1..{feature_reads.MAX_FEATURES}"),
             OpenApiParameter("after", OpenApiTypes.INT, description="keyset cursor: ids after this"),
+            OpenApiParameter("asof", OpenApiTypes.STR, description="ISO 8601 moment: the layer as it was then"),
         ],
         responses={200: FeatureSerializer(many=True), **_ERRORS},
     )
     def get(self, request, slug: str):
         layer = layer_for(request, slug)
         try:
+            if request.query_params.get("asof"):
+                return HttpResponse(feature_reads.asof_collection(layer, request.query_params),
+                                    content_type="application/geo+json")
             q = feature_reads.list_query(layer, request.query_params)
         except ApiError as exc:
-            return Response({"detail": exc.description}, status=exc.status)
+            # "error" is the map's contract for a refused list; "detail" DRF's.
+            return Response({"detail": exc.description, "error": exc.description}, status=exc.status)
         body = feature_reads.stream_list(q, next_url=lambda after: feature_reads.next_url(request, after))
-        return StreamingHttpResponse(body, content_type="application/geo+json")
+        return HttpResponse("".join(body), content_type="application/geo+json")
 
     @extend_schema(summary="Create a feature", request=FeatureInputSerializer,
                    responses={201: FeatureSerializer, **_ERRORS})
