@@ -113,7 +113,7 @@ def _feature_json(q: ItemsQuery) -> Fragment:
 
 
 def _where(q: ItemsQuery, *, paging: bool) -> Fragment:
-    parts = ["f.layer_id = %s"]
+    parts = ["f.layer_id = %s::bigint"]
     params: list[Any] = [q.layer_id]
     for frag in q.where:
         parts.append(f"({frag.sql})")
@@ -220,7 +220,7 @@ def feature_json(*, layer_id: int, feature_id: int, fields: list[str], crs: CrsD
         raise NotImplementedError("Feature history is not available in this installation.")
     q = ItemsQuery(layer_id=layer_id, fields=fields, crs=crs)
     feature = _feature_json(q)
-    sql = f"SELECT {feature.sql}, f.version FROM layers_feature f WHERE f.layer_id = %s AND f.id = %s"
+    sql = f"SELECT {feature.sql}, f.version FROM layers_feature f WHERE f.layer_id = %s::bigint AND f.id = %s"
     with connection.cursor() as cursor:
         cursor.execute(sql, (*feature.params, layer_id, feature_id))
         row = cursor.fetchone()
