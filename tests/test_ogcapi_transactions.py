@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.test import Client
 
 from layers.api.models import ApiToken
 from layers.api.tokens import token_issue
@@ -88,8 +89,6 @@ def test_no_token_401_read_only_token_403(client, tokens, school_layer):
 
 
 def test_session_writes_need_csrf(school_layer, users):
-    from django.test import Client
-
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(users["education_editor"])
     body = feature(126.61, 45.74, name="会话", level="primary")

@@ -5,7 +5,8 @@ import json
 import uuid
 
 import pytest
-from django.test import override_settings
+from django.contrib.gis.geos import Point
+from django.test import Client, override_settings
 
 from layers.api.models import ApiToken
 from layers.api.tokens import token_issue
@@ -21,8 +22,6 @@ def read(response) -> dict:
 
 @pytest.fixture
 def hidden_layer(departments):
-    from django.contrib.gis.geos import Point
-
     layer = make_layer("staff-only", departments["education"], visibility=Layer.Visibility.DEPARTMENT)
     features_bulk_create(layer=layer, rows=[FeatureInput(Point(126.6, 45.7), {"name": "内部", "level": "primary"})])
     return layer
@@ -99,8 +98,6 @@ def test_token_scopes_and_writes(client, school_layer, hidden_layer, departments
 
 
 def test_session_writes_need_csrf(school_layer, users):
-    from django.test import Client
-
     client = Client(enforce_csrf_checks=True)
     client.force_login(users["education_editor"])
     body = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [126.62, 45.74]},
