@@ -2,8 +2,9 @@
 writes features, so validation, versioning and change notification happen in one place."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry, Polygon

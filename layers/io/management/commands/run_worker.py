@@ -1,0 +1,17 @@
+"""`manage.py run_worker`: work the import queue (RQ on Redis). scripts/serve.sh starts it."""
+from django.core.management.base import BaseCommand
+from rq import Worker
+
+from layers.io.queue import import_queue
+
+
+class Command(BaseCommand):
+    help = "Run the background worker for import jobs."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--burst", action="store_true", help="Exit when the queue is empty.")
+
+    def handle(self, *args, **options):
+        queue = import_queue()
+        worker = Worker([queue], connection=queue.connection)
+        worker.work(burst=options["burst"], with_scheduler=False)
