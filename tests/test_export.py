@@ -6,15 +6,15 @@ import subprocess
 import zipfile
 
 import pytest
-from pyproj import Transformer
-
 from django.contrib.gis.geos import Point
+from pyproj import Transformer
 
 from layers.models import Layer
 from layers.services import feature_create
 from tests.conftest import make_layer
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# ogr2ogr reads through its own connection: the data must be committed.
+with_ogr2ogr = pytest.mark.django_db(transaction=True)
 
 
 def body(response) -> bytes:
@@ -36,6 +36,7 @@ def export(client, slug, tmp_path, **params):
     return response, path
 
 
+@with_ogr2ogr
 @pytest.mark.parametrize("fmt", ["geojson", "gpkg", "fgb", "kml", "csv"])
 def test_formats_read_back(client, school_layer, tmp_path, fmt):
     response, path = export(client, school_layer.slug, tmp_path, format=fmt)
@@ -55,6 +56,7 @@ def test_formats_read_back(client, school_layer, tmp_path, fmt):
         assert features[1]["properties"]["pupils"] == 200
 
 
+@with_ogr2ogr
 def test_shapefile_zip_has_prj_cpg_and_field_mapping(client, departments, tmp_path):
 
     schema = [{"name": "school_name_long", "type": "string", "label_zh": "学校名称"},
@@ -76,6 +78,7 @@ def test_shapefile_zip_has_prj_cpg_and_field_mapping(client, departments, tmp_pa
                                                   "school_nam": "哈尔滨", "school_n_2": "第二"}
 
 
+@with_ogr2ogr
 def test_crs_bbox_and_filter(client, school_layer, tmp_path):
     _, path = export(client, school_layer.slug, tmp_path, format="gpkg", crs="EPSG:4530",
                      bbox="126.62,45.74,126.66,45.77", filter="pupils>=200;name~2")
@@ -86,12 +89,14 @@ def test_crs_bbox_and_filter(client, school_layer, tmp_path):
     assert x == pytest.approx(expected[0], abs=0.01) and y == pytest.approx(expected[1], abs=0.01)
 
 
+@with_ogr2ogr
 def test_csv_lon_lat_columns(client, school_layer, tmp_path):
     _, path = export(client, school_layer.slug, tmp_path, format="csv", geometry="xy")
     header = path.read_text("utf-8-sig").splitlines()[0]
     assert header.startswith("X,Y,")
 
 
+@pytest.mark.django_db
 @pytest.mark.parametrize(("params", "message"), [
     ({"format": "dwg"}, "format must be one of"),
     ({"format": "kml", "crs": "EPSG:4530"}, "EPSG:4326 only"),
@@ -106,6 +111,7 @@ def test_bad_requests_are_4xx(client, school_layer, params, message):
     assert message in response.json()["error"]
 
 
+@pytest.mark.django_db
 def test_hidden_layer_answers_like_a_missing_one(client, users, school_layer):
     Layer.objects.filter(pk=school_layer.pk).update(visibility=Layer.Visibility.DEPARTMENT)
     assert client.get(f"/api/layers/{school_layer.slug}/export").status_code == 404
@@ -114,6 +120,7 @@ def test_hidden_layer_answers_like_a_missing_one(client, users, school_layer):
     assert client.get(f"/api/layers/{school_layer.slug}/export").status_code == 200
 
 
+@with_ogr2ogr
 def test_export_is_audited(client, school_layer, caplog):
     with caplog.at_level("INFO", logger="geoportal.audit"):
         b"".join(client.get(f"/api/layers/{school_layer.slug}/export", {"format": "geojson"}).streaming_content)

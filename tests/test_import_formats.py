@@ -4,9 +4,10 @@ from __future__ import annotations
 import pytest
 from pyproj import Transformer
 
+from layers.io.crs import wgs84_to_gcj02
 from layers.io.models import ImportJob
 from layers.models import Feature, Layer
-from tests.io_samples import POINTS, convert, shapefile_zip, write_geojson, zip_files
+from tests.io_samples import POINTS, convert, feature_collection, shapefile_zip, write_geojson, zip_files
 
 pytestmark = pytest.mark.django_db
 
@@ -46,8 +47,8 @@ def assert_schools(job: dict, *, tolerance: float = 1e-6) -> Layer:
     return layer
 
 
-def test_geojson_into_a_new_layer(run_import):
-    response, job = run_import(write_geojson(_tmp()), title="学校")
+def test_geojson_into_a_new_layer(run_import, tmp_path):
+    response, job = run_import(write_geojson(tmp_path), title="学校")
     assert response.status_code == 202, response.content
     assert response["Location"] == response.json()["url"]
     layer = assert_schools(job)
@@ -172,11 +173,7 @@ def test_csv_wkt_column(run_import, tmp_path):
 
 
 def test_gcj02_is_converted_to_wgs84(run_import, tmp_path):
-    from layers.io.crs import wgs84_to_gcj02
-
     shifted = [(*wgs84_to_gcj02(lon, lat), n, p, lv) for lon, lat, n, p, lv in POINTS]
-    from tests.io_samples import feature_collection
-
     path = write_geojson(tmp_path, feature_collection(shifted))
     response, job = run_import(path, title="学校 GCJ", crs="GCJ02")
     assert response.status_code == 202
@@ -194,9 +191,3 @@ def test_geopackage_with_two_layers_asks_which(run_import, tmp_path):
     assert_schools(job)
     assert ImportJob.objects.filter(state="succeeded").count() == 1
 
-
-def _tmp():
-    import tempfile
-    from pathlib import Path
-
-    return Path(tempfile.mkdtemp(prefix="io-test-"))

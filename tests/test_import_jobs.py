@@ -8,9 +8,10 @@ import pytest
 from django.core.management import call_command
 from rq import SimpleWorker
 
+from layers.io import importer
 from layers.io.models import ImportJob
 from layers.io.queue import import_queue
-from layers.models import Feature
+from layers.models import Feature, Layer
 from tests.io_samples import write_geojson
 
 QUEUE = "geoportal-imports-test-" + os.environ.get("GEOPORTAL_DB_NAME", "geoportal")
@@ -62,8 +63,6 @@ def test_cancelling_a_queued_job(client, users, queue, tmp_path):
 @pytest.mark.django_db(transaction=True)
 def test_cancel_while_running_leaves_nothing(client, users, settings, tmp_path, monkeypatch):
     """A cancel arriving during the write phase rolls the whole import back."""
-    from layers.io import importer
-
     client.force_login(users["planning_editor"])
     real_write = importer.write_features
 
@@ -78,8 +77,6 @@ def test_cancel_while_running_leaves_nothing(client, users, settings, tmp_path, 
     job = client.get(body["url"]).json()
     assert job["state"] == "cancelled" and "nothing was written" in job["error"]
     assert not Feature.objects.exists()
-    from layers.models import Layer
-
     assert not Layer.objects.filter(title_zh="中途取消").exists()
 
 

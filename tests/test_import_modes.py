@@ -6,7 +6,7 @@ from django.contrib.gis.geos import Point
 from django.db import connection
 
 from layers.io.models import ImportJob
-from layers.models import Feature
+from layers.models import Feature, Layer
 from layers.services import feature_create
 from layers.signals import features_changed
 from tests.conftest import make_layer
@@ -33,7 +33,8 @@ def schools(departments):
     layer = make_layer("p-schools", departments["planning"])
     feature_create(layer=layer, geometry=Point(126.62, 45.74, srid=4326),
                    properties={"name": "哈尔滨市第一中学", "level": "primary", "pupils": 5})
-    feature_create(layer=layer, geometry=Point(126.63, 45.75, srid=4326), properties={"name": "老学校", "level": "middle"})
+    feature_create(layer=layer, geometry=Point(126.63, 45.75, srid=4326),
+                   properties={"name": "老学校", "level": "middle"})
     return layer
 
 
@@ -108,8 +109,6 @@ def test_failure_in_a_new_layer_leaves_no_layer(post, tmp_path):
     _, job = post(write_geojson(tmp_path, data), title="失败的图层")
     assert job["state"] == "failed"
     assert job["report"]["rejected"] == [{"row": 3, "reason": "outside the served area"}]
-    from layers.models import Layer
-
     assert not Layer.objects.filter(title_zh="失败的图层").exists()
 
 
@@ -142,8 +141,6 @@ def test_invalid_and_null_geometries(post, tmp_path, invalid):
     else:
         assert any(s["row"] == 2 and "invalid" in s["reason"] for s in report["skipped"])
         assert report["created"] == 2
-    from layers.models import Layer
-
     assert Layer.objects.get(slug=job["layer"]["slug"]).geometry_type == "polygon"
 
 
@@ -174,7 +171,8 @@ def test_field_mapping_for_a_new_layer(post, tmp_path):
 def test_staging_table_is_dropped(post, tmp_path):
     _, job = post(write_geojson(tmp_path), title="临时表")
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_tables WHERE tablename = %s", ["layers_io_stage_" + job["id"].replace("-", "")])
+        cursor.execute("SELECT count(*) FROM pg_tables WHERE tablename = %s",
+                       ["layers_io_stage_" + job["id"].replace("-", "")])
         assert cursor.fetchone()[0] == 0
 
 

@@ -46,8 +46,8 @@ def unpack_zip(archive: Path, target: Path) -> list[Path]:
         root = target.resolve()
         for info in members:
             rel = _safe_member_path(info.filename)
-            mode = info.external_attr >> 16
-            if stat.S_ISLNK(mode) or (mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))):
+            file_type = stat.S_IFMT(info.external_attr >> 16)  # 0 when the archiver recorded none
+            if file_type not in (0, stat.S_IFREG, stat.S_IFDIR):
                 raise HostileFile(f"The archive entry {info.filename!r} is a link or special file; refused.")
             if info.is_dir():
                 continue

@@ -121,8 +121,8 @@ def stage(*, source: Source, described: Described, table: str, srs_args: list[st
         cmd += ["-oo", f"{key}={value}"]
     errors_path = source.path.parent / "ogr2ogr.stderr"
     errors_file = open(errors_path, "wb")  # a file, not a pipe: thousands of warnings must not block GDAL
-    proc = subprocess.Popen(cmd, cwd=source.path.parent, env=child_env((source.driver, "PostgreSQL"), pg_env), stdout=subprocess.PIPE,
-                            stderr=errors_file)
+    proc = subprocess.Popen(cmd, cwd=source.path.parent, env=child_env((source.driver, "PostgreSQL"), pg_env),
+                            stdout=subprocess.PIPE, stderr=errors_file)
     progress_text, last_check = b"", 0.0
     try:
         while True:
@@ -144,7 +144,8 @@ def stage(*, source: Source, described: Described, table: str, srs_args: list[st
         errors_file.close()
         stderr = errors_path.read_text("utf-8", "replace")
         if status != 0:
-            lines = [ln for ln in stderr.splitlines() if ln.startswith(("ERROR", "FAILURE"))] or stderr.splitlines()
+            lines = [ln for ln in stderr.splitlines() if ln.startswith(("ERROR", "FAILURE"))]
+            lines = lines or stderr.splitlines()
             raise CorruptFile("GDAL could not read the file: " + (lines[-1] if lines else "unknown error"))
     finally:
         errors_file.close()
