@@ -12,6 +12,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("layers.api.urls")),
     path("api/", include("layers.io.api.urls")),
+    path("", include("layers.io.urls")),
     path("", include("frontend.urls")),
 ]
 if settings.DEBUG:
