@@ -7,6 +7,7 @@ cancellation leaves the database as it was. The staging table and the work folde
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 from django.db import transaction
@@ -117,6 +118,13 @@ def _run(job: ImportJob, table: str) -> dict:
     described = Described(**info["described"])
     crs = info.get("crs")
     total = described.feature_count
+    timings: dict[str, float] = {}
+    clock = [time.perf_counter()]
+
+    def lap(name: str) -> None:
+        now = time.perf_counter()
+        timings[name] = round(now - clock[0], 3)
+        clock[0] = now
 
     def on_progress(percent: int) -> None:
         if total:
@@ -124,17 +132,22 @@ def _run(job: ImportJob, table: str) -> dict:
 
     stage(source=source, described=described, table=table, srs_args=source_srs_args(source, described, crs),
           on_progress=on_progress, should_cancel=lambda: _cancel_requested(job))
+    lap("stage")
     if crs == GCJ02:
         shift_from_gcj02(table)
     _update(job, phase="checking", rows_done=total or 0)
     schema, mapping = _plan_schema(job, described)
     report: dict = {"source": described.as_dict(), "encoding": source.encoding, "detected": source.detected,
-                    "mapping": mapping, "schema": schema, "preview": preview_geojson(table=table)}
+                    "mapping": mapping, "schema": schema, "preview": preview_geojson(table=table),
+                    "timings": timings}
     _update(job, report=report)
     geometry_type = job.target_layer.geometry_type if job.target_layer else geometry_family(table)
+    lap("plan")
     report.update(check_geometries(table=table, geometry_type=geometry_type,
                                    invalid=job.params.get("invalid", "repair")))
+    lap("check_geometries")
     check_attributes(table=table, schema=schema, mapping=mapping)
+    lap("check_attributes")
     if _cancel_requested(job):
         raise Cancelled("The import was cancelled; nothing was written.")
     _update(job, phase="writing", report=report)
@@ -144,6 +157,7 @@ def _run(job: ImportJob, table: str) -> dict:
             counts = write_features(table=table, layer=layer, mode=job.mode, key=job.params.get("key"),
                                     schema=schema, mapping=mapping, user=job.created_by)
             report.update(counts)
+            lap("write")
             if _cancel_requested(job):
                 raise Cancelled("The import was cancelled; nothing was written.")
             if job.dry_run:
@@ -151,6 +165,7 @@ def _run(job: ImportJob, table: str) -> dict:
     except _DryRunRollback:
         report["dry_run"] = True
         return report
+    lap("commit")
     _update(job, layer=layer)
     report["layer"] = layer.slug
     return report
