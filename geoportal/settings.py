@@ -183,7 +183,8 @@ IMPORT_MAX_ZIP_RATIO = env_int("IMPORT_MAX_ZIP_RATIO", 200)
 IMPORT_WORK_DIR = env_str("IMPORT_WORK_DIR", str(BASE_DIR / "var" / "imports"))
 # Jobs run on RQ (Redis) by `manage.py run_worker`; IMPORT_JOBS_SYNC runs them in the request.
 IMPORT_JOBS_SYNC = env_bool("IMPORT_JOBS_SYNC", False)
-IMPORT_QUEUE = env_str("IMPORT_QUEUE", "geoportal-imports")
+# One queue per database, so that several deployments may share a Redis.
+IMPORT_QUEUE = env_str("IMPORT_QUEUE", "geoportal-imports-" + env_str("GEOPORTAL_DB_NAME", "geoportal"))
 # Non-file form fields stay small; files go to disk past 2.5 MB (Django's default).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2621440)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2621440)

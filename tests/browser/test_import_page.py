@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import pytest
-
-from layers.models import Feature, Layer
 from django.conf import settings
 from django.test import Client
 
 from geoportal.accounts.models import User
+from layers.models import Feature, Layer
 from tests.conftest import make_user
 from tests.io_samples import POINTS, write_geojson
 
