@@ -11,6 +11,8 @@ import tempfile
 from pathlib import Path
 
 from django.http import FileResponse, Http404, StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
@@ -35,6 +37,13 @@ class LayerExportView(APIView):
             return failure_response(exc)
         return super().handle_exception(exc)
 
+    @extend_schema(operation_id="layers_export", parameters=[
+        OpenApiParameter("format", str, enum=["geojson", "gpkg", "shapefile", "csv", "kml", "fgb"]),
+        OpenApiParameter("crs", str, description="EPSG:xxxx (default EPSG:4326)"),
+        OpenApiParameter("bbox", str, description="west,south,east,north in degrees"),
+        OpenApiParameter("filter", str, description="field=value;field>=n;field~text"),
+        OpenApiParameter("geometry", str, enum=["wkt", "xy"], description="CSV geometry columns"),
+    ], responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 400: OpenApiTypes.OBJECT})
     def get(self, request, slug: str):
         layer = visible_layer_or_none(request.user, slug)
         if layer is None:

@@ -10,7 +10,9 @@ import json
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework import permissions, status
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -18,6 +20,24 @@ from layers.io.errors import InvalidRequest, IOFailure
 from layers.io.models import ImportJob
 from layers.io.services import ImportRequest, import_job_cancel, import_job_create
 from layers.io.upload import LimitedUploadHandler
+
+
+IMPORT_REQUEST = inline_serializer(name="ImportRequest", fields={
+    "file": serializers.FileField(),
+    "layer": serializers.CharField(required=False, help_text="Slug of an existing layer (append/replace/upsert)."),
+    "title": serializers.CharField(required=False, help_text="Title of a new layer (mode new)."),
+    "mode": serializers.ChoiceField(ImportJob.Mode.values, required=False),
+    "key": serializers.CharField(required=False, help_text="The key field for upsert."),
+    "crs": serializers.CharField(required=False, help_text="EPSG:xxxx or GCJ02; default: from the file."),
+    "encoding": serializers.CharField(required=False, help_text="UTF-8, GBK or GB18030; default: detected."),
+    "dry_run": serializers.BooleanField(required=False),
+    "invalid": serializers.ChoiceField(["repair", "skip", "fail"], required=False),
+    "source_layer": serializers.CharField(required=False),
+    "x_field": serializers.CharField(required=False),
+    "y_field": serializers.CharField(required=False),
+    "wkt_field": serializers.CharField(required=False),
+    "mapping": serializers.CharField(required=False, help_text="JSON object: target field -> source column."),
+})
 
 
 def failure_response(exc: IOFailure) -> Response:
@@ -77,10 +97,14 @@ class ImportListView(APIView):
             return failure_response(exc)
         return super().handle_exception(exc)
 
+    @extend_schema(operation_id="imports_list", responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         jobs = ImportJob.objects.filter(created_by=request.user).select_related("layer")[:50]
         return Response({"imports": [job_payload(job) for job in jobs]})
 
+    @extend_schema(operation_id="imports_create", request={"multipart/form-data": IMPORT_REQUEST},
+                   responses={202: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT, 413: OpenApiTypes.OBJECT,
+                              415: OpenApiTypes.OBJECT, 422: OpenApiTypes.OBJECT})
     def post(self, request):
         data = request.data
         try:
@@ -112,9 +136,11 @@ class ImportDetailView(APIView):
             raise Http404("No such import.")
         return job
 
+    @extend_schema(operation_id="imports_retrieve", responses={200: OpenApiTypes.OBJECT})
     def get(self, request, pk):
         return Response(job_payload(self._job(request, pk)))
 
+    @extend_schema(operation_id="imports_cancel", responses={200: OpenApiTypes.OBJECT, 202: OpenApiTypes.OBJECT})
     def delete(self, request, pk):
         job = import_job_cancel(job=self._job(request, pk))
         return Response(job_payload(job), status=status.HTTP_202_ACCEPTED if not job.finished else status.HTTP_200_OK)
