@@ -21,7 +21,6 @@ from layers.io.models import ImportJob
 from layers.io.services import ImportRequest, import_job_cancel, import_job_create
 from layers.io.upload import LimitedUploadHandler
 
-
 IMPORT_REQUEST = inline_serializer(name="ImportRequest", fields={
     "file": serializers.FileField(),
     "layer": serializers.CharField(required=False, help_text="Slug of an existing layer (append/replace/upsert)."),
