@@ -55,3 +55,18 @@ def test_refusal_is_shown(page, live_server, editor, tmp_path, page_problems):
     page.click("[data-testid=import-preview]")
     page.wait_for_selector(".gp-import-status.error")
     assert "DOCTYPE" in page.text_content("#gp-import-status")
+
+
+def test_csv_columns_are_detected_and_shown(page, live_server, editor, tmp_path):
+    login(page, live_server, editor)
+    page.goto(live_server.url + "/import/")
+    csv_path = tmp_path / "points.csv"
+    csv_path.write_bytes("名称,经度,纬度\n学校,126.63,45.75\n".encode("gbk"))
+    page.set_input_files("[data-testid=import-file]", str(csv_path))
+    page.fill("[data-testid=import-title]", "CSV")
+    page.click("[data-testid=import-preview]")
+    page.wait_for_selector(".gp-detected")
+    assert "经度列 经度" in page.text_content(".gp-detected")
+    assert page.input_value("input[name=x_field]") == "经度"
+    assert page.input_value("select[name=encoding]") == "GB18030"
+    assert page.locator("#gp-import-map .leaflet-overlay-pane path").count() == 1

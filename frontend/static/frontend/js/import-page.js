@@ -132,7 +132,19 @@ function showPreview(job) {
     return el("tr", {}, [el("td", { textContent: target }), el("td", {}, [select])]);
   }));
   mappingBox.hidden = false;
+  showDetected(report.detected || {});
   showReport(report);
+}
+
+// CSV coordinate columns and the text encoding as detected: shown and filled in, so the user confirms or edits.
+function showDetected(detected) {
+  for (const name of ["x_field", "y_field", "wkt_field"]) if (detected[name]) form.elements[name].value = detected[name];
+  if (detected.encoding && !form.elements.encoding.value) form.elements.encoding.value = detected.encoding === "GB18030" ? "GB18030" : detected.encoding;
+  const parts = [];
+  if (detected.geometry === "xy") parts.push(`经度列 ${detected.x_field}，纬度列 ${detected.y_field}`);
+  if (detected.geometry === "wkt") parts.push(`WKT 列 ${detected.wkt_field}`);
+  if (detected.encoding) parts.push(`编码 ${detected.encoding}`);
+  if (parts.length) reportBox.append(el("p", { className: "gp-detected", textContent: `检测到：${parts.join("；")}` }));
 }
 
 form.addEventListener("submit", async (event) => {
