@@ -11,6 +11,7 @@ from rq import SimpleWorker
 from layers.io import importer
 from layers.io.models import ImportJob
 from layers.io.queue import import_queue
+from layers.io.services import import_jobs_recover
 from layers.models import Feature, Layer
 from tests.io_samples import write_geojson
 
@@ -80,5 +81,18 @@ def test_cancel_while_running_leaves_nothing(client, users, settings, tmp_path, 
     assert not Layer.objects.filter(title_zh="中途取消").exists()
 
 
+@pytest.mark.django_db
 def test_run_worker_command_exists(queue):
     call_command("run_worker", "--burst")
+
+
+@pytest.mark.django_db
+def test_jobs_of_a_dead_worker_are_failed_and_cleaned(queue, users, tmp_path):
+    folder = tmp_path / "job"
+    folder.mkdir()
+    job = ImportJob.objects.create(mode="new", source_name="a.gpkg", source_format="gpkg", state="running",
+                                   work_dir=str(folder), created_by=users["planning_editor"])
+    assert import_jobs_recover() == 1
+    job.refresh_from_db()
+    assert job.state == "failed" and "worker stopped" in job.error
+    assert not folder.exists()

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from redis import Redis
 from rq import Queue
+from rq.registry import StartedJobRegistry
 
 from layers.io.importer import run_import
 
@@ -27,3 +28,9 @@ def enqueue_import(job_id: str) -> None:
     transaction.on_commit(lambda: import_queue().enqueue(
         "layers.io.importer.run_import", job_id, job_id=f"import-{job_id}", job_timeout=JOB_TIMEOUT,
         result_ttl=3600, failure_ttl=86400))
+
+
+def running_job_ids() -> set[str]:
+    """RQ ids of the jobs a live worker is running now (abandoned ones are cleaned up by RQ)."""
+    queue = import_queue()
+    return set(StartedJobRegistry(queue=queue).get_job_ids())

@@ -17,8 +17,8 @@ from layers.io.errors import InvalidRequest
 from layers.io.formats import ReadOptions, open_upload
 from layers.io.formats.base import normalise_encoding
 from layers.io.models import ImportJob
-from layers.io.queue import enqueue_import
-from layers.io.staging import describe, source_srs_args
+from layers.io.queue import enqueue_import, running_job_ids
+from layers.io.staging import STAGING_PREFIX, describe, drop_staging, source_srs_args
 from layers.io.upload import new_work_dir, remove_work_dir, save_upload
 from layers.models import Layer
 from layers.permissions import layers_for
@@ -111,3 +111,20 @@ def import_job_cancel(*, job: ImportJob) -> ImportJob:
         state=ImportJob.State.CANCELLED, finished_at=timezone.now(), error="Cancelled before it started.")
     job.refresh_from_db()
     return job
+
+
+def import_jobs_recover() -> int:
+    """Fail the jobs left "running" by a worker that died (killed, machine restarted): their write
+    transaction was rolled back by PostgreSQL; drop their staging tables and folders. Returns how many."""
+    alive = running_job_ids()
+    count = 0
+    for job in ImportJob.objects.filter(state=ImportJob.State.RUNNING):
+        if f"import-{job.pk}" in alive:
+            continue
+        drop_staging(STAGING_PREFIX + job.pk.hex)
+        remove_work_dir(job.work_dir)
+        ImportJob.objects.filter(pk=job.pk).update(
+            state=ImportJob.State.FAILED, finished_at=timezone.now(),
+            error="The worker stopped during the import; nothing was written. Please import again.")
+        count += 1
+    return count
