@@ -79,25 +79,16 @@ def test_kmz(run_import, tmp_path):
     assert_schools(job)
 
 
-def test_zipped_shapefile_utf8(run_import, tmp_path):
-    path = shapefile_zip(tmp_path, write_geojson(tmp_path), "-lco", "ENCODING=UTF-8")
-    response, job = run_import(path, title="学校 SHP")
+@pytest.mark.parametrize(("encoding", "drop", "detected"), [
+    ("UTF-8", (), {"encoding_source": "cpg", "encoding": "UTF-8"}),
+    ("GBK", (), {"encoding_source": "cpg", "encoding": "GBK"}),
+    ("GBK", (".cpg",), {"encoding_source": "detected", "encoding": "GB18030"}),  # no .cpg: detected
+])
+def test_zipped_shapefile_encodings(run_import, tmp_path, encoding, drop, detected):
+    path = shapefile_zip(tmp_path, write_geojson(tmp_path), "-lco", f"ENCODING={encoding}", drop=drop)
+    response, job = run_import(path, title=f"学校 {encoding}")
     assert response.status_code == 202, response.content
-    assert_schools(job)
-
-
-def test_gbk_shapefile_without_cpg_is_detected(run_import, tmp_path):
-    path = shapefile_zip(tmp_path, write_geojson(tmp_path), "-lco", "ENCODING=GBK", drop=(".cpg",))
-    response, job = run_import(path, title="学校 GBK")
-    assert response.status_code == 202, response.content
-    assert job["report"]["detected"] == {"encoding_source": "detected", "encoding": "GB18030"}
-    assert_schools(job)
-
-
-def test_gbk_shapefile_with_cpg(run_import, tmp_path):
-    path = shapefile_zip(tmp_path, write_geojson(tmp_path), "-lco", "ENCODING=GBK")
-    response, job = run_import(path, title="学校 GBK cpg")
-    assert response.status_code == 202, response.content
+    assert job["report"]["detected"] == detected
     assert_schools(job)
 
 
