@@ -22,6 +22,7 @@
  *   and non-module scripts go into the `styles` and `scripts` blocks of frontend/map.html.
  */
 import { basemapLayer } from "./basemap.js";
+import * as editing from "./editing/index.js";
 import { ShareControl } from "./controls/share.js";
 import * as i18n from "./i18n.js";
 import * as keepView from "./keepview.js";
@@ -32,7 +33,7 @@ import * as panel from "./panel.js";
 import * as permalink from "./permalink.js";
 import { createPanes } from "./style.js";
 
-const MODULES = [layerList, panel, permalink, keepView];
+const MODULES = [layerList, panel, permalink, keepView, editing];
 
 const config = JSON.parse(document.getElementById("gp-config").textContent);
 i18n.setLanguage(config.language);
