@@ -9,6 +9,7 @@ import pytest
 from django.contrib.gis.geos import Point
 from pyproj import Transformer
 
+from layers.history.models import AuditLog
 from layers.models import Layer
 from layers.services import feature_create
 from tests.conftest import make_layer
@@ -125,3 +126,5 @@ def test_export_is_audited(client, school_layer, caplog):
     with caplog.at_level("INFO", logger="geoportal.audit"):
         b"".join(client.get(f"/api/layers/{school_layer.slug}/export", {"format": "geojson"}).streaming_content)
     assert any("export layer=schools" in r.getMessage() for r in caplog.records)
+    entry = AuditLog.objects.get(action="layer.export")
+    assert entry.layer_slug == "schools" and entry.actor is None and entry.changes["format"] == [None, "geojson"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 from pyproj import Transformer
 
+from layers.history.models import AuditLog
 from layers.io.crs import wgs84_to_gcj02
 from layers.io.models import ImportJob
 from layers.models import Feature, Layer
@@ -55,6 +56,7 @@ def test_geojson_into_a_new_layer(run_import, tmp_path):
     assert layer.title_zh == "学校"
     assert {f["name"] for f in layer.schema} == {"name", "pupils", "level"}
     assert layer.name_field == "name"
+    assert AuditLog.objects.get(action="layer.create", layer=layer).actor.username == "p_editor"
     assert job["progress"]["rows_done"] == 3 and job["progress"]["rows_total"] == 3
 
 

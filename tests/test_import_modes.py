@@ -203,3 +203,18 @@ def test_jobs_are_private_and_cancellable(client, users, departments):
     client.force_login(users["planning_editor"])
     response = client.delete(f"/api/imports/{job.pk}/")
     assert response.status_code == 200 and response.json()["state"] == "cancelled"
+
+
+def test_history_records_every_imported_change(post, schools, tmp_path, users):
+    from layers.history.models import FeatureVersion
+
+    old = Feature.objects.get(layer=schools, name="老学校")
+    _, job = post(write_geojson(tmp_path), layer=schools.slug, mode="upsert", key="name")
+    versions = FeatureVersion.objects.filter(layer=schools, channel="import")
+    assert versions.filter(action="create").count() == 2
+    updated = versions.get(action="update")
+    assert updated.version == 2 and updated.properties["pupils"] == 1200 and updated.user == users["planning_editor"]
+    _, job = post(write_geojson(tmp_path), layer=schools.slug, mode="replace")
+    deleted = FeatureVersion.objects.get(feature_id=old.pk, action="delete")
+    assert deleted.channel == "import" and deleted.deleted and deleted.properties["name"] == "老学校"
+    assert FeatureVersion.objects.filter(layer=schools, action="delete").count() == 4

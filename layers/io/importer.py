@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 from pypinyin import lazy_pinyin
 
+from layers.history.audit import audit_record
+from layers.history.models import AuditLog
 from layers.io.crs import GCJ02
 from layers.io.errors import Cancelled, InvalidRequest, IOFailure
 from layers.io.fields import infer_schema, resolve_mapping
@@ -52,15 +54,17 @@ def _unique_slug(title: str) -> str:
     return slug
 
 
-def _new_layer(job: ImportJob, *, schema: list[dict], geometry_type: str, mapping: dict[str, str]) -> Layer:
+def _new_layer(job: ImportJob, *, schema: list[dict], geometry_type: str) -> Layer:
+    """The new layer, owned by the importer's department, visible to it only until a manager shares it."""
     names = [f["name"] for f in schema]
-    name_field = next((n for n in ("name", "mingcheng", "title", "mc") if n in names), "")
-    return Layer.objects.create(
-        slug=_unique_slug(job.params["title"]), title_zh=job.params["title"], title_en=job.params.get("title_en", ""),
-        department_id=job.created_by.department_id, geometry_type=geometry_type, schema=schema,
-        name_field=name_field, visibility=Layer.Visibility.DEPARTMENT,
-        description_zh=f"导入自 {job.source_name}",
-    )
+    values = {"title_zh": job.params["title"], "geometry_type": geometry_type, "schema": schema,
+              "name_field": next((n for n in ("name", "mingcheng", "title", "mc") if n in names), ""),
+              "visibility": Layer.Visibility.DEPARTMENT, "description_zh": f"导入自 {job.source_name}"}
+    layer = Layer.objects.create(slug=_unique_slug(job.params["title"]), department_id=job.created_by.department_id,
+                                 **values)
+    audit_record(actor=job.created_by, action=AuditLog.Action.LAYER_CREATE, layer=layer,
+                 changes={key: [None, value] for key, value in {**values, "import": job.source_name}.items()})
+    return layer
 
 
 def _plan_schema(job: ImportJob, described: Described) -> tuple[list[dict], dict[str, str]]:
@@ -153,7 +157,7 @@ def _run(job: ImportJob, table: str) -> dict:
     _update(job, phase="writing", report=report)
     try:
         with transaction.atomic():
-            layer = job.target_layer or _new_layer(job, schema=schema, geometry_type=geometry_type, mapping=mapping)
+            layer = job.target_layer or _new_layer(job, schema=schema, geometry_type=geometry_type)
             counts = write_features(table=table, layer=layer, mode=job.mode, key=job.params.get("key"),
                                     schema=schema, mapping=mapping, user=job.created_by)
             report.update(counts)

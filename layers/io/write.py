@@ -4,9 +4,13 @@ from __future__ import annotations
 from django.db import connection, transaction
 from psycopg import sql
 
+from layers.history.recording import (
+    feature_versions_ensure_baseline_bulk,
+    feature_versions_record_bulk,
+    feature_versions_record_bulk_delete,
+)
 from layers.io.errors import RowsRejected
 from layers.io.load import REPORT_ROW_LIMIT, properties_sql
-from layers.io.signals import features_imported
 from layers.models import Feature, Layer
 from layers.services import layer_refresh_stats
 from layers.signals import features_changed
@@ -44,47 +48,49 @@ def write_features(*, table: str, layer: Layer, mode: str, key: str | None, sche
                    mapping: dict[str, str], user) -> dict:
     """Write every staged row into `layer` in the caller's transaction; return counts.
 
-    Sends features_imported (history hook) now and features_changed when the transaction commits."""
+    This set-wise write stands in for layers.services.features_bulk_create (which validates and
+    inserts row by row), so it keeps the same promises: feature history is recorded with channel
+    "import" (baselines, deletions, updates, creations — set-wise, in this transaction), the layer's
+    statistics are refreshed, and features_changed is sent when the transaction commits."""
     ident = sql.Identifier(table)
     props = properties_sql(schema, mapping)
     staged = sql.SQL("SELECT s.ogc_fid, s.geom, {} AS props, {} AS name FROM {} s").format(
         props, _name_sql(layer, mapping), ident)
     user_id = getattr(user, "pk", None)
-    want_ids = features_imported.has_listeners()
-    created: list[int] = []
-    updated: list[int] = []
-    deleted: list[int] = []
     counts = {"created": 0, "updated": 0, "deleted": 0}
     insert = sql.SQL(
         "INSERT INTO layers_feature (layer_id, geom, properties, name, version, created_by_id, updated_by_id, "
         "created_at, updated_at) SELECT %(layer)s, q.geom, q.props, q.name, 1, %(user)s, %(user)s, now(), now() "
         "FROM ({}) q {} ORDER BY q.ogc_fid {}")
-    returning = sql.SQL("RETURNING id") if want_ids else sql.SQL("")
     with transaction.atomic(), connection.cursor() as cursor:
         if mode == "replace":
-            cursor.execute(sql.SQL("DELETE FROM layers_feature WHERE layer_id = %s {}").format(returning), [layer.pk])
+            feature_versions_ensure_baseline_bulk(layer_id=layer.pk)
+            feature_versions_record_bulk_delete(layer_id=layer.pk, channel="import", user=user)
+            cursor.execute("DELETE FROM layers_feature WHERE layer_id = %s", [layer.pk])
             counts["deleted"] = cursor.rowcount
-            deleted = [r[0] for r in cursor.fetchall()] if want_ids else []
         where = sql.SQL("")
         if mode == "upsert":
             key_value = sql.SQL("({}) ->> {}").format(props, sql.Literal(key))
             _check_keys(cursor, table=ident, layer=layer, key_value=key_value, key=key)
             cursor.execute(sql.SQL(
+                "SELECT f.id FROM layers_feature f JOIN ({}) q ON f.properties ->> %(key)s = q.props ->> %(key)s "
+                "WHERE f.layer_id = %(layer)s").format(staged), {"layer": layer.pk, "key": key})
+            feature_versions_ensure_baseline_bulk(layer_id=layer.pk, feature_ids=[r[0] for r in cursor.fetchall()])
+            cursor.execute(sql.SQL(
                 "UPDATE layers_feature f SET geom = q.geom, properties = q.props, name = q.name, "
                 "version = f.version + 1, updated_by_id = %(user)s, updated_at = now() FROM ({}) q "
-                "WHERE f.layer_id = %(layer)s AND f.properties ->> %(key)s = q.props ->> %(key)s {}").format(
-                staged, sql.SQL("RETURNING f.id") if want_ids else sql.SQL("")),
-                {"layer": layer.pk, "user": user_id, "key": key})
+                "WHERE f.layer_id = %(layer)s AND f.properties ->> %(key)s = q.props ->> %(key)s "
+                "RETURNING f.id").format(staged), {"layer": layer.pk, "user": user_id, "key": key})
             counts["updated"] = cursor.rowcount
-            updated = [r[0] for r in cursor.fetchall()] if want_ids else []
+            feature_versions_record_bulk(feature_ids=[r[0] for r in cursor.fetchall()], channel="import", user=user,
+                                         action="update")
             where = sql.SQL("WHERE NOT EXISTS (SELECT 1 FROM layers_feature f WHERE f.layer_id = %(layer)s "
                             "AND f.properties ->> %(key)s = q.props ->> %(key)s)")
-        cursor.execute(insert.format(staged, where, returning), {"layer": layer.pk, "user": user_id, "key": key})
+        cursor.execute(insert.format(staged, where, sql.SQL("RETURNING id")),
+                       {"layer": layer.pk, "user": user_id, "key": key})
         counts["created"] = cursor.rowcount
-        created = [r[0] for r in cursor.fetchall()] if want_ids else []
+        feature_versions_record_bulk(feature_ids=[r[0] for r in cursor.fetchall()], channel="import", user=user)
         layer_refresh_stats(layer=layer)
-        features_imported.send(sender=Feature, layer_id=layer.pk, user=user, channel="import",
-                               created_ids=created, updated_ids=updated, deleted_ids=deleted)
         layer_id = layer.pk
         transaction.on_commit(lambda: features_changed.send(sender=Feature, layer_id=layer_id, bboxes=None))
     return counts

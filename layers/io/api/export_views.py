@@ -1,7 +1,8 @@
 """GET /api/layers/{slug}/export?format=&crs=&bbox=&filter= — a layer's features as a file.
 
 Who may export is decided by layers.permissions (a hidden layer answers 404 like a missing one);
-every export is written to the audit log (logger "geoportal.audit").
+every export is written to the audit log (layers.history AuditLog, action "layer.export") and to
+the "geoportal.audit" logger.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
 from layers.api.views import _parse_bbox
+from layers.history.audit import audit_record
 from layers.io import export
 from layers.io.api.views import failure_response
 from layers.io.crs import GCJ02, parse_crs
@@ -25,6 +27,7 @@ from layers.io.upload import work_root
 from layers.permissions import visible_layer_or_none
 
 audit = logging.getLogger("geoportal.audit")
+EXPORT_ACTION = "layer.export"  # not among AuditLog.Action's choices yet: adding it needs a history migration
 
 
 class LayerExportView(APIView):
@@ -73,6 +76,8 @@ class LayerExportView(APIView):
         query = export.select_sql(layer=layer, srid=srid, bbox=bbox, conditions=conditions, names=names)
         audit.info("export layer=%s user=%s format=%s crs=%s bbox=%s filter=%s", layer.slug,
                    request.user.get_username() or "anonymous", name, srid, bbox, params.get("filter", ""))
+        audit_record(actor=request.user, action=EXPORT_ACTION, layer=layer, changes={
+            "format": [None, name], "crs": [None, srid], "bbox": [None, bbox], "filter": [None, params.get("filter")]})
         filename = f"{layer.slug}.{fmt.extension}"
         if fmt.streams:
             response = StreamingHttpResponse(export.stream_stdout(fmt, query, layer, srid),
