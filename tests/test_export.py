@@ -91,6 +91,15 @@ def test_crs_bbox_and_filter(client, school_layer, tmp_path):
 
 
 @with_ogr2ogr
+def test_cql2_filter(client, school_layer, tmp_path):
+    _, path = export(client, school_layer.slug, tmp_path, format="geojson", **{
+        "filter-lang": "cql2-text", "filter": "pupils > 100 AND name LIKE '%3%'"})
+    assert [f["properties"]["name"] for f in read_back(path)["features"]] == ["第3中学"]
+    response = client.get(f"/api/layers/{school_layer.slug}/export", {"filter-lang": "cql2-text", "filter": "nope >"})
+    assert response.status_code == 400 and "filter" in response.json()["error"]
+
+
+@with_ogr2ogr
 def test_csv_lon_lat_columns(client, school_layer, tmp_path):
     _, path = export(client, school_layer.slug, tmp_path, format="csv", geometry="xy")
     header = path.read_text("utf-8-sig").splitlines()[0]

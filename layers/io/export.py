@@ -21,12 +21,14 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
-from psycopg import sql
+from psycopg import ClientCursor, sql
 
 from layers.io.errors import InvalidRequest
 from layers.io.gdalenv import child_env
 from layers.io.staging import pg_dsn
 from layers.models import Layer
+from layers.ogcapi.filtering import parse_filter as parse_cql2
+from layers.ogcapi.protocol import ApiError
 from layers.schema import parse_schema
 
 CHUNK = 64 * 1024
@@ -71,13 +73,27 @@ def parse_filter(raw: str | None, layer: Layer) -> list[tuple[str, str, str]]:
     return conditions
 
 
+def cql2_condition(params, layer: Layer) -> sql.Composable | None:
+    """A CQL2 filter (`filter-lang=cql2-text|cql2-json`, as the OGC API takes it) as a SQL condition:
+    the OGC API's own compiler, its parameters bound by psycopg into the statement ogr2ogr runs."""
+    try:
+        fragment = parse_cql2(params, parse_schema(layer.schema))
+    except ApiError as exc:
+        raise InvalidRequest(exc.description) from exc
+    if fragment is None:
+        return None
+    connection.ensure_connection()
+    return sql.SQL(ClientCursor(connection.connection).mogrify(fragment.sql, fragment.params))
+
+
 def _field_expr(name: str, ftype: str) -> sql.Composable:
     text = sql.SQL("(f.properties ->> {})").format(sql.Literal(name))
     cast = _CASTS.get(ftype)
     return sql.SQL("{}::{}").format(text, sql.SQL(cast)) if cast else text
 
 
-def select_sql(*, layer: Layer, srid: int, bbox, conditions, names: dict[str, str] | None = None) -> str:
+def select_sql(*, layer: Layer, srid: int, bbox, conditions, names: dict[str, str] | None = None,
+               cql2: sql.Composable | None = None) -> str:
     """The SELECT ogr2ogr runs, as a string composed by psycopg (values are quoted literals)."""
     fields = parse_schema(layer.schema)
     names = names or {f.name: f.name for f in fields}
@@ -87,6 +103,8 @@ def select_sql(*, layer: Layer, srid: int, bbox, conditions, names: dict[str, st
     where = [sql.SQL("f.layer_id = {}").format(sql.Literal(layer.pk))]
     if bbox:
         where.append(sql.SQL("f.geom && ST_MakeEnvelope({}, {}, {}, {}, 4326)").format(*map(sql.Literal, bbox)))
+    if cql2 is not None:
+        where.append(sql.SQL("({})").format(cql2))
     types = {f.name: f.type for f in fields}
     for name, operator, value in conditions:
         if operator == "~":

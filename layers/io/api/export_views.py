@@ -44,7 +44,8 @@ class LayerExportView(APIView):
         OpenApiParameter("format", str, enum=["geojson", "gpkg", "shapefile", "csv", "kml", "fgb"]),
         OpenApiParameter("crs", str, description="EPSG:xxxx (default EPSG:4326)"),
         OpenApiParameter("bbox", str, description="west,south,east,north in degrees"),
-        OpenApiParameter("filter", str, description="field=value;field>=n;field~text"),
+        OpenApiParameter("filter", str, description="field=value;field>=n;field~text, or CQL2 with filter-lang"),
+        OpenApiParameter("filter-lang", str, enum=["cql2-text", "cql2-json"]),
         OpenApiParameter("geometry", str, enum=["wkt", "xy"], description="CSV geometry columns"),
     ], responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 400: OpenApiTypes.OBJECT})
     def get(self, request, slug: str):
@@ -70,10 +71,13 @@ class LayerExportView(APIView):
             bbox = _parse_bbox(params.get("bbox"))
         except ValueError as exc:
             raise InvalidRequest(str(exc)) from exc
-        conditions = export.parse_filter(params.get("filter"), layer)
-        export.validate_values(layer=layer, conditions=conditions)
+        if params.get("filter-lang"):  # CQL2, exactly as the OGC API reads it
+            cql2, conditions = export.cql2_condition(params, layer), []
+        else:
+            cql2, conditions = None, export.parse_filter(params.get("filter"), layer)
+            export.validate_values(layer=layer, conditions=conditions)
         names = export.shapefile_names(layer) if fmt.driver == "ESRI Shapefile" else None
-        query = export.select_sql(layer=layer, srid=srid, bbox=bbox, conditions=conditions, names=names)
+        query = export.select_sql(layer=layer, srid=srid, bbox=bbox, conditions=conditions, names=names, cql2=cql2)
         audit.info("export layer=%s user=%s format=%s crs=%s bbox=%s filter=%s", layer.slug,
                    request.user.get_username() or "anonymous", name, srid, bbox, params.get("filter", ""))
         audit_record(actor=request.user, action=EXPORT_ACTION, layer=layer, changes={
