@@ -73,6 +73,19 @@ def parse_filter(raw: str | None, layer: Layer) -> list[tuple[str, str, str]]:
     return conditions
 
 
+def parse_bbox(raw: str | None) -> tuple[float, float, float, float] | None:
+    """'west,south,east,north' in degrees (EPSG:4326)."""
+    if not raw:
+        return None
+    try:
+        west, south, east, north = (float(p) for p in raw.split(","))
+    except ValueError as exc:
+        raise InvalidRequest("bbox needs four numbers: west,south,east,north (degrees).") from exc
+    if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
+        raise InvalidRequest("bbox must be west,south,east,north in degrees, with west <= east and south <= north.")
+    return west, south, east, north
+
+
 def cql2_condition(params, layer: Layer) -> sql.Composable | None:
     """A CQL2 filter (`filter-lang=cql2-text|cql2-json`, as the OGC API takes it) as a SQL condition:
     the OGC API's own compiler, its parameters bound by psycopg into the statement ogr2ogr runs."""

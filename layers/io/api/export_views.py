@@ -17,7 +17,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
-from layers.api.views import _parse_bbox
 from layers.history.audit import audit_record
 from layers.io import export
 from layers.io.api.views import failure_response
@@ -67,10 +66,7 @@ class LayerExportView(APIView):
             raise InvalidRequest("Longitude/latitude columns suit point layers; use geometry=wkt.")
         if fmt.driver == "ESRI Shapefile" and layer.geometry_type == "mixed":
             raise InvalidRequest("A Shapefile holds one geometry type; export this mixed layer as GeoPackage.")
-        try:
-            bbox = _parse_bbox(params.get("bbox"))
-        except ValueError as exc:
-            raise InvalidRequest(str(exc)) from exc
+        bbox = export.parse_bbox(params.get("bbox"))
         if params.get("filter-lang"):  # CQL2, exactly as the OGC API reads it
             cql2, conditions = export.cql2_condition(params, layer), []
         else:
