@@ -190,7 +190,7 @@ def test_permissions(client, users, schools, departments, tmp_path):
     client.logout()
     with open(path, "rb") as handle:
         response = client.post("/api/imports/", {"file": handle, "title": "x"})
-    assert response.status_code == 403
+    assert response.status_code == 401  # not signed in (the API also takes tokens)
     assert not ImportJob.objects.exists()
 
 
@@ -218,3 +218,23 @@ def test_history_records_every_imported_change(post, schools, tmp_path, users):
     deleted = FeatureVersion.objects.get(feature_id=old.pk, action="delete")
     assert deleted.channel == "import" and deleted.deleted and deleted.properties["name"] == "老学校"
     assert FeatureVersion.objects.filter(layer=schools, action="delete").count() == 4
+
+
+def test_api_tokens_import_into_their_layers_and_see_only_their_jobs(client, schools, tmp_path, users,
+                                                                     django_capture_on_commit_callbacks):
+    from layers.api.models import ApiToken
+    from layers.api.tokens import token_issue
+
+    _, raw = token_issue(name="registry", scope=ApiToken.Scope.WRITE, layers=[schools])
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+    with open(write_geojson(tmp_path), "rb") as handle, django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/api/imports/", {"file": handle, "layer": schools.slug, "mode": "append"}, **auth)
+    assert response.status_code == 202, response.content
+    job = client.get(response.json()["url"], **auth).json()
+    assert job["state"] == "succeeded" and job["report"]["created"] == 3
+    assert [j["id"] for j in client.get("/api/imports/", **auth).json()["imports"]] == [job["id"]]
+    client.force_login(users["planning_editor"])  # a person does not see the token's job
+    assert client.get(job["url"]).status_code == 404
+    with open(write_geojson(tmp_path), "rb") as handle:
+        refused = client.post("/api/imports/", {"file": handle, "title": "新"}, **auth)
+    assert refused.status_code == 400

@@ -42,7 +42,9 @@ class ImportJob(models.Model):
     report = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     cancel_requested = models.BooleanField(default=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+                                   related_name="+", help_text="The person who imported (none for an API token).")
+    token_id = models.BigIntegerField(null=True, blank=True, help_text="The API token that imported, if any.")
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -57,3 +59,11 @@ class ImportJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.state in self.FINISHED
+
+
+def owner_fields(principal) -> dict:
+    """The ImportJob fields naming who asks: a person, or an API token (a system)."""
+    token_id = getattr(principal, "token_id", None)
+    if token_id is not None:
+        return {"created_by": None, "token_id": token_id}
+    return {"created_by": principal, "token_id": None}

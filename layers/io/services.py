@@ -16,7 +16,7 @@ from layers.io.crs import parse_crs
 from layers.io.errors import InvalidRequest
 from layers.io.formats import ReadOptions, open_upload
 from layers.io.formats.base import normalise_encoding
-from layers.io.models import ImportJob
+from layers.io.models import ImportJob, owner_fields
 from layers.io.queue import enqueue_import, running_job_ids
 from layers.io.staging import STAGING_PREFIX, describe, drop_staging, source_srs_args
 from layers.io.upload import new_work_dir, remove_work_dir, save_upload
@@ -92,7 +92,7 @@ def import_job_create(*, user, uploaded, request: ImportRequest) -> ImportJob:
             params={k: v for k, v in dataclasses.asdict(request).items() if k not in ("crs",)},
             source_info={"source": {**dataclasses.asdict(source), "path": str(source.path)},
                          "described": dataclasses.asdict(described), "crs": crs},
-            work_dir=str(folder), target_layer=target, created_by=user, rows_total=described.feature_count,
+            work_dir=str(folder), target_layer=target, rows_total=described.feature_count, **owner_fields(user),
         )
     except BaseException:
         remove_work_dir(folder)

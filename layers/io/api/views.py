@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from layers.io.errors import InvalidRequest, IOFailure
-from layers.io.models import ImportJob
+from layers.io.models import ImportJob, owner_fields
 from layers.io.services import ImportRequest, import_job_cancel, import_job_create
 from layers.io.upload import LimitedUploadHandler
 
@@ -98,7 +98,7 @@ class ImportListView(APIView):
 
     @extend_schema(operation_id="imports_list", responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
-        jobs = ImportJob.objects.filter(created_by=request.user).select_related("layer")[:50]
+        jobs = ImportJob.objects.filter(**owner_fields(request.user)).select_related("layer")[:50]
         return Response({"imports": [job_payload(job) for job in jobs]})
 
     @extend_schema(operation_id="imports_create", request={"multipart/form-data": IMPORT_REQUEST},
@@ -130,8 +130,11 @@ class ImportDetailView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     def _job(self, request, pk) -> ImportJob:
-        job = ImportJob.objects.select_related("layer").filter(pk=pk).first()
-        if job is None or not (job.created_by_id == request.user.pk or request.user.is_platform_admin):
+        jobs = ImportJob.objects.select_related("layer").filter(pk=pk)
+        if not request.user.is_platform_admin:
+            jobs = jobs.filter(**owner_fields(request.user))
+        job = jobs.first()
+        if job is None:
             raise Http404("No such import.")
         return job
 
