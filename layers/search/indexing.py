@@ -107,6 +107,18 @@ def index_features(*, layer: Layer, features: Iterable[Feature]) -> int:
     return _index_rows(layer, ((f.pk, f.name, f.properties) for f in features))
 
 
+def index_feature_ids(*, layer: Layer, feature_ids: list[int]) -> int:
+    """Index the given features of `layer` by id (writers that insert or update with SQL, such as
+    the importer); call inside the writing transaction."""
+    if not feature_ids:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, name, properties FROM layers_feature WHERE id = ANY(%s) ORDER BY id",
+                       [list(feature_ids)])
+        rows = [(pk, name, json.loads(props) if isinstance(props, str) else props) for pk, name, props in cursor]
+    return _index_rows(layer, rows)
+
+
 def _stream_layer(layer: Layer) -> Iterator[tuple[int, str, dict[str, Any]]]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT id, name, properties FROM layers_feature WHERE layer_id = %s ORDER BY id", [layer.pk])

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from layers.editing.layer_services import layer_update
-from layers.models import Layer
+from layers.models import Feature, Layer
 from layers.search.models import SearchEntry
 from layers.services import (
     FeatureInput,
@@ -18,6 +18,7 @@ from layers.services import (
     features_bulk_create,
 )
 from tests.conftest import make_layer
+from tests.io_samples import write_geojson
 from tests.search_data import CENTRE_SCHEMA
 
 pytestmark = pytest.mark.django_db
@@ -134,3 +135,22 @@ def test_a_schema_change_through_the_layer_service_reindexes(client, layer, user
     schema = [dict(f, searchable=True) if f["name"] == "hours" else f for f in layer.schema]
     layer_update(layer=layer, actor=users["planning_manager"], changes={"schema": schema})
     assert found(client, "夜间开放") == ["图书馆"]
+
+
+def test_imports_are_indexed_in_every_mode(client, users, departments, tmp_path, django_capture_on_commit_callbacks):
+    schools = make_layer("p-schools", departments["planning"])
+    feature_create(layer=schools, geometry=Point(126.63, 45.75, srid=4326),
+                   properties={"name": "老学校", "level": "middle"})
+    client.force_login(users["planning_editor"])
+
+    def load(**fields):
+        with open(write_geojson(tmp_path), "rb") as handle, django_capture_on_commit_callbacks(execute=True):
+            response = client.post("/api/imports/", {"file": handle, "layer": schools.slug, **fields})
+        assert client.get(response.json()["url"]).json()["state"] == "succeeded"
+
+    load(mode="replace")
+    assert "老学校" not in found(client, "老学校")
+    assert found(client, "松花江小学") == ["道里区松花江小学"]
+    load(mode="upsert", key="name")
+    assert SearchEntry.objects.filter(layer=schools).count() == Feature.objects.filter(layer=schools).count() == 3
+    assert found(client, "nangangqushiyan") == ["南岗区实验小学"]
