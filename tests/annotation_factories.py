@@ -34,8 +34,12 @@ def districts_layer(departments) -> Layer:
 
 
 @pytest.fixture
-def city(departments, districts_layer) -> dict:
-    """Departments, routing and staff: street lights in Nangang go to the urban department."""
+def city(departments, districts_layer, settings, tmp_path) -> dict:
+    """Departments, routing and staff: street lights in Nangang go to the urban department.
+
+    Photos go to a temporary media folder; the rate limit is lifted (its own test lowers it)."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.ANNOTATION_RATE_LIMIT = 10_000
     urban = Department.objects.create(code="urban", name_zh="城管局", name_en="Urban Management")
     service = Department.objects.create(code="service", name_zh="政务服务中心", name_en="Service Centre")
     light = Category.objects.get(code="street_light")
@@ -59,6 +63,16 @@ def jpeg_upload(name: str = "photo.jpg", *, size=(800, 600), gps: bool = True) -
     buffer = io.BytesIO()
     image.save(buffer, format="JPEG", exif=exif)
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
+
+
+def post_report(client, category_code="street_light", geometry=None, photos=(), **extra):
+    """POST the map form's fields to the submission API."""
+    point = geometry or IN_EAST
+    data = {"category": category_code, "geometry": point.geojson, "description": "路灯不亮 street light out",
+            "consent": "1", "contact": "citizen@example.org", "name": "张三", "website": "", **extra}
+    if photos:
+        data["photos"] = list(photos)
+    return client.post("/api/annotations/", data, **{"REMOTE_ADDR": extra.pop("ip", "10.0.0.1")})
 
 
 def submit(category: Category, geometry=None, **extra):

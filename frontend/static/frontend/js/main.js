@@ -1,6 +1,8 @@
 // The map application: reads the page's config, builds the map, the layer list and overlays.
 import { setLanguage, t } from "./i18n.js";
 import { renderLayerList } from "./layerlist.js";
+import { initReporting } from "./annotations.js";
+import { feedbackOverlay } from "./feedbacklayer.js";
 import { geojsonOverlay } from "./overlays.js";
 import { readHash, writeHash } from "./permalink.js";
 
@@ -19,6 +21,7 @@ if (config.basemap) {
 
 const layersBySlug = new Map(config.layers.map((layer) => [layer.slug, layer]));
 const overlays = new Map(); // slug -> Leaflet layer (once loaded)
+const overlayFactories = { feedback: feedbackOverlay }; // layers drawn other than as plain GeoJSON
 const on = new Set();
 
 const hash = readHash();
@@ -30,7 +33,8 @@ if (hash.view) map.setView([hash.view.lat, hash.view.lng], hash.view.zoom);
 async function show(layer) {
   if (!overlays.has(layer.slug)) {
     try {
-      overlays.set(layer.slug, await geojsonOverlay(layer, `${config.urls.layers}${layer.slug}/features/`));
+      const factory = overlayFactories[layer.slug] || geojsonOverlay;
+      overlays.set(layer.slug, await factory(layer, `${config.urls.layers}${layer.slug}/features/`));
     } catch (error) {
       console.warn(t("loadFailed"), error);
       return;
@@ -77,6 +81,7 @@ document.getElementById("gp-panel-toggle").addEventListener("click", (event) => 
 });
 
 map.on("moveend", saveView);
+initReporting(map);
 for (const slug of on) show(layersBySlug.get(slug));
 
 // For tests and other modules of the page.
