@@ -9,6 +9,7 @@ from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from annotations.categories import seed_categories
 from annotations.models import Category, RoutingRule
 from annotations.services import annotation_submit
 from geoportal.accounts.models import Department
@@ -40,6 +41,7 @@ def city(departments, districts_layer, settings, tmp_path) -> dict:
     Photos go to a temporary media folder; the rate limit is lifted (its own test lowers it)."""
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.ANNOTATION_RATE_LIMIT = 10_000
+    seed_categories(Category)  # transactional (browser) tests flush the migration's rows
     urban = Department.objects.create(code="urban", name_zh="城管局", name_en="Urban Management")
     service = Department.objects.create(code="service", name_zh="政务服务中心", name_en="Service Centre")
     light = Category.objects.get(code="street_light")

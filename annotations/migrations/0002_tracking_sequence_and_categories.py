@@ -1,29 +1,14 @@
 from django.db import migrations
 
-CATEGORIES = [
-    # code, zh, en, icon, deadline days
-    ("road_damage", "道路破损", "Road damage", "🚧", 7),
-    ("street_light", "路灯故障", "Street light", "💡", 5),
-    ("drainage", "排水积水", "Drainage", "🌊", 3),
-    ("illegal_construction", "违法建设", "Illegal construction", "🏗️", 15),
-    ("environment", "环境卫生", "Environment", "🌳", 7),
-    ("public_facility", "公共设施", "Public facility", "🏛️", 10),
-    ("suggestion", "意见建议", "Suggestion", "💬", 30),
-    ("other", "其他", "Other", "📌", 15),
-]
+from annotations.categories import DEFAULT_CATEGORIES, seed_categories
 
 
 def seed(apps, schema_editor):
-    Category = apps.get_model("annotations", "Category")
-    for position, (code, zh, en, icon, days) in enumerate(CATEGORIES):
-        Category.objects.get_or_create(
-            code=code, defaults={"name_zh": zh, "name_en": en, "icon": icon, "deadline_days": days,
-                                 "position": position},
-        )
+    seed_categories(apps.get_model("annotations", "Category"))
 
 
 def unseed(apps, schema_editor):
-    apps.get_model("annotations", "Category").objects.filter(code__in=[c[0] for c in CATEGORIES]).delete()
+    apps.get_model("annotations", "Category").objects.filter(code__in=[c[0] for c in DEFAULT_CATEGORIES]).delete()
 
 
 class Migration(migrations.Migration):

@@ -80,6 +80,12 @@ export async function feedbackOverlay(layer, featuresUrl) {
     },
   });
   const cluster = L.markerClusterGroup({ disableClusteringAtZoom: 16, showCoverageOnHover: false });
+  // Clustering needs a maximum zoom; without a base map the map has none.
+  const clusterOnAdd = cluster.onAdd;
+  cluster.onAdd = function onAdd(map) {
+    if (!map.options.maxZoom) map.setMaxZoom(19);
+    return clusterOnAdd.call(this, map);
+  };
   const apply = ({ category, status }) => {
     cluster.clearLayers();
     cluster.addLayers(
