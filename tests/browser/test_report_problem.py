@@ -18,6 +18,8 @@ def click_at(page, lon: float, lat: float) -> None:
 
 def test_report_follow_and_resolve(page, open_page, live_server, city):
     page.goto(live_server.url + "/")
+    # The district polygons are drawn first: a click inside one must still place the pin.
+    page.wait_for_selector(".leaflet-overlay-pane path.leaflet-interactive")
     page.click("[data-testid=report-point]")
     click_at(page, IN_EAST.x, IN_EAST.y)
     form = page.locator("[data-testid=report-form]")

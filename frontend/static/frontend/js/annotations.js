@@ -86,8 +86,14 @@ export function initReporting(map, { categoriesUrl = "/api/annotations/categorie
   let categories = null;
   let drawing = false; // the next shape Geoman creates is this report's
 
+  const setDrawing = (on) => {
+    drawing = on;
+    // While placing a report, shapes and markers of other layers must not swallow the clicks.
+    map.getContainer().classList.toggle("gp-reporting", on);
+  };
+
   const reset = () => {
-    drawing = false;
+    setDrawing(false);
     map.pm.disableDraw();
     drawn?.remove();
     drawn = null;
@@ -145,7 +151,7 @@ export function initReporting(map, { categoriesUrl = "/api/annotations/categorie
 
   map.on("pm:create", ({ layer }) => {
     if (!drawing) return;
-    drawing = false;
+    setDrawing(false);
     drawn = layer;
     openForm();
   });
@@ -154,7 +160,7 @@ export function initReporting(map, { categoriesUrl = "/api/annotations/categorie
     reset();
     panel.hidden = false;
     panel.replaceChildren(el("p", { class: "gp-report-hint", text: tr("hint") }));
-    drawing = true;
+    setDrawing(true);
     map.pm.enableDraw(SHAPES[shape], { continueDrawing: false });
   }).addTo(map);
 }
