@@ -5,6 +5,7 @@ import { initReporting } from "./annotations.js";
 import { feedbackOverlay } from "./feedbacklayer.js";
 import { geojsonOverlay } from "./overlays.js";
 import { readHash, writeHash } from "./permalink.js";
+import { initSuggestions } from "./suggest.js";
 
 const config = JSON.parse(document.getElementById("gp-config").textContent);
 setLanguage(config.language);
@@ -82,6 +83,7 @@ document.getElementById("gp-panel-toggle").addEventListener("click", (event) => 
 
 map.on("moveend", saveView);
 initReporting(map);
+initSuggestions(map, config.layers, overlays);
 for (const slug of on) show(layersBySlug.get(slug));
 
 // For tests and other modules of the page.
