@@ -42,3 +42,13 @@ def env_int(name: str, default: int) -> int:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_floats(name: str, default: str) -> list[float]:
+    """Comma-separated numbers; how many there must be, and their ranges, are system checks
+    (geoportal/checks.py), so that every mistake is reported at once with a stable id."""
+    items = env_list(name, default)
+    try:
+        return [float(item) for item in items]
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be comma-separated numbers, not {os.environ.get(name)!r}.") from exc

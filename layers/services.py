@@ -209,3 +209,12 @@ def layer_refresh_stats(*, layer: Layer) -> None:
             [layer.pk, layer.pk],
         )
     layer.refresh_from_db(fields=["feature_count", "extent"])
+
+
+def layer_clear(*, layer: Layer, user=None, channel: str = "system") -> int:
+    """Delete every feature of a layer in one statement (a reload replaces the layer's content)."""
+    with transaction.atomic():
+        _, per_model = Feature.objects.filter(layer=layer).delete()
+        layer_refresh_stats(layer=layer)
+        transaction.on_commit(lambda: features_changed.send(sender=Feature, layer_id=layer.pk, bboxes=None))
+    return per_model.get(Feature._meta.label, 0)

