@@ -76,4 +76,6 @@ def test_script_and_html_payloads_stay_inert(page, open_page, live_server, city)
     staff.goto(f"{live_server.url}/inbox/{annotation.tracking_number}/")
     assert PAYLOAD in staff.locator("[data-testid=item-description]").inner_text()
     assert staff.evaluate("() => window.__pwned") is None
+    staff.goto(f"{live_server.url}/stats/")  # the trend chart is drawn by the vendored Chart.js
+    assert staff.evaluate("() => Chart.getChart('an-trend').data.datasets[0].data.reduce((a, b) => a + b)") == 1
     assert page.locator("img[src=x]").count() == 0 and staff.locator("img[src=x]").count() == 0
