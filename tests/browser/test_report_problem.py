@@ -62,6 +62,10 @@ def test_script_and_html_payloads_stay_inert(page, open_page, live_server, city)
         annotation = annotation_transition(annotation=annotation, to_state=state, user=city["urban_editor"],
                                            public_reply=f"答复 {PAYLOAD}")
     page.goto(live_server.url + "/")
+    page.select_option("[data-testid=feedback-filter-category]", "road_damage")
+    assert page.locator(".leaflet-marker-icon").count() == 0
+    page.select_option("[data-testid=feedback-filter-category]", "street_light")
+    page.select_option("[data-testid=feedback-filter-status]", "assigned")
     page.locator(".leaflet-marker-icon").first.click()
     popup = page.locator(".gp-feedback-popup")
     assert PAYLOAD in popup.inner_text()
