@@ -16,18 +16,16 @@ from django.utils import timezone
 from annotations.models import Annotation, Category, FollowUp, Photo, State, Transition
 from annotations.photos import PhotoError, photo_clean
 from annotations.routing import department_for, district_code_at
+from layers.schema import PropertyValidationError
 
 GEOMETRY_TYPES = ("Point", "LineString", "Polygon")
 PHONE_RE = re.compile(r"^\+?[0-9 ()-]{5,20}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-class SubmissionError(ValueError):
-    """The submission cannot be accepted; `errors` maps field name to a message."""
-
-    def __init__(self, errors: dict[str, str]):
-        self.errors = errors
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+class SubmissionError(PropertyValidationError):
+    """The submission cannot be accepted; `errors` maps field name to a message, like the
+    layer-schema errors, so forms show both the same way."""
 
 
 @dataclass(frozen=True)

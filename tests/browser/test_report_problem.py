@@ -2,7 +2,7 @@
 the routed department handles it from the inbox; script and HTML typed by the public stay inert."""
 import re
 
-from annotations.models import Annotation
+from annotations.models import Annotation, Suggestion
 from annotations.workflow import annotation_transition
 from tests.annotation_factories import IN_EAST, jpeg_upload, submit
 from tests.browser.conftest import login
@@ -83,3 +83,18 @@ def test_script_and_html_payloads_stay_inert(page, open_page, live_server, city)
     staff.goto(f"{live_server.url}/stats/")  # the trend chart is drawn by the vendored Chart.js
     assert staff.evaluate("() => Chart.getChart('an-trend').data.datasets[0].data.reduce((a, b) => a + b)") == 1
     assert page.locator("img[src=x]").count() == 0 and staff.locator("img[src=x]").count() == 0
+
+
+def test_suggest_a_correction_from_a_popup(page, live_server, city, school_layer):
+    page.goto(live_server.url + "/")
+    page.wait_for_selector("#map[data-ready=true]")
+    page.evaluate("() => window.geoportal.layers.overlay('schools').getLayers()[0].openPopup()")
+    page.click("[data-testid=suggest-open]")
+    form = page.locator("[data-testid=suggest-form]")
+    form.locator("input[name=pupils]").fill("321")
+    form.locator("textarea[name=comment]").fill("学生数已变 <b>numbers changed</b>")
+    page.click("[data-testid=suggest-send]")
+    page.wait_for_selector("[data-testid=suggest-done]")
+    suggestion = Suggestion.objects.get()
+    assert suggestion.properties == {"pupils": 321} and suggestion.layer == school_layer
+    assert suggestion.comment == "学生数已变 <b>numbers changed</b>"

@@ -1,5 +1,6 @@
 // "Report a problem": draw a pin, line or area with Leaflet-Geoman, fill a short form, receive a
 // tracking number. Everything typed by people is shown through textContent (see dom.js).
+import { csrfToken } from "./csrf.js";
 import { el } from "./dom.js";
 import { feedbackRenderer } from "./feedbacklayer.js";
 import { language, pick } from "./i18n.js";
@@ -28,11 +29,6 @@ const TEXT = {
 const tr = (key) => (TEXT[language()] || TEXT.zh)[key];
 const SHAPES = { point: "Marker", line: "Line", area: "Polygon" };
 const MAX_TEXT = 2000;
-
-function csrfToken() {
-  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-  return match ? decodeURIComponent(match[1]) : "";
-}
 
 class ReportControl extends L.Control {
   constructor(onStart) {

@@ -1,23 +1,19 @@
 // "Suggest a correction" on public features' popups: new attribute values and/or a redrawn
 // shape, sent to the owning department's queue. No change to popup.js: the button is added when
 // a popup of a public layer opens.
+import { csrfToken } from "./csrf.js";
 import { el } from "./dom.js";
 import { language, pick } from "./i18n.js";
 
 const TEXT = {
   zh: { suggest: "建议更正", comment: "说明（选填）", contact: "电话或邮箱（选填，不公开）", redraw: "重新绘制位置/形状",
-    send: "提交建议", thanks: "谢谢！建议已提交，部门审核后处理。", nothing: "请修改至少一项内容或重新绘制" },
+    send: "提交建议", close: "关闭", thanks: "谢谢！建议已提交，部门审核后处理。", nothing: "请修改至少一项内容或重新绘制" },
   en: { suggest: "Suggest a correction", comment: "Comment (optional)", contact: "Phone or e-mail (optional, never shown)",
-    redraw: "Redraw the place/shape", send: "Send suggestion", thanks: "Thank you! The department will review it.",
+    redraw: "Redraw the place/shape", send: "Send suggestion", close: "Close", thanks: "Thank you! The department will review it.",
     nothing: "Change at least one value or redraw the shape" },
 };
 const tr = (key) => (TEXT[language()] || TEXT.zh)[key];
 const DRAW = { point: "Marker", line: "Line", polygon: "Polygon" };
-
-function csrfToken() {
-  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-  return match ? decodeURIComponent(match[1]) : "";
-}
 
 function inputFor(field, value) {
   const attrs = { name: field.name, "data-field": field.name };
@@ -47,7 +43,7 @@ function readValue(input, field) {
   return input.value;
 }
 
-function form(map, layer, feature, popup) {
+function form(map, layer, feature, close) {
   let redrawn = null;
   const props = feature.properties || {};
   const fields = (layer.schema || []).map((f) => ({ field: f, input: inputFor(f, props[f.name]) }));
@@ -63,15 +59,19 @@ function form(map, layer, feature, popup) {
     el("div", { class: "gp-hp", "aria-hidden": "true" }, [el("input", { name: "website", tabindex: "-1",
       autocomplete: "off" })]),
     DRAW[layer.geometry_type] ? el("button", { type: "button", text: tr("redraw"), onclick: () => {
-      map.closePopup();
+      redrawn?.remove();
       map.once("pm:create", ({ layer: drawnLayer }) => {
         redrawn = drawnLayer;
-        popup.setLatLng(drawnLayer.getBounds ? drawnLayer.getBounds().getCenter() : drawnLayer.getLatLng());
-        popup.openOn(map);
       });
       map.pm.enableDraw(DRAW[layer.geometry_type], { continueDrawing: false });
     } }) : null,
-    el("button", { type: "submit", "data-testid": "suggest-send", text: tr("send") }),
+    el("div", { class: "gp-report-actions" }, [
+      el("button", { type: "submit", "data-testid": "suggest-send", text: tr("send") }),
+      el("button", { type: "button", text: tr("close"), onclick: () => {
+        redrawn?.remove();
+        close();
+      } }),
+    ]),
     message,
   ]);
   node.addEventListener("submit", async (event) => {
@@ -99,13 +99,23 @@ function form(map, layer, feature, popup) {
     });
     const data = await response.json();
     redrawn?.remove();
-    if (response.status === 201) node.replaceChildren(el("p", { "data-testid": "suggest-done", text: tr("thanks") }));
+    if (response.status === 201) {
+      node.replaceChildren(el("p", { "data-testid": "suggest-done", text: tr("thanks") }),
+        el("button", { type: "button", text: tr("close"), onclick: close }));
+    }
     else message.textContent = data.error || `HTTP ${response.status}`;
   });
   return node;
 }
 
 export function initSuggestions(map, layers) {
+  // The form opens beside the map (like the report form), not inside the small popup.
+  const panel = el("section", { class: "gp-report-panel", hidden: "hidden", "aria-label": tr("suggest") });
+  map.getContainer().parentElement.append(panel);
+  const close = () => {
+    panel.hidden = true;
+    panel.replaceChildren();
+  };
   map.on("popupopen", ({ popup }) => {
     const source = popup._source;
     const content = popup.getElement()?.querySelector(".gp-popup[data-layer][data-feature-id]");
@@ -114,7 +124,9 @@ export function initSuggestions(map, layers) {
     if (!layer || layer.visibility !== "public" || layer.slug === "feedback") return;
     content.append(el("button", { type: "button", class: "gp-suggest", "data-testid": "suggest-open",
       text: tr("suggest"), onclick: () => {
-        popup.setContent(form(map, layer, source.feature, popup));
+        map.closePopup();
+        panel.replaceChildren(form(map, layer, source.feature, close));
+        panel.hidden = false;
       } }));
   });
 }
