@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "geoportal",
     "geoportal.accounts",
     "layers",
+    "layers.history",
     "annotations",
     "frontend",
     "fixtures",
@@ -98,6 +99,9 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
+# Sign-in lock-out: this many failures per username and address within the window lock it.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]

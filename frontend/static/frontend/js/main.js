@@ -23,6 +23,7 @@
  */
 import * as annotations from "./annotations.js";
 import { basemapLayer } from "./basemap.js";
+import * as editing from "./editing/index.js";
 import { ShareControl } from "./controls/share.js";
 import * as i18n from "./i18n.js";
 import * as keepView from "./keepview.js";
@@ -33,7 +34,7 @@ import * as panel from "./panel.js";
 import * as permalink from "./permalink.js";
 import { createPanes } from "./style.js";
 
-const MODULES = [layerList, panel, permalink, keepView, annotations];
+const MODULES = [layerList, panel, permalink, keepView, editing, annotations];
 
 const config = JSON.parse(document.getElementById("gp-config").textContent);
 i18n.setLanguage(config.language);
