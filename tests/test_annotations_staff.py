@@ -8,6 +8,7 @@ from django.core import mail
 
 from annotations.models import Annotation, InternalNote, State, Suggestion
 from annotations.workflow import annotation_transition
+from layers.history.models import FeatureVersion
 from layers.models import Feature
 from tests.annotation_factories import IN_WEST, submit
 
@@ -120,6 +121,9 @@ def test_suggestion_accept_applies_edit_and_reject_replies(client, city, school_
     suggestion.refresh_from_db()
     assert feature.properties["pupils"] == 999 and feature.version == 2
     assert suggestion.status == "accepted" and suggestion.applied_version == 2
+    # The feature's history credits the suggestion: that version came in through its channel.
+    version = FeatureVersion.objects.get(feature_id=feature.pk, version=suggestion.applied_version)
+    assert (version.channel, version.user) == ("suggestion", users["education_editor"])
     # The other suggestion was based on version 1: it conflicts and stays pending.
     other = Suggestion.objects.get(pk=moved.json()["id"])
     client.post(f"/inbox/suggestions/{other.pk}/", {"decision": "accept"})
