@@ -14,6 +14,7 @@ const TEXT = {
     consent: "我同意平台处理本次反映的信息", submit: "提交", sending: "正在提交…",
     done: "已受理，受理编号：", follow: "查看办理进度", secret: "补充说明专用链接（请妥善保存，勿分享）：",
     duplicate: "附近已有相同问题的反映，您可以关注该反映：", anyway: "不是同一问题，继续提交", close: "关闭",
+    editing: "请先结束编辑，再反映问题。",
   },
   en: {
     report: "Report a problem", point: "Pin", line: "Line", area: "Area", cancel: "Cancel",
@@ -23,7 +24,7 @@ const TEXT = {
     submit: "Send", sending: "Sending…", done: "Received. Your tracking number:", follow: "Follow it",
     secret: "Your private link for follow-ups (keep it, do not share):",
     duplicate: "This looks already reported nearby — follow it instead:", anyway: "It is a different problem, send",
-    close: "Close",
+    close: "Close", editing: "Finish editing before reporting a problem.",
   },
 };
 const tr = (key) => (TEXT[language()] || TEXT.zh)[key];
@@ -157,6 +158,12 @@ export function initReporting(map, { categoriesUrl = "/api/annotations/categorie
   new ReportControl((shape) => {
     reset();
     panel.hidden = false;
+    // A staff edit session draws with the same Geoman; its shapes must not become reports.
+    if (map.pm.controlsVisible()) {
+      panel.replaceChildren(el("p", { class: "gp-error", text: tr("editing") }),
+        el("button", { type: "button", text: tr("close"), onclick: reset }));
+      return;
+    }
     panel.replaceChildren(el("p", { class: "gp-report-hint", text: tr("hint") }));
     setDrawing(true);
     map.pm.enableDraw(SHAPES[shape], { continueDrawing: false });
