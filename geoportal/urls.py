@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from geoportal import views
 from geoportal.accounts.lockout import LockoutAdminAuthenticationForm
+from layers.ogcapi import views as ogcapi_views
 
 admin.site.login_form = LockoutAdminAuthenticationForm
 
@@ -15,6 +16,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/edit/", include("layers.editing.urls")),
     path("api/", include("layers.api.urls")),
+    path("ogc", ogcapi_views.landing),
+    path("ogc/", include("layers.ogcapi.urls")),
     path("", include("annotations.urls")),
     path("", include("frontend.urls")),
 ]
