@@ -1,5 +1,7 @@
 """Contact data, follow-ups and internal notes never appear in any public response; text typed by
 the public is stored as text and escaped where it is shown."""
+import json
+
 import pytest
 
 from annotations.models import InternalNote
@@ -39,6 +41,7 @@ def public_urls(number: str) -> list[str]:
         "/open311/v2/services.json", "/open311/v2/services.xml",
         "/open311/v2/requests.json", "/open311/v2/requests.xml",
         f"/open311/v2/requests/{number}.json", f"/open311/v2/requests/{number}.xml",
+        "/ogc/collections/feedback", "/ogc/collections/feedback/items?f=json",
     ]
 
 
@@ -47,11 +50,15 @@ def test_no_private_data_in_any_public_response(client, published):
     for url in public_urls(number):
         response = client.get(url, follow=True)
         assert response.status_code == 200, url
-        body = response.content.decode()
+        body = (b"".join(response.streaming_content) if response.streaming else response.content).decode()
         for label, secret in SECRETS.items():
             assert secret not in body, f"{label} leaked through {url}"
     assert number in client.get("/open311/v2/requests.json").content.decode()
     assert number in client.get("/api/layers/feedback/features/").content.decode()
+    ogc_response = client.get("/ogc/collections/feedback/items?f=json")
+    ogc_items = json.loads(b"".join(ogc_response.streaming_content) if ogc_response.streaming
+                           else ogc_response.content)
+    assert [f["properties"]["tracking_number"] for f in ogc_items["features"]] == [number]
     # Staff-only pages are not reachable anonymously.
     for url in ("/inbox/", f"/inbox/{number}/", "/inbox/notes/", "/inbox/map.geojson", "/stats/"):
         assert client.get(url).status_code == 302, url
