@@ -79,7 +79,7 @@ function form(map, layer, feature, close) {
     const changed = {};
     for (const { field, input } of fields) {
       const value = readValue(input, field);
-      if (value !== (props[field.name] ?? null) && !(value === false && props[field.name] === undefined)) {
+      if (value !== (props[field.name] ?? null) && !(value === false && props[field.name] == null)) {
         changed[field.name] = value;
       }
     }
