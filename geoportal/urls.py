@@ -16,6 +16,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/edit/", include("layers.editing.urls")),
     path("api/", include("layers.api.urls")),
+    path("api/", include("layers.io.api.urls")),
+    path("", include("layers.io.urls")),
     path("ogc", ogcapi_views.landing),
     path("ogc/", include("layers.ogcapi.urls")),
     path("", include("annotations.urls")),
