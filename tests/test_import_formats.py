@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def editor_client(client, users):
-    client.force_login(users["planning_editor"])
+    client.force_login(users["planning_manager"])
     return client
 
 
@@ -56,7 +56,7 @@ def test_geojson_into_a_new_layer(run_import, tmp_path):
     assert layer.title_zh == "学校"
     assert {f["name"] for f in layer.schema} == {"name", "pupils", "level"}
     assert layer.name_field == "name"
-    assert AuditLog.objects.get(action="layer.create", layer=layer).actor.username == "p_editor"
+    assert AuditLog.objects.get(action="layer.create", layer=layer).actor.username == "p_manager"
     assert job["progress"]["rows_done"] == 3 and job["progress"]["rows_total"] == 3
 
 

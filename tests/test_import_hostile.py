@@ -32,7 +32,7 @@ def work_dir(settings, tmp_path):
 @pytest.fixture
 def refuse(client, users, work_dir):
     """POST a file; assert a 4xx with a message, no job, no layer, no file left in the work folders."""
-    client.force_login(users["planning_editor"])
+    client.force_login(users["planning_manager"])
 
     def post(path: Path, status: int, fragment: str, **fields):
         with open(path, "rb") as handle:
@@ -206,7 +206,7 @@ def test_bare_shp_refused(refuse, tmp_path):
 # --- upload size -------------------------------------------------------------------------------
 
 def test_a_2gb_upload_is_refused_before_reading(client, users, work_dir):
-    client.force_login(users["planning_editor"])
+    client.force_login(users["planning_manager"])
     with open(write_geojson(work_dir), "rb") as handle:
         response = client.post("/api/imports/", {"file": handle, "title": "x"}, CONTENT_LENGTH=str(2 * 1024 ** 3))
     assert response.status_code == 413
@@ -217,7 +217,7 @@ def test_a_2gb_upload_is_refused_before_reading(client, users, work_dir):
 def test_upload_over_the_limit_is_cut_off_while_arriving(client, users, work_dir, settings):
     settings.IMPORT_MAX_UPLOAD_BYTES = 100_000
     settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1000  # to a temporary file, which must be removed
-    client.force_login(users["planning_editor"])
+    client.force_login(users["planning_manager"])
     path = make(work_dir, "big.geojson", '{"type":"FeatureCollection","features":[]' + " " * 150_000 + "}")
     with open(path, "rb") as handle:
         response = client.post("/api/imports/", {"file": handle, "title": "x"})

@@ -30,7 +30,7 @@ def queue(settings):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_queued_job_is_run_by_the_worker(client, users, queue, tmp_path):
-    client.force_login(users["planning_editor"])
+    client.force_login(users["planning_manager"])
     with open(write_geojson(tmp_path), "rb") as handle:
         response = client.post("/api/imports/", {"file": handle, "title": "队列"})
     assert response.status_code == 202
@@ -49,7 +49,7 @@ def test_a_queued_job_is_run_by_the_worker(client, users, queue, tmp_path):
 
 @pytest.mark.django_db(transaction=True)
 def test_cancelling_a_queued_job(client, users, queue, tmp_path):
-    client.force_login(users["planning_editor"])
+    client.force_login(users["planning_manager"])
     with open(write_geojson(tmp_path), "rb") as handle:
         body = client.post("/api/imports/", {"file": handle, "title": "取消"}).json()
     response = client.delete(body["url"])
@@ -64,7 +64,7 @@ def test_cancelling_a_queued_job(client, users, queue, tmp_path):
 @pytest.mark.django_db(transaction=True)
 def test_cancel_while_running_leaves_nothing(client, users, settings, tmp_path, monkeypatch):
     """A cancel arriving during the write phase rolls the whole import back."""
-    client.force_login(users["planning_editor"])
+    client.force_login(users["planning_manager"])
     real_write = importer.write_features
 
     def write_then_cancel(**kwargs):
@@ -91,7 +91,7 @@ def test_jobs_of_a_dead_worker_are_failed_and_cleaned(queue, users, tmp_path):
     folder = tmp_path / "job"
     folder.mkdir()
     job = ImportJob.objects.create(mode="new", source_name="a.gpkg", source_format="gpkg", state="running",
-                                   work_dir=str(folder), created_by=users["planning_editor"])
+                                   work_dir=str(folder), created_by=users["planning_manager"])
     assert import_jobs_recover() == 1
     job.refresh_from_db()
     assert job.state == "failed" and "worker stopped" in job.error

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def post(client, users, django_capture_on_commit_callbacks):
-    client.force_login(users["planning_editor"])
+    client.force_login(users["planning_manager"])
 
     def run(path, **fields):
         with open(path, "rb") as handle, django_capture_on_commit_callbacks(execute=True):
@@ -183,10 +183,13 @@ def test_permissions(client, users, schools, departments, tmp_path):
     with open(path, "rb") as handle:
         response = client.post("/api/imports/", {"file": handle, "layer": other.slug, "mode": "append"})
     assert response.status_code == 400 and "may edit" in response.json()["error"]
+    with open(path, "rb") as handle:
+        response = client.post("/api/imports/", {"file": handle, "title": "x"})
+    assert response.status_code == 400 and "Only department managers create new layers" in response.json()["error"]
     client.force_login(users["public"])
     with open(path, "rb") as handle:
         response = client.post("/api/imports/", {"file": handle, "title": "x"})
-    assert response.status_code == 400 and "editors and managers" in response.json()["error"]
+    assert response.status_code == 400 and "Only department managers create new layers" in response.json()["error"]
     client.logout()
     with open(path, "rb") as handle:
         response = client.post("/api/imports/", {"file": handle, "title": "x"})
@@ -213,7 +216,7 @@ def test_history_records_every_imported_change(post, schools, tmp_path, users):
     versions = FeatureVersion.objects.filter(layer=schools, channel="import")
     assert versions.filter(action="create").count() == 2
     updated = versions.get(action="update")
-    assert updated.version == 2 and updated.properties["pupils"] == 1200 and updated.user == users["planning_editor"]
+    assert updated.version == 2 and updated.properties["pupils"] == 1200 and updated.user == users["planning_manager"]
     _, job = post(write_geojson(tmp_path), layer=schools.slug, mode="replace")
     deleted = FeatureVersion.objects.get(feature_id=old.pk, action="delete")
     assert deleted.channel == "import" and deleted.deleted and deleted.properties["name"] == "老学校"

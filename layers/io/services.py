@@ -21,7 +21,7 @@ from layers.io.queue import enqueue_import, running_job_ids
 from layers.io.staging import STAGING_PREFIX, describe, drop_staging, source_srs_args
 from layers.io.upload import new_work_dir, remove_work_dir, save_upload
 from layers.models import Layer
-from layers.permissions import layers_for
+from layers.permissions import can_create_layers, layers_for
 from layers.schema import parse_schema
 
 INVALID_CHOICES = ("repair", "skip", "fail")
@@ -48,8 +48,9 @@ def _target_layer(user, request: ImportRequest) -> Layer | None:
     if request.mode == ImportJob.Mode.NEW:
         if not (request.title or "").strip():
             raise InvalidRequest("A new layer needs a title.")
-        if not getattr(user, "is_department_staff", False):
-            raise InvalidRequest("Only a department's editors and managers can create layers by import.")
+        if not (can_create_layers(user) and getattr(user, "department_id", None)):
+            raise InvalidRequest("Only department managers create new layers; editors import into a layer they "
+                                 "may edit (mode append, replace or upsert).")
         return None
     if not request.layer_slug:
         raise InvalidRequest(f"Mode {request.mode} needs the layer to load into (layer).")

@@ -13,7 +13,7 @@ from tests.io_samples import POINTS, write_geojson
 
 @pytest.fixture
 def editor(departments):
-    return make_user("importer", department=departments["planning"], role=User.Role.EDITOR)
+    return make_user("importer", department=departments["planning"], role=User.Role.MANAGER)
 
 
 def login(page, live_server, user) -> None:
