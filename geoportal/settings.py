@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "geoportal.accounts",
     "layers",
+    "layers.tiles",
     "annotations",
     "frontend",
     "fixtures",
@@ -78,11 +79,13 @@ DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DB_
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
+# Namespaces every key this deployment (or test database) writes to Redis.
+CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "geoportal")
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
-        "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "geoportal"),
+        "KEY_PREFIX": CACHE_KEY_PREFIX,
         "TIMEOUT": 300,
     }
 }
@@ -165,6 +168,15 @@ CITY_EXTENT = [float(v) for v in env_list("CITY_EXTENT", "125.3,44.0,131.0,46.6"
 BASEMAP_URL = env_str("BASEMAP_URL", "")
 BASEMAP_ATTRIBUTION = env_str("BASEMAP_ATTRIBUTION", "")
 TIANDITU_KEY = env_str("TIANDITU_KEY", "")
+
+# Tiles (layers/tiles): the rendered-tile cache (a Redis URL; empty turns it off) and its size
+# bound, the per-tile feature budget behind density thinning, the HTTP max-age of tiles, and the
+# feature count above which the map draws a layer from vector tiles instead of one GeoJSON.
+TILE_CACHE_URL = env_str("TILE_CACHE_URL", REDIS_URL)
+TILE_CACHE_MAX_BYTES = env_int("TILE_CACHE_MAX_BYTES", 256 * 1024 * 1024)
+TILE_MAX_FEATURES = env_int("TILE_MAX_FEATURES", 4000)
+TILE_HTTP_MAX_AGE = env_int("TILE_HTTP_MAX_AGE", 60)
+MAP_TILED_LAYER_THRESHOLD = env_int("MAP_TILED_LAYER_THRESHOLD", 5000)
 
 LOGGING = {
     "version": 1,

@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("layers.api.urls")),
+    path("tiles/", include("layers.tiles.urls")),
     path("", include("frontend.urls")),
 ]
 if settings.DEBUG:
