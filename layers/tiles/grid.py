@@ -76,3 +76,10 @@ def tile_range(bbox: tuple[float, float, float, float], zoom: int) -> tuple[int,
         return max(0, min(size - 1, math.floor(value)))
 
     return clamp(fx0 - margin), clamp(fy0 - margin), clamp(fx1 + margin), clamp(fy1 + margin)
+
+
+def tile_at(lon: float, lat: float, zoom: int) -> Tile:
+    """The tile of `zoom` that holds the point."""
+    size = 1 << zoom
+    fx, fy = _fractional_xy(lon, lat, zoom)
+    return Tile(zoom, max(0, min(size - 1, math.floor(fx))), max(0, min(size - 1, math.floor(fy))))

@@ -76,6 +76,7 @@ SELECT json_build_object('type', 'FeatureCollection', 'features', json_agg(json_
            'type', 'Feature', 'id', id, 'geometry', ST_AsGeoJSON(geom, %(precision)s)::json,
            'properties', properties)))::text
 FROM rows WHERE NOT ST_IsEmpty(geom)
+HAVING count(*) > 0
 """
 
 # The statement other tile servers run: every feature, no size rule, no thinning, no
@@ -183,7 +184,8 @@ def execute(statement: Statement) -> bytes:
     """Run a tile statement; an empty tile is b""."""
     with connection.cursor() as cursor:
         cursor.execute(statement.sql, statement.params)
-        value = cursor.fetchone()[0]
+        row = cursor.fetchone()
+    value = row[0] if row else None
     if value is None:
         return b""
     return value.encode() if isinstance(value, str) else bytes(value)
