@@ -83,3 +83,23 @@ def tile_at(lon: float, lat: float, zoom: int) -> Tile:
     size = 1 << zoom
     fx, fy = _fractional_xy(lon, lat, zoom)
     return Tile(zoom, max(0, min(size - 1, math.floor(fx))), max(0, min(size - 1, math.floor(fy))))
+
+
+def _lat_of_row(row: float, zoom: int) -> float:
+    n = math.pi - 2 * math.pi * row / (1 << zoom)
+    return max(-MERCATOR_MAX_LAT, min(MERCATOR_MAX_LAT, math.degrees(math.atan(math.sinh(n)))))
+
+
+def buffered_bounds(tile: Tile) -> tuple[float, float, float, float]:
+    """The tile grown by the buffer, in lon/lat and cut to the world (the query box of a tile).
+
+    Cut here rather than transformed in SQL, where a buffer beyond +-180 wraps around."""
+    size = 1 << tile.z
+    margin = BUFFER / EXTENT
+    west = max(-180.0, (tile.x - margin) / size * 360.0 - 180.0)
+    east = min(180.0, (tile.x + 1 + margin) / size * 360.0 - 180.0)
+    return west, _lat_of_row(tile.y + 1 + margin, tile.z), east, _lat_of_row(tile.y - margin, tile.z)
+
+
+def center_latitude(tile: Tile) -> float:
+    return _lat_of_row(tile.y + 0.5, tile.z)

@@ -30,7 +30,7 @@ from django.db import connection
 
 from layers.models import Layer
 from layers.schema import parse_schema
-from layers.tiles.grid import BUFFER, EXTENT, Tile
+from layers.tiles.grid import BUFFER, EXTENT, Tile, buffered_bounds, center_latitude
 
 MVT_MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 GEOJSON_MEDIA_TYPE = "application/geo+json"
@@ -42,7 +42,7 @@ _JSONB_CHUNK = 40  # jsonb_build_object takes at most 100 arguments
 _CANDIDATES = """
 WITH env AS (
     SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS tile,
-           ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => %(margin)s), 4326) AS box
+           ST_MakeEnvelope(%(west)s, %(south)s, %(east)s, %(north)s, 4326) AS box
 ), candidates AS MATERIALIZED (
     SELECT f.id
     FROM layers_feature f, env
@@ -84,7 +84,7 @@ HAVING count(*) > 0
 _PLAIN_MVT = """
 WITH env AS (
     SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS tile,
-           ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => %(margin)s), 4326) AS box
+           ST_MakeEnvelope(%(west)s, %(south)s, %(east)s, %(north)s, 4326) AS box
 ), rows AS (
     SELECT f.id, ST_AsMVTGeom(ST_Transform(f.geom, 3857), env.tile, %(extent)s, %(buffer)s, true) AS geom
            {columns}
@@ -131,23 +131,22 @@ def _jsonb_properties(described: list[tuple[str, str, str]], alias: str) -> str:
 
 def _common_params(layer: Layer, tile: Tile, *, budget: int) -> dict:
     tile_deg = 360.0 / (1 << tile.z)
+    west, south, east, north = buffered_bounds(tile)
     return {
+        "west": west,
+        "south": south,
+        "east": east,
+        "north": north,
         "z": tile.z,
         "x": tile.x,
         "y": tile.y,
         "layer": layer.pk,
-        "margin": BUFFER / EXTENT,
         "extent": EXTENT,
         "buffer": BUFFER,
         "name": layer.slug,
         "min_size": tile_deg / 256,
         "budget": max(1, budget),
     }
-
-
-def _center_latitude(tile: Tile) -> float:
-    n = math.pi - 2 * math.pi * (tile.y + 0.5) / (1 << tile.z)
-    return math.degrees(math.atan(math.sinh(n)))
 
 
 def mvt_statement(*, layer: Layer, tile: Tile) -> Statement:
@@ -161,7 +160,7 @@ def geojson_statement(*, layer: Layer, tile: Tile) -> Statement:
     described, fields = _field_params(layer)
     params = _common_params(layer, tile, budget=settings.TILE_MAX_FEATURES // GEOJSON_BUDGET_SHARE) | fields
     unit_deg = 360.0 / (1 << tile.z) / EXTENT
-    params["tolerance_deg"] = unit_deg * math.cos(math.radians(_center_latitude(tile)))
+    params["tolerance_deg"] = unit_deg * math.cos(math.radians(center_latitude(tile)))
     params["precision"] = max(0, min(8, math.ceil(-math.log10(unit_deg)) + 1))
     return Statement(_GEOJSON.format(properties=_jsonb_properties(described, "k")), params)
 
