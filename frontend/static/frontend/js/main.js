@@ -3,6 +3,7 @@ import { setLanguage, t } from "./i18n.js";
 import { renderLayerList } from "./layerlist.js";
 import { geojsonOverlay } from "./overlays.js";
 import { readHash, writeHash } from "./permalink.js";
+import { isTiled, mvtOverlay } from "./tiles.js";
 
 const config = JSON.parse(document.getElementById("gp-config").textContent);
 setLanguage(config.language);
@@ -30,7 +31,9 @@ if (hash.view) map.setView([hash.view.lat, hash.view.lng], hash.view.zoom);
 async function show(layer) {
   if (!overlays.has(layer.slug)) {
     try {
-      overlays.set(layer.slug, await geojsonOverlay(layer, `${config.urls.layers}${layer.slug}/features/`));
+      overlays.set(layer.slug, isTiled(layer, config.tiles)
+        ? mvtOverlay(layer, config.tiles)
+        : await geojsonOverlay(layer, `${config.urls.layers}${layer.slug}/features/`));
     } catch (error) {
       console.warn(t("loadFailed"), error);
       return;
