@@ -14,7 +14,7 @@ from layers.models import Layer
 from layers.services import feature_create
 from layers.tiles.grid import tile_at
 from tests.conftest import make_layer
-from tests.tiles_support import clean_tile_cache, decode_mvt, ogrinfo_features, ogrinfo_summary  # noqa: F401
+from tests.tiles_support import decode_mvt, ogrinfo_features, ogrinfo_summary
 
 pytestmark = pytest.mark.usefixtures("clean_tile_cache")
 SCHEMA = json.loads((Path(__file__).parent / "data" / "tilejson-3.0.0.schema.json").read_text())
@@ -131,7 +131,8 @@ def test_zooms_outside_the_layers_range_are_404_with_a_message(client, school_la
 
 def test_hidden_layer_answers_exactly_like_a_missing_one(client, departments, users):
     layer = make_layer("clinics", departments["planning"], visibility=Layer.Visibility.DEPARTMENT)
-    feature_create(layer=layer, geometry=Point(126.63, 45.76, srid=4326), properties={"name": "诊所", "level": "primary"})
+    feature_create(layer=layer, geometry=Point(126.63, 45.76, srid=4326),
+                   properties={"name": "诊所", "level": "primary"})
     for path in (url("clinics", Z11), url("clinics", Z11, "geojson"), "/tiles/clinics.json"):
         hidden = client.get(path)
         missing = client.get(path.replace("clinics", "nowhere"))

@@ -12,7 +12,7 @@ from layers.services import FeatureInput, feature_create, feature_delete, featur
 from layers.tiles.cache import CachedTile, TileCache, etag_for
 from layers.tiles.grid import Tile, tile_at
 from tests.conftest import make_layer
-from tests.tiles_support import clean_tile_cache, decode_mvt  # noqa: F401
+from tests.tiles_support import decode_mvt
 
 pytestmark = pytest.mark.usefixtures("clean_tile_cache")
 ZOOMS = range(0, 19)

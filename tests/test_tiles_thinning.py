@@ -9,7 +9,7 @@ from layers.models import Layer
 from layers.services import FeatureInput, feature_create, features_bulk_create
 from layers.tiles.grid import tile_at
 from tests.conftest import make_layer
-from tests.tiles_support import clean_tile_cache, decode_mvt  # noqa: F401
+from tests.tiles_support import decode_mvt
 
 pytestmark = pytest.mark.usefixtures("clean_tile_cache")
 SCHEMA = [{"name": "name", "type": "string"}]

@@ -5,9 +5,6 @@ import subprocess
 from pathlib import Path
 
 import mapbox_vector_tile
-import pytest
-
-from layers.tiles.cache import tile_cache
 
 
 def decode_mvt(body: bytes) -> dict:
@@ -30,12 +27,3 @@ def ogrinfo_features(tmp_path: Path, body: bytes, tile: tuple[int, int, int]) ->
     path.write_bytes(body)
     result = subprocess.run(["ogrinfo", "-ro", "-al", str(path)], capture_output=True, text=True, check=True)
     return result.stdout
-
-
-@pytest.fixture
-def clean_tile_cache():
-    """Every tile test starts with an empty cache (layer ids repeat between test databases)."""
-    cache = tile_cache()
-    cache.clear()
-    yield cache
-    cache.clear()

@@ -48,7 +48,8 @@ def parse_tile(z: str, x: str, y: str) -> Tile:
     size = 1 << zoom
     if not (0 <= column < size and 0 <= row < size):
         raise TileRequestError(
-            404, f"Tile {zoom}/{column}/{row} is outside the tile grid: at zoom {zoom}, x and y run from 0 to {size - 1}."
+            404, f"Tile {zoom}/{column}/{row} is outside the tile grid: at zoom {zoom}, x and y run from 0 to "
+            f"{size - 1}.",
         )
     return Tile(zoom, column, row)
 

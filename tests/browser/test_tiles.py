@@ -4,12 +4,12 @@ from django.contrib.gis.geos import Polygon
 from layers.models import Layer
 from layers.services import feature_create
 from tests.conftest import make_layer
-from tests.tiles_support import clean_tile_cache  # noqa: F401
 
 SCHEMA = [{"name": "name", "type": "string", "label_zh": "名称", "label_en": "Name"},
           {"name": "floors", "type": "integer", "label_zh": "层数", "label_en": "Floors"}]
 # Around the map's default centre (45.757, 126.642) at its default zoom.
-BUILDINGS = [((126.640, 45.755), "中央大街1号", 3), ((126.660, 45.765), "红军街8号", 12), ((126.620, 45.745), "学府路2号", 5)]
+BUILDINGS = [((126.640, 45.755), "中央大街1号", 3), ((126.660, 45.765), "红军街8号", 12),
+             ((126.620, 45.745), "学府路2号", 5)]
 
 
 def test_a_tiled_layer_draws_its_features_and_opens_popups(page, live_server, departments, settings,

@@ -11,6 +11,7 @@ from fixtures.benchmark import ensure_benchmark_layer
 
 SECTIONS = {
     # name: module with run(*, layer, stdout, options)
+    "tiles": "layers.tiles.bench",
 }
 
 
