@@ -4,7 +4,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from geoportal.env import env_bool, env_int, env_list, env_str
+from geoportal.env import env_bool, env_int, env_list, env_str, redis_database
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -169,10 +169,11 @@ BASEMAP_URL = env_str("BASEMAP_URL", "")
 BASEMAP_ATTRIBUTION = env_str("BASEMAP_ATTRIBUTION", "")
 TIANDITU_KEY = env_str("TIANDITU_KEY", "")
 
-# Tiles (layers/tiles): the rendered-tile cache (a Redis URL; empty turns it off) and its size
+# Tiles (layers/tiles): the rendered-tile cache (a Redis URL, by default database 1 of REDIS_URL's
+# server, so that clearing Django's cache, a FLUSHDB, keeps the tiles; empty turns it off), its size
 # bound, the per-tile feature budget behind density thinning, the HTTP max-age of tiles, and the
 # feature count above which the map draws a layer from vector tiles instead of one GeoJSON.
-TILE_CACHE_URL = env_str("TILE_CACHE_URL", REDIS_URL)
+TILE_CACHE_URL = env_str("TILE_CACHE_URL", redis_database(REDIS_URL, 1))
 TILE_CACHE_MAX_BYTES = env_int("TILE_CACHE_MAX_BYTES", 256 * 1024 * 1024)
 TILE_MAX_FEATURES = env_int("TILE_MAX_FEATURES", 4000)
 TILE_HTTP_MAX_AGE = env_int("TILE_HTTP_MAX_AGE", 60)
