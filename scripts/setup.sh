@@ -104,7 +104,7 @@ PYM="$VENV/bin/python manage.py"
 if [ -d locale ]; then
   po_hash=$(find locale -name '*.po' -exec cat {} + | sha256sum | cut -c1-16)
   stamp_ok messages "$po_hash" && [ -n "$(find locale -name '*.mo' | head -1)" ] || {
-    DEBUG=1 $PYM compilemessages -v 0 && stamp_set messages "$po_hash"; }
+    DEBUG=1 $PYM compilemessages -v 0 --ignore=.venv --ignore=frontend/node_modules && stamp_set messages "$po_hash"; }
 fi
 if [ "$MODE" = run ]; then
   log "migrating the database"

@@ -7,7 +7,9 @@ VENV=${VENV:-$PWD/.venv}
 export DATABASE_URL=${DATABASE_URL:-postgis://geoportal:geoportal@127.0.0.1:5432/${GEOPORTAL_DB_NAME:-geoportal}}
 # Playwright's sync API runs an event loop in the test thread; the tests' own ORM calls are safe.
 export DJANGO_ALLOW_ASYNC_UNSAFE=true
-"$VENV/bin/python" -m pytest "$@"
+# A fresh test database every full run (a stale one from older migrations must never be reused);
+# while iterating, run pytest directly and it reuses the database (--reuse-db in pyproject.toml).
+"$VENV/bin/python" -m pytest --create-db "$@"
 status=$?
 if [ "$status" = 5 ]; then
   echo "pytest collected no tests: failing." >&2

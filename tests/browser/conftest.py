@@ -2,9 +2,13 @@
 
 - pinned locale (zh-CN) and timezone (Asia/Shanghai);
 - every console error and uncaught page error fails the test;
-- any request to a host other than the live server is blocked and fails the test.
+- any request to a host other than the live server is blocked and fails the test;
+- any JavaScript dialog (alert, confirm, prompt) is dismissed and fails the test: an injected
+  `alert(1)` cannot pass unnoticed.
 
-Use the `page` fixture (a fresh context per test) and `live_server.url`.
+Use the `page` fixture (a fresh context per test) and `live_server.url`; `open_page(...)` for
+more pages or other viewports; `wait_for_map(page)` after loading the map page;
+`login(page, live_server, username, password)` to sign in through the real form.
 """
 from __future__ import annotations
 
@@ -12,7 +16,13 @@ import os
 from urllib.parse import urlparse
 
 import pytest
+from django.contrib.gis.geos import LineString, MultiPolygon, Point, Polygon
 from playwright.sync_api import sync_playwright
+
+from fixtures.harbin import load_demo
+from layers.models import Layer
+from layers.services import feature_create
+from tests.conftest import make_layer
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -44,6 +54,7 @@ class PageProblems:
         self.console_errors: list[str] = []
         self.page_errors: list[str] = []
         self.foreign_requests: list[str] = []
+        self.dialogs: list[str] = []
         self.allowed_console: list[str] = []
 
     def allow_console(self, fragment: str) -> None:
@@ -52,7 +63,12 @@ class PageProblems:
 
     def unexpected(self) -> list[str]:
         console = [m for m in self.console_errors if not any(a in m for a in self.allowed_console)]
-        return console + self.page_errors + [f"request left the server: {u}" for u in self.foreign_requests]
+        return (
+            console
+            + self.page_errors
+            + [f"request left the server: {u}" for u in self.foreign_requests]
+            + [f"dialog opened: {message}" for message in self.dialogs]
+        )
 
 
 def new_page(browser, live_server, problems: PageProblems, **context_options):
@@ -73,6 +89,12 @@ def new_page(browser, live_server, problems: PageProblems, **context_options):
     page = context.new_page()
     page.on("console", lambda msg: problems.console_errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: problems.page_errors.append(str(exc)))
+
+    def on_dialog(dialog):
+        problems.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
     page.set_default_timeout(10_000)
     return context, page
 
@@ -106,10 +128,67 @@ def open_page(browser, live_server, page_problems, transactional_db):
     assert not page_problems.unexpected(), page_problems.unexpected()
 
 
+def wait_for_map(page) -> None:
+    """Wait until the map page has drawn the layers it opened with (main.js sets data-ready)."""
+    page.wait_for_selector("#map[data-ready=true]", state="attached")
+
+
 def login(page, live_server, username: str, password: str) -> None:
-    """Sign in through the real login form."""
+    """Sign in through the real login form (the page's other forms, e.g. the language switch, untouched)."""
     page.goto(f"{live_server.url}/accounts/login/?next=/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit], input[type=submit]")
-    page.wait_for_url(f"{live_server.url}/**")
+    form = page.locator("form:has(input[name=password])")
+    form.locator("input[name=username]").fill(username)
+    form.locator("input[name=password]").fill(password)
+    form.locator("button[type=submit], input[type=submit]").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+XSS_NAME = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture
+def map_layers(departments) -> dict[str, Layer]:
+    """Three small public layers, one per geometry type and theme, in central Harbin:
+
+    - test-districts: two polygons with Chinese and English names, labelled by name_zh;
+    - schools: three points (SCHOOL_SCHEMA), one named with an HTML injection attempt;
+    - roads: one line, drawn only from zoom 13 on.
+    """
+    districts = make_layer(
+        "test-districts", departments["planning"], geometry_type=Layer.GeometryType.POLYGON, theme="boundaries",
+        schema=[
+            {"name": "name_zh", "type": "string", "label_zh": "名称", "label_en": "Name (Chinese)"},
+            {"name": "name_en", "type": "string", "label_zh": "英文名称", "label_en": "Name (English)"},
+        ],
+        style={"stroke": "#5b6770", "fill": "#dfe6ea", "fill_opacity": 0.2, "weight": 1.5, "label_field": "name_zh"},
+        attribution="边界数据 © 测试来源",
+    )
+    districts.title_zh, districts.title_en, districts.name_field = "测试行政区", "Test districts", "name_zh"
+    districts.save()
+    for name_zh, name_en, bbox in [("南岗区", "Nangang District", (126.60, 45.70, 126.68, 45.78)),
+                                   ("道里区", "Daoli District", (126.52, 45.70, 126.60, 45.78))]:
+        feature_create(layer=districts, geometry=MultiPolygon(Polygon.from_bbox(bbox), srid=4326),
+                       properties={"name_zh": name_zh, "name_en": name_en})
+    schools = make_layer("schools", departments["education"], theme="education", is_demo=True,
+                         style={"stroke": "#b5451b", "fill": "#f08a4b", "radius": 7, "weight": 1.5},
+                         attribution="学校示例数据")
+    schools.title_zh, schools.title_en = "中小学校", "Schools"
+    schools.save()
+    for name, lon, lat, boarding in [(XSS_NAME, 126.64, 45.74, True), ("第二中学", 126.56, 45.75, False),
+                                     ("第三中学", 126.66, 45.72, False)]:
+        feature_create(layer=schools, geometry=Point(lon, lat, srid=4326),
+                       properties={"name": name, "level": "middle", "pupils": 1200, "boarding": boarding})
+    roads = make_layer("roads", departments["planning"], geometry_type=Layer.GeometryType.LINE, theme="transport",
+                       schema=[{"name": "name", "type": "string", "label_zh": "名称", "label_en": "Name"}],
+                       style={"stroke": "#7a3db8", "weight": 3}, min_zoom=13)
+    feature_create(layer=roads, geometry=LineString((126.55, 45.745), (126.67, 45.745), srid=4326),
+                   properties={"name": "中山路"})
+    for layer in (districts, schools, roads):
+        layer.refresh_from_db()
+    return {"districts": districts, "schools": schools, "roads": roads}
+
+
+@pytest.fixture
+def harbin_demo(transactional_db) -> dict[str, int]:
+    """The Harbin demo as `manage.py load_harbin_demo` loads it (18 real districts and more)."""
+    return load_demo()

@@ -1,9 +1,10 @@
 // Small DOM helpers. Text always goes through textContent, never innerHTML.
-export function el(tag, attrs = {}, children = []) {
-  const node = document.createElement(tag);
+const SVG_NS = "http://www.w3.org/2000/svg";
+
+function build(node, attrs, children) {
   for (const [key, value] of Object.entries(attrs)) {
     if (value === undefined || value === null) continue;
-    if (key === "class") node.className = value;
+    if (key === "class") node.setAttribute("class", value);
     else if (key === "text") node.textContent = value;
     else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
     else node.setAttribute(key, value);
@@ -13,4 +14,17 @@ export function el(tag, attrs = {}, children = []) {
     node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
   return node;
+}
+
+export function el(tag, attrs = {}, children = []) {
+  return build(document.createElement(tag), attrs, children);
+}
+
+export function svg(tag, attrs = {}, children = []) {
+  return build(document.createElementNS(SVG_NS, tag), attrs, children);
+}
+
+// For the few Leaflet APIs that only take HTML strings (attribution): make text inert.
+export function escapeHtml(text) {
+  return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

@@ -1,57 +1,77 @@
-// The layer list: grouped by theme, a legend swatch from each layer's style, a toggle and
-// a zoom-to-extent button per layer.
+// The layer panel: layers grouped by theme, each with its legend swatch, a switch, a
+// zoom-to-extent button, and a note when the current zoom is outside the layer's range.
 import { el } from "./dom.js";
-import { pick, t } from "./i18n.js";
+import { pick, t, themeName } from "./i18n.js";
+import { swatch } from "./legend.js";
 
-const THEME_NAMES = {
-  boundaries: ["行政区划", "Boundaries"],
-  public_services: ["政务服务", "Public services"],
-  education: ["教育", "Education"],
-  health: ["医疗卫生", "Health"],
-  environment: ["园林绿化", "Parks and environment"],
-  planning: ["规划", "Planning"],
-  economy: ["经济", "Economy"],
-  transport: ["交通", "Transport"],
-  feedback: ["公众反馈", "Public feedback"],
-  other: ["其他", "Other"],
-};
-
-function swatch(layer) {
-  const style = layer.style || {};
-  const node = el("span", { class: `gp-swatch ${layer.geometry_type}`, "aria-hidden": "true" });
-  node.style.borderColor = style.stroke || "#3367d6";
-  if (layer.geometry_type !== "line") node.style.background = style.fill || style.stroke || "#6f9bf1";
-  return node;
+function layerRow(layer, layers) {
+  const id = `gp-layer-${layer.slug}`;
+  const checkbox = el("input", { type: "checkbox", id, "data-layer": layer.slug });
+  checkbox.checked = layers.isOn(layer.slug);
+  checkbox.addEventListener("change", () => layers.setOn(layer.slug, checkbox.checked));
+  const status = el("span", { class: "gp-layer-status", "aria-live": "polite" });
+  const title = pick(layer.title_zh, layer.title_en);
+  return el("li", { class: "gp-layer", "data-layer": layer.slug }, [
+    checkbox,
+    swatch(layer),
+    el("label", { for: id, title: pick(layer.description_zh, layer.description_en) || title }, [
+      el("span", { class: "gp-layer-title", text: title }),
+      layer.is_demo ? el("span", { class: "gp-demo", text: t("demoData") }) : null,
+      status,
+    ]),
+    el("button", {
+      type: "button", class: "gp-zoom", title: t("zoomToLayer"), "aria-label": `${t("zoomToLayer")}: ${title}`,
+      disabled: layer.extent ? null : "disabled", onclick: () => layers.zoomTo(layer.slug),
+    }, [el("span", { class: "gp-zoom-icon", "aria-hidden": "true" })]),
+  ]);
 }
 
-export function renderLayerList(container, layers, { isOn, onToggle, onZoom }) {
-  container.replaceChildren();
+function themeSections(all) {
   const themes = new Map();
-  for (const layer of layers) {
+  for (const layer of all) {
     if (!themes.has(layer.theme)) themes.set(layer.theme, []);
     themes.get(layer.theme).push(layer);
   }
-  for (const [theme, members] of themes) {
-    const names = THEME_NAMES[theme] || [theme, theme];
-    const section = el("section", { class: "gp-theme" }, [el("h2", { text: pick(names[0], names[1]) })]);
+  return themes;
+}
+
+export function init(app) {
+  const container = document.getElementById("gp-layer-list");
+  const { layers } = app;
+  const rows = new Map();
+  container.replaceChildren();
+  for (const [theme, members] of themeSections(layers.all())) {
+    const list = el("ul", { class: "gp-theme-layers" });
     for (const layer of members) {
-      const id = `gp-layer-${layer.slug}`;
-      const checkbox = el("input", { type: "checkbox", id, "data-layer": layer.slug });
-      checkbox.checked = isOn(layer.slug);
-      checkbox.addEventListener("change", () => onToggle(layer, checkbox.checked));
-      section.append(
-        el("div", { class: "gp-layer" }, [
-          checkbox,
-          swatch(layer),
-          el("label", { for: id, text: pick(layer.title_zh, layer.title_en) }),
-          layer.is_demo ? el("span", { class: "gp-demo", text: t("demoData") }) : null,
-          el("button", {
-            type: "button", class: "gp-zoom", title: t("zoomToLayer"), "aria-label": t("zoomToLayer"),
-            text: "⤢", onclick: () => onZoom(layer),
-          }),
-        ]),
-      );
+      const row = layerRow(layer, layers);
+      rows.set(layer.slug, row);
+      list.append(row);
     }
-    container.append(section);
+    container.append(el("section", { class: "gp-theme", "data-theme": theme }, [
+      el("h2", { text: themeName(theme) }),
+      list,
+    ]));
   }
+
+  const status = (slug, text) => {
+    rows.get(slug).querySelector(".gp-layer-status").textContent = text;
+  };
+  layers.on("change", ({ slug, on }) => {
+    rows.get(slug).querySelector("input").checked = on;
+  });
+  layers.on("range", ({ slug, inRange }) => {
+    const layer = layers.get(slug);
+    rows.get(slug).classList.toggle("gp-out-of-range", !inRange);
+    status(slug, inRange ? "" : t("zoomRange", { min: layer.min_zoom, max: layer.max_zoom }));
+  });
+  layers.on("state", ({ slug, state, error }) => {
+    const row = rows.get(slug);
+    row.dataset.state = state;
+    if (state === "error") {
+      console.warn(t("loadFailed"), error);
+      status(slug, t("loadFailed"));
+    } else if (layers.inRange(slug)) {
+      status(slug, state === "loading" ? t("loading") : "");
+    }
+  });
 }

@@ -1,86 +1,74 @@
-// The map application: reads the page's config, builds the map, the layer list and overlays.
-import { setLanguage, t } from "./i18n.js";
-import { renderLayerList } from "./layerlist.js";
-import { geojsonOverlay } from "./overlays.js";
-import { readHash, writeHash } from "./permalink.js";
-import { isTiled, mvtOverlay } from "./tiles.js";
+/*
+ * The map page's composition root: it reads the page's config, builds the map and the shared
+ * `app` object, then starts each feature module. Keep it small; features live in their modules.
+ *
+ * Hook points for feature modules (search, editing, tiles, annotations, ...):
+ *   1. Write the feature as its own module that exports `init(app)` (e.g. js/search.js,
+ *      js/editing/index.js). `init` runs once, after the map exists and before the first layers
+ *      load; a module that needs the data drawn can `await app.ready`.
+ *   2. Import it below and add it to MODULES: one import line and one list entry.
+ *   3. Use `app` (also `window.geoportal`, for tests and the console):
+ *        app.map       the L.Map; add controls with app.map.addControl(...), one control per file
+ *                      under js/controls/ following Leaflet's control contract
+ *        app.config    the JSON config rendered by frontend/views.py (layers, user, urls, language)
+ *        app.layers    the LayerManager (js/layers.js): get/all/isOn/setOn/setOnly/zoomTo/overlay/reload,
+ *                      events "change" | "state" | "range" | "overlay", and `renderers`, where
+ *                      a module may put its own overlay factory first (vector tiles)
+ *        app.i18n      { t, pick, language, localField }; add the module's strings to js/i18n.js
+ *        app.ready     a Promise: resolves when the first layers are drawn; #map then carries
+ *                      data-ready="true" (browser tests wait for it)
+ *   Other renderers reuse popupContent(layer, feature) (js/popup.js) and leafletStyle/paneFor
+ *   (js/style.js), so every layer looks and reads the same however it is drawn. A module's CSS
+ *   and non-module scripts go into the `styles` and `scripts` blocks of frontend/map.html.
+ */
+import { basemapLayer } from "./basemap.js";
+import { ShareControl } from "./controls/share.js";
+import * as i18n from "./i18n.js";
+import * as keepView from "./keepview.js";
+import * as layerList from "./layerlist.js";
+import { LayerManager } from "./layers.js";
+import { geojsonRenderer } from "./overlays.js";
+import * as panel from "./panel.js";
+import * as permalink from "./permalink.js";
+import { createPanes } from "./style.js";
+import * as tiles from "./tiles.js";
+
+const MODULES = [layerList, panel, permalink, keepView, tiles];
 
 const config = JSON.parse(document.getElementById("gp-config").textContent);
-setLanguage(config.language);
+i18n.setLanguage(config.language);
+const { t } = i18n;
 
-const map = L.map("map", { zoomControl: true }).setView(config.center, config.zoom);
-L.control.scale({ imperial: false }).addTo(map);
-if (config.basemap) {
-  L.tileLayer(config.basemap.url, {
-    attribution: config.basemap.attribution,
-    subdomains: config.basemap.subdomains || "abc",
-    maxZoom: 19,
-  }).addTo(map);
-}
+// A shared link decides the first view and layers; otherwise the settings and public layers do.
+const initial = permalink.parseHash();
+const map = L.map("map", { minZoom: 3, maxZoom: 18, zoomControl: false });
+L.control.zoom({ zoomInTitle: t("zoomIn"), zoomOutTitle: t("zoomOut") }).addTo(map);
+map.setView(initial.view?.center ?? config.center, initial.view?.zoom ?? config.zoom);
+createPanes(map);
+L.control.scale({ imperial: false, maxWidth: 140 }).addTo(map);
+basemapLayer(config.basemap)?.addTo(map);
 
-const layersBySlug = new Map(config.layers.map((layer) => [layer.slug, layer]));
-const overlays = new Map(); // slug -> Leaflet layer (once loaded)
-const on = new Set();
-
-const hash = readHash();
-for (const slug of hash.layers || config.layers.filter((l) => l.visibility === "public").map((l) => l.slug)) {
-  if (layersBySlug.has(slug)) on.add(slug);
-}
-if (hash.view) map.setView([hash.view.lat, hash.view.lng], hash.view.zoom);
-
-async function show(layer) {
-  if (!overlays.has(layer.slug)) {
-    try {
-      overlays.set(layer.slug, isTiled(layer, config.tiles)
-        ? mvtOverlay(layer, config.tiles)
-        : await geojsonOverlay(layer, `${config.urls.layers}${layer.slug}/features/`));
-    } catch (error) {
-      console.warn(t("loadFailed"), error);
-      return;
-    }
-  }
-  if (on.has(layer.slug)) {
-    overlays.get(layer.slug).addTo(map);
-    // Boundaries stay underneath everything else.
-    if (layer.theme === "boundaries") overlays.get(layer.slug).bringToBack();
-  }
-  if (layer.attribution) map.attributionControl.addAttribution(layer.attribution);
-}
-
-function hide(layer) {
-  overlays.get(layer.slug)?.remove();
-  if (layer.attribution) map.attributionControl.removeAttribution(layer.attribution);
-}
-
-function saveView() {
-  writeHash(map, [...on]);
-}
-
-renderLayerList(document.getElementById("gp-layer-list"), config.layers, {
-  isOn: (slug) => on.has(slug),
-  onToggle: (layer, checked) => {
-    if (checked) {
-      on.add(layer.slug);
-      show(layer);
-    } else {
-      on.delete(layer.slug);
-      hide(layer);
-    }
-    saveView();
-  },
-  onZoom: (layer) => {
-    if (layer.extent) map.fitBounds([[layer.extent[1], layer.extent[0]], [layer.extent[3], layer.extent[2]]]);
-  },
+const layers = new LayerManager(map, config.layers, {
+  on: initial.layers ?? config.layers.filter((l) => l.visibility === "public").map((l) => l.slug),
+  featuresUrl: (layer) => `${config.urls.layers}${layer.slug}/features/`,
 });
+layers.renderers.push(geojsonRenderer);
 
-const panel = document.getElementById("gp-panel");
-document.getElementById("gp-panel-toggle").addEventListener("click", (event) => {
-  const open = panel.classList.toggle("open");
-  event.currentTarget.setAttribute("aria-expanded", String(open));
+let markReady;
+const ready = new Promise((resolve) => {
+  markReady = resolve;
 });
+const app = { map, config, layers, i18n, ready };
+window.geoportal = app;
 
-map.on("moveend", saveView);
-for (const slug of on) show(layersBySlug.get(slug));
+map.addControl(new ShareControl({
+  getUrl: () => permalink.permalinkUrl(app),
+  title: t("share"), heading: t("shareTitle"), copy: t("copy"), copied: t("copied"),
+  copyByHand: t("copyByHand"), close: t("close"),
+}));
 
-// For tests and other modules of the page.
-window.geoportal = { map, config, overlays };
+for (const module of MODULES) module.init(app);
+layers.start().then(() => {
+  map.getContainer().dataset.ready = "true";
+  markReady();
+});

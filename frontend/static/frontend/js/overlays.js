@@ -1,26 +1,85 @@
-// Map overlays for the platform's layers: styled from each layer's style, with popups.
+// GeoJSON overlays for the platform's layers: drawn with each layer's style, a popup per
+// feature, and permanent labels from style.label_field shown from the layer's label zoom on.
+import { el, escapeHtml } from "./dom.js";
+import { localField } from "./i18n.js";
 import { popupContent } from "./popup.js";
+import { labelMinZoom, leafletStyle, pointStyle, styleOf } from "./style.js";
 
-export function leafletStyle(style) {
-  return {
-    color: style.stroke || "#3367d6",
-    weight: style.weight ?? 2,
-    opacity: style.opacity ?? 0.8,
-    fillColor: style.fill || style.stroke || "#6f9bf1",
-    fillOpacity: style.fill_opacity ?? 0.3,
-  };
+export function popupOptions() {
+  // Fits a 375-px phone: Leaflet sizes the popup between min and max width.
+  return { maxWidth: Math.min(340, window.innerWidth - 60), minWidth: 160, autoPanPadding: [16, 16] };
 }
 
-export async function geojsonOverlay(layer, featuresUrl) {
-  const response = await fetch(featuresUrl, { headers: { Accept: "application/geo+json" } });
-  if (!response.ok) throw new Error(`${layer.slug}: HTTP ${response.status}`);
-  const data = await response.json();
-  const style = leafletStyle(layer.style || {});
-  return L.geoJSON(data, {
-    style: () => style,
-    pointToLayer: (feature, latlng) => L.circleMarker(latlng, { ...style, radius: layer.style?.radius ?? 6 }),
+function overlaps(a, b) {
+  const gap = 4;
+  return a.left < b.right + gap && b.left < a.right + gap && a.top < b.bottom + gap && b.top < a.bottom + gap;
+}
+
+function bindLabels(overlay, layer) {
+  const field = localField(layer.schema, styleOf(layer).label_field);
+  if (!field) return;
+  overlay.eachLayer((feature) => {
+    const text = feature.feature.properties?.[field];
+    if (text === null || text === undefined || text === "") return;
+    feature.bindTooltip(el("span", { text: String(text) }), {
+      permanent: true, direction: "center", className: "gp-label", interactive: false, opacity: 1,
+    });
+  });
+  const minZoom = labelMinZoom(layer);
+  let labelledMap = null; // the map the overlay is on (Leaflet keeps it privately as _map)
+  const update = () => {
+    const show = labelledMap !== null && labelledMap.getZoom() >= minZoom;
+    const placed = [];
+    overlay.eachLayer((feature) => {
+      if (!feature.getTooltip()) return;
+      if (!show) {
+        feature.closeTooltip();
+        return;
+      }
+      feature.openTooltip();
+      // Leaflet does not place labels: hide one that would overlap a label already shown.
+      const node = feature.getTooltip().getElement();
+      node.style.visibility = "";
+      const box = node.getBoundingClientRect();
+      if (placed.some((other) => overlaps(box, other))) node.style.visibility = "hidden";
+      else placed.push(box);
+    });
+  };
+  overlay.on("add", () => {
+    labelledMap = overlay._map;
+    labelledMap.on("zoomend", update);
+    update();
+  });
+  overlay.on("remove", () => {
+    labelledMap?.off("zoomend", update);
+    labelledMap = null;
+  });
+}
+
+function highlight(options) {
+  return { weight: options.weight + 1.5, fillOpacity: Math.min(options.fillOpacity + 0.2, 0.9) };
+}
+
+export function geojsonOverlay(layer, data) {
+  const overlay = L.geoJSON(data, {
+    pane: leafletStyle(layer).pane,
+    attribution: layer.attribution ? escapeHtml(layer.attribution) : undefined,
+    // Leaflet applies `style` to points too (and again on resetStyle): keep their symbol style.
+    style: (feature) => (/Point$/.test(feature.geometry.type) ? pointStyle(layer) : leafletStyle(layer)),
+    pointToLayer: (feature, latlng) => L.circleMarker(latlng, pointStyle(layer)),
     onEachFeature: (feature, leafletLayer) => {
-      leafletLayer.bindPopup(() => popupContent(layer, feature), { maxWidth: 320 });
+      leafletLayer.bindPopup(() => popupContent(layer, feature), popupOptions());
+      leafletLayer.on("mouseover", () => leafletLayer.setStyle(highlight(leafletLayer.options)));
+      leafletLayer.on("mouseout", () => overlay.resetStyle(leafletLayer));
     },
   });
+  bindLabels(overlay, layer);
+  return overlay;
+}
+
+// The default renderer: fetch the layer's features as GeoJSON from the REST API.
+export async function geojsonRenderer(layer, { featuresUrl }) {
+  const response = await fetch(featuresUrl(layer), { headers: { Accept: "application/geo+json" } });
+  if (!response.ok) throw new Error(`${layer.slug}: HTTP ${response.status}`);
+  return geojsonOverlay(layer, await response.json());
 }

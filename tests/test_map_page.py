@@ -1,0 +1,75 @@
+"""The map page's server side: the config it renders, the base map settings, the login page and
+the language switch's redirect."""
+import json
+
+import pytest
+from django.conf import settings as django_settings
+
+from layers.models import Layer
+from tests.conftest import make_layer
+
+
+def page_config(client, **headers) -> dict:
+    response = client.get("/", **headers)
+    assert response.status_code == 200
+    html = response.content.decode()
+    start = html.index('<script id="gp-config" type="application/json">') + len(
+        '<script id="gp-config" type="application/json">')
+    return json.loads(html[start:html.index("</script>", start)])
+
+
+@pytest.mark.django_db
+def test_config_lists_only_the_layers_the_visitor_may_see(client, departments):
+    make_layer("open-data", departments["planning"])
+    make_layer("internal", departments["planning"], visibility=Layer.Visibility.DEPARTMENT)
+    config = page_config(client)
+    assert [layer["slug"] for layer in config["layers"]] == ["open-data"]
+    assert config["center"] == django_settings.MAP_CENTER and config["zoom"] == django_settings.MAP_ZOOM
+    assert config["language"] == "zh"
+    assert config["user"] == {"authenticated": False, "username": ""}
+
+
+@pytest.mark.django_db
+def test_no_base_map_unless_configured(client, settings):
+    settings.BASEMAP_URL = ""
+    settings.TIANDITU_KEY = ""
+    assert page_config(client)["basemap"] is None
+
+    settings.BASEMAP_URL = "https://tiles.example.org/{z}/{x}/{y}.png"
+    settings.BASEMAP_ATTRIBUTION = "© OpenStreetMap contributors"
+    assert page_config(client)["basemap"] == {
+        "url": "https://tiles.example.org/{z}/{x}/{y}.png", "attribution": "© OpenStreetMap contributors"}
+
+    settings.BASEMAP_URL = ""
+    settings.TIANDITU_KEY = "k123"
+    basemap = page_config(client)["basemap"]
+    assert basemap["url"].startswith("https://t{s}.tianditu.gov.cn/") and basemap["url"].endswith("&tk=k123")
+    assert basemap["subdomains"] == "01234567"
+
+
+@pytest.mark.django_db
+def test_english_is_chosen_by_the_language_cookie(client):
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.get("/")
+    assert '<html lang="en">' in response.content.decode()
+    assert "City Spatial Information Public Service Platform" in response.content.decode()
+    assert page_config(client)["language"] == "en"
+
+
+@pytest.mark.django_db
+def test_language_switch_returns_to_the_same_view(client):
+    next_url = "/#map=12/45.7400/126.6200&layers=districts"
+    response = client.post("/i18n/setlang/", {"language": "en", "next": next_url})
+    assert response.status_code == 302
+    assert response["Location"] == next_url
+    assert client.cookies[django_settings.LANGUAGE_COOKIE_NAME].value == "en"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language, heading", [("zh-hans", "用户名"), ("en", "User name")])
+def test_login_page_is_bilingual(client, language, heading):
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = language
+    response = client.get("/accounts/login/?next=/")
+    assert response.status_code == 200
+    assert f'>{heading}</label>' in response.content.decode()
+    assert "map.css" in response.content.decode()
