@@ -1,6 +1,7 @@
-"""The XYZ grid arithmetic behind tile addresses and precise invalidation."""
+"""The XYZ grid arithmetic behind tile addresses and precise invalidation; the tile settings' checks."""
 import pytest
 
+from layers.tiles.checks import check_tile_settings
 from layers.tiles.grid import Tile, TileRequestError, buffered_bounds, parse_tile, tile_at, tile_range
 
 
@@ -31,3 +32,11 @@ def test_buffered_bounds_are_cut_to_the_world():
     west, south, east, north = buffered_bounds(Tile(1, 1, 0))
     assert (west, east) == (pytest.approx(-2.8125), 180.0)
     assert north == pytest.approx(85.0511287798066) and south < 0
+
+
+def test_bad_tile_settings_fail_the_system_checks(settings):
+    assert check_tile_settings() == []
+    settings.TILE_CACHE_URL = "memcached://127.0.0.1"
+    settings.TILE_CACHE_MAX_BYTES = 10
+    settings.TILE_MAX_FEATURES = 0
+    assert {e.id for e in check_tile_settings()} == {"tiles.E001", "tiles.E002", "tiles.E003"}

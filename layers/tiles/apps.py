@@ -11,6 +11,7 @@ class TilesConfig(AppConfig):
 
     def ready(self):
         from layers.signals import features_changed
+        from layers.tiles import checks  # noqa: F401  (registers the system checks)
         from layers.tiles.cache import on_features_changed
 
         features_changed.connect(on_features_changed, dispatch_uid="tiles.invalidate")
