@@ -48,3 +48,13 @@ def env_list(name: str, default: str = "") -> list[str]:
 def redis_database(url: str, database: int) -> str:
     """The same Redis server as `url`, another numbered database."""
     return urlunsplit(urlsplit(url)._replace(path=f"/{database}"))
+
+
+def env_floats(name: str, default: str) -> list[float]:
+    """Comma-separated numbers; how many there must be, and their ranges, are system checks
+    (geoportal/checks.py), so that every mistake is reported at once with a stable id."""
+    items = env_list(name, default)
+    try:
+        return [float(item) for item in items]
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be comma-separated numbers, not {os.environ.get(name)!r}.") from exc

@@ -4,7 +4,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from geoportal.env import env_bool, env_int, env_list, env_str, redis_database
+from geoportal.env import env_bool, env_floats, env_int, env_list, env_str, redis_database
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -32,9 +32,11 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "corsheaders",
+    "geoportal",
     "geoportal.accounts",
     "layers",
     "layers.tiles",
+    "layers.history",
     "annotations",
     "frontend",
     "fixtures",
@@ -100,6 +102,9 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
+# Sign-in lock-out: this many failures per username and address within the window lock it.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
@@ -158,10 +163,10 @@ SPECTACULAR_SETTINGS = {
 GEOPORTAL_CITY_CODE = env_str("GEOPORTAL_CITY_CODE", "230100")
 GEOPORTAL_CITY_NAME_ZH = env_str("GEOPORTAL_CITY_NAME_ZH", "哈尔滨市")
 GEOPORTAL_CITY_NAME_EN = env_str("GEOPORTAL_CITY_NAME_EN", "Harbin")
-MAP_CENTER = [float(v) for v in env_list("MAP_CENTER", "45.757,126.642")]  # lat, lon
+MAP_CENTER = env_floats("MAP_CENTER", "45.757,126.642")  # lat, lon
 MAP_ZOOM = env_int("MAP_ZOOM", 11)
 # The sane extent edits must fall inside (lon/lat): west,south,east,north.
-CITY_EXTENT = [float(v) for v in env_list("CITY_EXTENT", "125.3,44.0,131.0,46.6")]
+CITY_EXTENT = env_floats("CITY_EXTENT", "125.3,43.8,131.0,47.0")
 
 # Base map: none by default (district boundaries are the backdrop). An XYZ template such as
 # https://tile.openstreetmap.org/{z}/{x}/{y}.png, or Tianditu with TIANDITU_KEY.

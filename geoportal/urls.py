@@ -4,12 +4,16 @@ from django.contrib import admin
 from django.urls import include, path
 
 from geoportal import views
+from geoportal.accounts.lockout import LockoutAdminAuthenticationForm
+
+admin.site.login_form = LockoutAdminAuthenticationForm
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/", include("geoportal.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/edit/", include("layers.editing.urls")),
     path("api/", include("layers.api.urls")),
     path("tiles/", include("layers.tiles.urls")),
     path("", include("frontend.urls")),

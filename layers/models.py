@@ -2,7 +2,8 @@
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.postgres.indexes import GistIndex
-from django.db.models import Q
+from django.db.models import BigIntegerField, Q, Value
+from django.db.models.functions import Cast
 from django.utils.translation import get_language
 
 from geoportal.accounts.models import Department
@@ -122,6 +123,17 @@ class LayerGrant(models.Model):
         ]
 
 
+class FeatureQuerySet(models.QuerySet):
+    def of_layer(self, layer: "Layer | int") -> "FeatureQuerySet":
+        """The layer's features, filtered so that the (layer, geom) GiST index can serve it.
+
+        Django writes `layer_id = 42` with an integer literal, and btree_gist's bigint operator
+        class has no bigint = integer operator, so the index would be used for the geometry only;
+        comparing with a bigint lets it narrow by layer and geometry at once."""
+        layer_id = layer if isinstance(layer, int) else layer.pk
+        return self.filter(layer_id=Cast(Value(layer_id), BigIntegerField()))
+
+
 class Feature(models.Model):
     layer = models.ForeignKey(Layer, on_delete=models.CASCADE, related_name="features")
     geom = models.GeometryField(srid=4326)
@@ -136,6 +148,8 @@ class Feature(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = FeatureQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]

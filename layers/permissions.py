@@ -3,27 +3,37 @@
 Every entry point (map, REST, OGC API, tiles, search, export, admin) asks here. The rules:
 
 - platform administrators may do everything;
-- view: public layers for everyone; "staff" layers for every department's staff;
-  "department" layers for the owning department's staff; plus view/edit grants;
-- edit: the owning department's editors and managers, plus edit grants
+- view (and so export, search hits and tiles): public layers for everyone; "staff" layers for
+  every department's staff; "department" layers for the owning department's staff; plus grants;
+- edit (and delete): the owning department's editors and managers, plus edit grants
   (a department grant reaches that department's staff; a user grant reaches the user);
-- manage (metadata, schema, style, grants): the owning department's managers.
+- manage (metadata, schema, style) and grant: the owning department's managers.
 
-Rules are expressed once, as a Q over Layer; single checks evaluate the same Q.
+Rules are expressed once, as a Q over Layer; single checks evaluate the same Q. Grants are
+given and taken back only through layer_grant / layer_revoke here, and both are audited.
 """
 from __future__ import annotations
 
 from typing import Literal
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Q, QuerySet
 
-from geoportal.accounts.models import User
-from layers.models import Layer
+from geoportal.accounts.models import Department, User
+from layers.history.audit import audit_record
+from layers.history.models import AuditLog
+from layers.models import Layer, LayerGrant
 
-Action = Literal["view", "edit", "manage"]
-ACTIONS: tuple[Action, ...] = ("view", "edit", "manage")
-_STAFF_ROLES = (User.Role.EDITOR, User.Role.MANAGER)
+Action = Literal["view", "edit", "delete", "manage", "grant", "export", "search", "tiles"]
+# Each action is decided by one of three rules.
+_RULE: dict[str, str] = {
+    "view": "view", "export": "view", "search": "view", "tiles": "view",
+    "edit": "edit", "delete": "edit",
+    "manage": "manage", "grant": "manage",
+}
+ACTIONS: tuple[str, ...] = tuple(_RULE)
 
 
 def _is_admin(user) -> bool:
@@ -36,8 +46,9 @@ def _is_dept_staff(user) -> bool:
 
 def layer_access_q(user: User | AnonymousUser | None, action: Action) -> Q | None:
     """A filter on Layer for the layers `user` may act on; None means every layer."""
-    if action not in ACTIONS:
+    if action not in _RULE:
         raise ValueError(f"Unknown action {action!r}")
+    rule = _RULE[action]
     if _is_admin(user):
         return None
     authenticated = bool(getattr(user, "is_authenticated", False) and user.is_active)
@@ -48,16 +59,15 @@ def layer_access_q(user: User | AnonymousUser | None, action: Action) -> Q | Non
     dept_grant = Q(grants__department_id=user.department_id) if staff else nothing
     own_dept = Q(department_id=user.department_id) if staff else nothing
 
-    if action == "view":
+    if rule == "view":
         q = Q(visibility=Layer.Visibility.PUBLIC)
         if staff:
             q |= Q(visibility=Layer.Visibility.STAFF) | own_dept | dept_grant
         return q | user_grant
-    if action == "edit":
+    if rule == "edit":
         edit_user_grant = (user_grant & Q(grants__level="edit")) if authenticated else nothing
         edit_dept_grant = (dept_grant & Q(grants__level="edit")) if staff else nothing
         return own_dept | edit_user_grant | edit_dept_grant
-    # manage
     if staff and user.role == User.Role.MANAGER:
         return own_dept
     return nothing
@@ -83,3 +93,56 @@ def user_can(user, action: Action, layer: Layer) -> bool:
 def visible_layer_or_none(user, slug: str) -> Layer | None:
     """The layer named `slug` if `user` may see it; None both when absent and when hidden."""
     return layers_for(user, "view").filter(slug=slug).first()
+
+
+def can_create_layers(user) -> bool:
+    """Managers create layers for their own department; administrators for any."""
+    return _is_admin(user) or (_is_dept_staff(user) and user.role == User.Role.MANAGER)
+
+
+def _grantee(department: Department | None, user: User | None) -> dict:
+    if (department is None) == (user is None):
+        raise ValueError("Grant to exactly one department or one user.")
+    return {"department": department} if department is not None else {"user": user}
+
+
+def _grantee_label(grantee: dict) -> str:
+    if "department" in grantee:
+        return f"department:{grantee['department'].code}"
+    return f"user:{grantee['user'].username}"
+
+
+def layer_grant(
+    *, layer: Layer, actor, level: str, department: Department | None = None, user: User | None = None
+) -> LayerGrant:
+    """Give (or change) view/edit access to a department or a named user; managers only."""
+    if not user_can(actor, "grant", layer):
+        raise PermissionDenied("Only the managers of the owning department may share this layer.")
+    if level not in LayerGrant.Level.values:
+        raise ValueError(f"The level must be one of {', '.join(LayerGrant.Level.values)}.")
+    grantee = _grantee(department, user)
+    if department is not None and department.pk == layer.department_id:
+        raise ValueError("The owning department already has full access.")
+    with transaction.atomic():
+        previous = LayerGrant.objects.select_for_update().filter(layer=layer, **grantee).first()
+        grant, _ = LayerGrant.objects.update_or_create(
+            layer=layer, **grantee, defaults={"level": level, "granted_by": actor}
+        )
+        audit_record(actor=actor, action=AuditLog.Action.GRANT, layer=layer,
+                     changes={_grantee_label(grantee): [previous.level if previous else None, level]})
+    return grant
+
+
+def layer_revoke(*, layer: Layer, actor, department: Department | None = None, user: User | None = None) -> bool:
+    """Take a grant back; returns whether there was one. Managers only."""
+    if not user_can(actor, "grant", layer):
+        raise PermissionDenied("Only the managers of the owning department may change who shares this layer.")
+    grantee = _grantee(department, user)
+    with transaction.atomic():
+        previous = LayerGrant.objects.select_for_update().filter(layer=layer, **grantee).first()
+        if previous is None:
+            return False
+        previous.delete()
+        audit_record(actor=actor, action=AuditLog.Action.REVOKE, layer=layer,
+                     changes={_grantee_label(grantee): [previous.level, None]})
+    return True

@@ -49,7 +49,8 @@ def feature_collection_geojson(
 
     Only the layer's schema fields are emitted, so stray keys in stored JSON never leak."""
     fields = [f.name for f in parse_schema(layer.schema)]
-    where = "f.layer_id = %s"
+    # ::bigint lets the (layer, geom) GiST index narrow by layer too (see FeatureQuerySet.of_layer).
+    where = "f.layer_id = %s::bigint"
     if bbox is not None:
         where += " AND f.geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)"
     sql = f"""

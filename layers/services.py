@@ -2,13 +2,21 @@
 writes features, so validation, versioning and change notification happen in one place."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry, Polygon
 from django.db import connection, transaction
 
+from layers.history.models import FeatureVersion
+from layers.history.recording import (
+    feature_version_ensure_baseline,
+    feature_version_record,
+    feature_version_record_delete,
+    feature_versions_record_bulk,
+)
 from layers.models import Feature, Layer
 from layers.schema import validate_properties
 from layers.signals import features_changed
@@ -25,6 +33,10 @@ GEOMETRY_FAMILIES = {
 
 class GeometryValidationError(ValueError):
     """The geometry cannot be stored in this layer; the message says why."""
+
+
+class InvalidGeometryError(GeometryValidationError):
+    """The geometry is not valid (self-intersection, ...); ST_MakeValid may repair it."""
 
 
 class VersionConflict(Exception):
@@ -55,13 +67,18 @@ def clean_geometry(*, layer: Layer, geometry: GEOSGeometry) -> GEOSGeometry:
             f"This layer holds {layer.geometry_type} geometries; a {geometry.geom_type} cannot be stored in it."
         )
     if not geometry.valid:
-        raise GeometryValidationError(f"The geometry is not valid: {geometry.valid_reason}.")
+        raise InvalidGeometryError(f"The geometry is not valid: {geometry.valid_reason}.")
     west, south, east, north = settings.CITY_EXTENT
     if not Polygon.from_bbox((west, south, east, north)).contains(geometry.envelope):
         raise GeometryValidationError(
             f"The geometry lies outside the area this platform serves ({west}, {south}, {east}, {north})."
         )
     return geometry
+
+
+def _check_channel(channel: str) -> None:
+    if channel not in CHANNELS:
+        raise ValueError(f"Unknown write channel {channel!r}; use one of {', '.join(CHANNELS)}.")
 
 
 def display_name(layer: Layer, properties: dict[str, Any]) -> str:
@@ -99,6 +116,7 @@ def _adjust_layer_stats(layer: Layer, *, delta: int, geometry: GEOSGeometry | No
 def feature_create(
     *, layer: Layer, geometry: GEOSGeometry, properties: dict[str, Any], user=None, channel: str = "system"
 ) -> Feature:
+    _check_channel(channel)
     cleaned = validate_properties(layer.schema, properties)
     geometry = clean_geometry(layer=layer, geometry=geometry)
     with transaction.atomic():
@@ -110,6 +128,7 @@ def feature_create(
             created_by=user if getattr(user, "pk", None) else None,
             updated_by=user if getattr(user, "pk", None) else None,
         )
+        feature_version_record(feature=feature, action=FeatureVersion.Action.CREATE, channel=channel, user=user)
         _adjust_layer_stats(layer, delta=+1, geometry=geometry)
         _notify(layer.pk, [geometry])
     return feature
@@ -124,21 +143,25 @@ def feature_update(
     partial: bool = False,
     user=None,
     channel: str = "system",
+    history_action: str = FeatureVersion.Action.UPDATE,
 ) -> Feature:
     """Update a feature if `base_version` is still current; raise VersionConflict otherwise.
 
-    With `partial`, given properties are merged into the stored ones (PATCH semantics)."""
+    With `partial`, given properties are merged into the stored ones (PATCH semantics).
+    `history_action` marks restores of an earlier version in the feature's history."""
+    _check_channel(channel)
     layer = feature.layer
-    if properties is not None:
-        merged = {**feature.properties, **properties} if partial else properties
-        cleaned = validate_properties(layer.schema, merged)
-    else:
-        cleaned = feature.properties
     new_geometry = clean_geometry(layer=layer, geometry=geometry) if geometry is not None else None
     with transaction.atomic():
         current = Feature.objects.select_for_update().get(pk=feature.pk)
         if current.version != base_version:
             raise VersionConflict(current)
+        if properties is not None:
+            # Merged with the locked row, so a partial update never resurrects stale values.
+            cleaned = validate_properties(layer.schema, {**current.properties, **properties} if partial else properties)
+        else:
+            cleaned = current.properties
+        feature_version_ensure_baseline(feature=current)
         old_geometry = current.geom
         current.properties = cleaned
         current.name = display_name(layer, cleaned)
@@ -146,7 +169,9 @@ def feature_update(
             current.geom = new_geometry
         current.version = current.version + 1
         current.updated_by = user if getattr(user, "pk", None) else None
-        current.save()
+        fields = ["properties", "name", "version", "updated_by", "updated_at"]
+        current.save(update_fields=[*fields, "geom"] if new_geometry is not None else fields)
+        feature_version_record(feature=current, action=history_action, channel=channel, user=user)
         if new_geometry is not None:
             _adjust_layer_stats(layer, delta=0, geometry=new_geometry)
         _notify(layer.pk, [old_geometry, new_geometry])
@@ -156,11 +181,14 @@ def feature_update(
 def feature_delete(
     *, feature: Feature, base_version: int | None = None, user=None, channel: str = "system"
 ) -> None:
+    _check_channel(channel)
     with transaction.atomic():
         current = Feature.objects.select_for_update().get(pk=feature.pk)
         if base_version is not None and current.version != base_version:
             raise VersionConflict(current)
         geometry = current.geom
+        feature_version_ensure_baseline(feature=current)
+        feature_version_record_delete(feature=current, channel=channel, user=user)
         current.delete()
         _adjust_layer_stats(current.layer, delta=-1, geometry=None)
         _notify(feature.layer_id, [geometry])
@@ -170,6 +198,7 @@ def features_bulk_create(
     *, layer: Layer, rows: Iterable[FeatureInput], user=None, channel: str = "import", batch_size: int = 2000
 ) -> int:
     """Validate and insert many features in one transaction; any bad row aborts all."""
+    _check_channel(channel)
     creator = user if getattr(user, "pk", None) else None
     objects = []
     for index, row in enumerate(rows, start=1):
@@ -190,9 +219,37 @@ def features_bulk_create(
         )
     with transaction.atomic():
         Feature.objects.bulk_create(objects, batch_size=batch_size)
+        feature_versions_record_bulk(feature_ids=[o.pk for o in objects], channel=channel, user=creator)
         layer_refresh_stats(layer=layer)
         transaction.on_commit(lambda: features_changed.send(sender=Feature, layer_id=layer.pk, bboxes=None))
     return len(objects)
+
+
+def feature_undelete(*, layer: Layer, feature_id: int, user=None, channel: str = "system") -> Feature:
+    """Bring a deleted feature back under its old id from its last recorded state, as a new version.
+
+    The state is validated again, so a feature that no longer fits the layer's schema is refused."""
+    _check_channel(channel)
+    with transaction.atomic():
+        last = (
+            FeatureVersion.objects.select_for_update()
+            .filter(layer=layer, feature_id=feature_id)
+            .order_by("-version")
+            .first()
+        )
+        if last is None or not last.deleted or Feature.objects.filter(pk=feature_id).exists():
+            raise LookupError(f"Feature {feature_id} is not a deleted feature of layer {layer.slug}.")
+        cleaned = validate_properties(layer.schema, last.properties)
+        geometry = clean_geometry(layer=layer, geometry=last.geom)
+        creator = user if getattr(user, "pk", None) else None
+        feature = Feature.objects.create(
+            pk=feature_id, layer=layer, geom=geometry, properties=cleaned, name=display_name(layer, cleaned),
+            version=last.version + 1, created_by=creator, updated_by=creator,
+        )
+        feature_version_record(feature=feature, action=FeatureVersion.Action.RESTORE, channel=channel, user=user)
+        _adjust_layer_stats(layer, delta=+1, geometry=geometry)
+        _notify(layer.pk, [geometry])
+    return feature
 
 
 def layer_refresh_stats(*, layer: Layer) -> None:
@@ -209,3 +266,12 @@ def layer_refresh_stats(*, layer: Layer) -> None:
             [layer.pk, layer.pk],
         )
     layer.refresh_from_db(fields=["feature_count", "extent"])
+
+
+def layer_clear(*, layer: Layer, user=None, channel: str = "system") -> int:
+    """Delete every feature of a layer in one statement (a reload replaces the layer's content)."""
+    with transaction.atomic():
+        _, per_model = Feature.objects.filter(layer=layer).delete()
+        layer_refresh_stats(layer=layer)
+        transaction.on_commit(lambda: features_changed.send(sender=Feature, layer_id=layer.pk, bboxes=None))
+    return per_model.get(Feature._meta.label, 0)

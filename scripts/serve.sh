@@ -17,11 +17,15 @@ export ALLOWED_HOSTS=${ALLOWED_HOSTS:-127.0.0.1,localhost}
 PORT=${PORT:-8000}
 HOST=${HOST:-127.0.0.1}
 pids=()
-if "$VENV/bin/python" manage.py help run_worker >/dev/null 2>&1; then
+# The job worker, once some app provides one (looked up as a file: starting Django to ask costs seconds).
+if [ -n "$(find . -path ./.venv -prune -o -path ./frontend/node_modules -prune -o \
+             -path '*/management/commands/run_worker.py' -print -quit)" ]; then
   "$VENV/bin/python" manage.py run_worker &
   pids+=($!)
 fi
 trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT INT TERM
 echo "Geoportal on http://$HOST:$PORT/"
+# --preload: Django is imported once and the workers forked from it, so they start in a fraction
+# of the time (and memory) of importing it in each worker.
 "$VENV/bin/gunicorn" geoportal.wsgi:application --bind "$HOST:$PORT" --workers "${WORKERS:-3}" \
-  --access-logfile - --timeout 120
+  --preload --access-logfile - --timeout 120

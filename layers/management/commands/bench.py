@@ -11,6 +11,7 @@ from fixtures.benchmark import ensure_benchmark_layer
 
 SECTIONS = {
     # name: module with run(*, layer, stdout, options)
+    "history": "layers.history.bench",
     "tiles": "layers.tiles.bench",
 }
 

@@ -22,6 +22,7 @@
  *   and non-module scripts go into the `styles` and `scripts` blocks of frontend/map.html.
  */
 import { basemapLayer } from "./basemap.js";
+import * as editing from "./editing/index.js";
 import { ShareControl } from "./controls/share.js";
 import * as i18n from "./i18n.js";
 import * as keepView from "./keepview.js";
@@ -33,7 +34,7 @@ import * as permalink from "./permalink.js";
 import { createPanes } from "./style.js";
 import * as tiles from "./tiles.js";
 
-const MODULES = [layerList, panel, permalink, keepView, tiles];
+const MODULES = [layerList, panel, permalink, keepView, editing, tiles];
 
 const config = JSON.parse(document.getElementById("gp-config").textContent);
 i18n.setLanguage(config.language);

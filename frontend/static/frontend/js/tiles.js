@@ -31,7 +31,8 @@ export function mvtOverlay(layer, tilesConfig) {
     // Below its minimum zoom the layer is hidden; above its maximum the deepest tiles are scaled.
     minZoom: layer.min_zoom,
     maxNativeZoom: Math.min(layer.max_zoom, tilesConfig.max_zoom),
-    fetchOptions: { credentials: "same-origin" },
+    // Revalidate (If-None-Match, usually a 304) so that an edit shows on the next draw, not after max-age.
+    fetchOptions: { credentials: "same-origin", cache: "no-cache" },
   });
   overlay.on("click", (event) => {
     const feature = { properties: event.layer.properties || {} };

@@ -1,0 +1,83 @@
+// Browser editing for staff; a map module (init(app), see main.js). Shown to signed-in users
+// who may edit some layer, create layers (managers) or both.
+import { el } from "../dom.js";
+import { leafletStyle } from "../style.js";
+import { call } from "./api.js";
+import { AsofView } from "./asof.js";
+import { openAuditLog } from "./audit.js";
+import { EditControl } from "./control.js";
+import { modal } from "./dialog.js";
+import { renderDeleted } from "./history.js";
+import { openLayerAdmin } from "./layeradmin.js";
+import { openMembers } from "./members.js";
+import { m } from "./messages.js";
+import { addPopupHistory } from "./popuphistory.js";
+import { EditSession } from "./session.js";
+
+// Take a layer's display overlay off the map while something else draws it; give it back fresh.
+function borrow(layers, slug) {
+  const wasOn = layers.isOn(slug);
+  layers.setOn(slug, false);
+  return () => {
+    layers.reload(slug);
+    if (wasOn) layers.setOn(slug, true);
+  };
+}
+
+async function start(app) {
+  const { map, config, layers } = app;
+  if (!config.user?.authenticated || !window.L?.PM) return null;
+  const { ok, data } = await call("GET", "/api/edit/layers/");
+  if (!ok || !(data.edit.length || data.can_create)) return null;
+  // Only layers the editor makes are touched by Geoman (not the display overlays).
+  L.PM.setOptIn(true);
+  const editable = data.edit.map((slug) => layers.get(slug)).filter(Boolean);
+  const host = document.querySelector(".gp-main");
+  const asof = new AsofView(map, layers);
+  let session = null;
+  let giveBack = null;
+
+  const preview = (slug) => (style) => {
+    const options = leafletStyle({ ...layers.get(slug), style });
+    delete options.pane;
+    layers.overlay(slug)?.setStyle(options);
+    if (session?.layer.slug === slug) session.group?.setStyle(options);
+  };
+  const control = new EditControl({
+    layers: editable,
+    manageable: data.manage,
+    canCreate: data.can_create,
+    isManager: data.is_manager,
+    onStart: async (slug) => {
+      asof.clear();
+      giveBack = borrow(layers, slug);
+      session = new EditSession(map, layers.get(slug), host);
+      await session.start();
+    },
+    onStop: async () => {
+      session?.stop();
+      session = null;
+      giveBack?.();
+      giveBack = null;
+    },
+    onDeleted: (slug) => {
+      const box = el("div", { class: "gp-history-box" });
+      const dialog = modal(m("deletedFeatures"), box, [
+        el("button", { type: "button", text: m("close"), onclick: () => dialog.close() }),
+      ], { testid: "deleted" });
+      renderDeleted(box, { slug, onRestored: (feature) => { session?.addFeature(feature); dialog.close(); } });
+    },
+    onManage: (slug) => openLayerAdmin({ layer: layers.get(slug), preview: preview(slug),
+      onSaved: () => location.reload() }),
+    onCreate: () => openLayerAdmin({ layer: null, onSaved: () => location.reload() }),
+    onAudit: () => openAuditLog({ layers: data.manage }),
+    onMembers: openMembers,
+    onAsof: (slug, moment) => (slug ? asof.show(layers.get(slug), moment) : asof.clear()),
+  }).addTo(map);
+  addPopupHistory({ map, editable: new Set(data.edit), onRestored: (slug) => layers.reload(slug) });
+  return { control, session: () => session };
+}
+
+export function init(app) {
+  app.editing = start(app);
+}

@@ -1,0 +1,77 @@
+"""System checks of Geoportal's own settings, with stable ids, so that a deployment with a
+mistyped city, extent, centre or base map fails `manage.py check` instead of drawing the wrong map.
+
+    geoportal.E001  GEOPORTAL_CITY_CODE is not a six-digit GB/T 2260 code
+    geoportal.E002  CITY_EXTENT is not west,south,east,north in degrees
+    geoportal.E003  MAP_CENTER is not lat,lon in degrees
+    geoportal.W004  MAP_CENTER lies outside CITY_EXTENT
+    geoportal.E005  BASEMAP_URL is not an http(s) XYZ template with {z}, {x} and {y}
+    geoportal.E006  MAP_ZOOM is outside 0-22
+"""
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.core.checks import Error, Tags, Warning, register
+
+
+def _numbers(value, count: int) -> bool:
+    return (isinstance(value, (list, tuple)) and len(value) == count
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value))
+
+
+def _extent_ok(extent) -> bool:
+    if not _numbers(extent, 4):
+        return False
+    west, south, east, north = extent
+    return -180 <= west < east <= 180 and -90 <= south < north <= 90
+
+
+def _centre_ok(centre) -> bool:
+    return _numbers(centre, 2) and -90 <= centre[0] <= 90 and -180 <= centre[1] <= 180
+
+
+@register(Tags.compatibility)
+def check_city(app_configs=None, **kwargs) -> list:
+    errors = []
+    code = getattr(settings, "GEOPORTAL_CITY_CODE", "")
+    if not (isinstance(code, str) and re.fullmatch(r"[1-8]\d{3}00", code)):
+        errors.append(Error(
+            f"GEOPORTAL_CITY_CODE is {code!r}; it must be the six-digit GB/T 2260 code of a prefecture-level "
+            "city, ending in 00 (Harbin: 230100).", id="geoportal.E001"))
+    extent = getattr(settings, "CITY_EXTENT", None)
+    if not _extent_ok(extent):
+        errors.append(Error(
+            f"CITY_EXTENT is {extent!r}; it must be four numbers west,south,east,north in degrees, with "
+            "west < east and south < north.", hint="For Harbin: CITY_EXTENT=125.3,43.8,131.0,47.0",
+            id="geoportal.E002"))
+    centre = getattr(settings, "MAP_CENTER", None)
+    if not _centre_ok(centre):
+        errors.append(Error(
+            f"MAP_CENTER is {centre!r}; it must be two numbers lat,lon in degrees (latitude first).",
+            hint="For Harbin: MAP_CENTER=45.757,126.642", id="geoportal.E003"))
+    elif _extent_ok(extent):
+        lat, lon = centre
+        west, south, east, north = extent
+        if not (west <= lon <= east and south <= lat <= north):
+            errors.append(Warning(
+                f"MAP_CENTER {centre!r} lies outside CITY_EXTENT {extent!r}: the map would open away from the "
+                "city. Is MAP_CENTER written lat,lon?", id="geoportal.W004"))
+    zoom = getattr(settings, "MAP_ZOOM", None)
+    if not (isinstance(zoom, int) and 0 <= zoom <= 22):
+        errors.append(Error(f"MAP_ZOOM is {zoom!r}; it must be a whole number from 0 to 22.", id="geoportal.E006"))
+    return errors
+
+
+@register(Tags.compatibility)
+def check_basemap(app_configs=None, **kwargs) -> list:
+    url = getattr(settings, "BASEMAP_URL", "")
+    if not url:
+        return []
+    if not re.match(r"https?://", url) or not all(part in url for part in ("{z}", "{x}", "{y}")):
+        return [Error(
+            f"BASEMAP_URL is {url!r}; it must be an http(s) XYZ tile template containing {{z}}, {{x}} and {{y}}.",
+            hint="For example https://tile.openstreetmap.org/{z}/{x}/{y}.png, or leave it empty for no base map.",
+            id="geoportal.E005")]
+    return []

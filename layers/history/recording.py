@@ -1,0 +1,62 @@
+"""Recording feature versions. Called only by layers/services.py, inside the write's transaction."""
+from __future__ import annotations
+
+from django.db import connection
+
+from layers.history.models import FeatureVersion
+from layers.models import Feature
+
+
+def _user_or_none(user):
+    return user if getattr(user, "pk", None) else None
+
+
+def feature_version_ensure_baseline(*, feature: Feature) -> None:
+    """Keep the state of a feature written before history existed (or by raw SQL) before changing it.
+
+    One statement: copies the stored row unless the feature already has a version."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO history_featureversion
+                (layer_id, feature_id, version, action, deleted, channel, user_id, recorded_at, geom, properties)
+            SELECT f.layer_id, f.id, f.version, 'baseline', false, 'system', f.updated_by_id, f.updated_at,
+                   f.geom, f.properties
+            FROM layers_feature f
+            WHERE f.id = %s AND NOT EXISTS (SELECT 1 FROM history_featureversion v WHERE v.feature_id = f.id)
+            """,
+            [feature.pk],
+        )
+
+
+def feature_version_record(*, feature: Feature, action: str, channel: str, user=None) -> FeatureVersion:
+    """Record the feature's current state as its version `feature.version`."""
+    return FeatureVersion.objects.create(
+        layer_id=feature.layer_id, feature_id=feature.pk, version=feature.version, action=action,
+        channel=channel, user=_user_or_none(user), geom=feature.geom, properties=feature.properties,
+    )
+
+
+def feature_version_record_delete(*, feature: Feature, channel: str, user=None) -> FeatureVersion:
+    """Record a deletion as one more version carrying the last state, so it can be restored."""
+    return FeatureVersion.objects.create(
+        layer_id=feature.layer_id, feature_id=feature.pk, version=feature.version + 1,
+        action=FeatureVersion.Action.DELETE, deleted=True, channel=channel, user=_user_or_none(user),
+        geom=feature.geom, properties=feature.properties,
+    )
+
+
+def feature_versions_record_bulk(*, feature_ids: list[int], channel: str, user=None) -> None:
+    """Version 1 of many newly inserted features, copied in one statement."""
+    if not feature_ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO history_featureversion
+                (layer_id, feature_id, version, action, deleted, channel, user_id, recorded_at, geom, properties)
+            SELECT f.layer_id, f.id, f.version, 'create', false, %s, %s, clock_timestamp(), f.geom, f.properties
+            FROM layers_feature f WHERE f.id = ANY(%s)
+            """,
+            [channel, getattr(_user_or_none(user), "pk", None), feature_ids],
+        )
