@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import dj_database_url
+from corsheaders.defaults import default_headers as cors_default_headers
 from django.utils.translation import gettext_lazy as _
 
 from geoportal.env import env_bool, env_floats, env_int, env_list, env_str, redis_database
@@ -36,6 +37,8 @@ INSTALLED_APPS = [
     "geoportal.accounts",
     "layers",
     "layers.tiles",
+    "layers.ogcapi",
+    "layers.api",
     "layers.history",
     "annotations",
     "frontend",
@@ -142,11 +145,18 @@ SILENCED_SYSTEM_CHECKS = env_list("SILENCED_SYSTEM_CHECKS", "gis.W001")
 
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
 CORS_ALLOW_ALL_ORIGINS = env_bool("CORS_ALLOW_ALL_ORIGINS", False)
+# Browser clients of the REST and OGC APIs send If-Match/Content-Crs and read ETag, Location, etc.
+CORS_ALLOW_HEADERS = (*cors_default_headers, "if-match", "content-crs")
+CORS_EXPOSE_HEADERS = ["ETag", "Location", "Content-Crs", "Retry-After"]
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "layers.api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_THROTTLE_CLASSES": ["layers.api.throttling.ApiRateThrottle"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Geoportal API",
@@ -156,6 +166,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # The city this deployment serves: its GB/T 2260 code selects the district boundaries
@@ -189,4 +200,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+}
+
+# API request rates (REST and OGC API): per token, per signed-in user, per anonymous IP address.
+API_RATES = {
+    "token": env_str("API_RATE_TOKEN", "3000/min"),
+    "user": env_str("API_RATE_USER", "1200/min"),
+    "anon": env_str("API_RATE_ANON", "600/min"),
 }

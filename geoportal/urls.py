@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from geoportal import views
 from geoportal.accounts.lockout import LockoutAdminAuthenticationForm
+from layers.ogcapi import views as ogcapi_views
 
 admin.site.login_form = LockoutAdminAuthenticationForm
 
@@ -16,6 +17,8 @@ urlpatterns = [
     path("api/edit/", include("layers.editing.urls")),
     path("api/", include("layers.api.urls")),
     path("tiles/", include("layers.tiles.urls")),
+    path("ogc", ogcapi_views.landing),
+    path("ogc/", include("layers.ogcapi.urls")),
     path("", include("frontend.urls")),
 ]
 if settings.DEBUG:

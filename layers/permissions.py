@@ -9,11 +9,15 @@ Every entry point (map, REST, OGC API, tiles, search, export, admin) asks here. 
   (a department grant reaches that department's staff; a user grant reaches the user);
 - manage (metadata, schema, style) and grant: the owning department's managers.
 
+Machine clients act through API tokens (layers/api): a token sees public layers plus the layers
+and departments it covers, and edits the covered ones if its scope is write; it never manages.
+
 Rules are expressed once, as a Q over Layer; single checks evaluate the same Q. Grants are
 given and taken back only through layer_grant / layer_revoke here, and both are audited.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 from django.contrib.auth.models import AnonymousUser
@@ -36,6 +40,36 @@ _RULE: dict[str, str] = {
 ACTIONS: tuple[str, ...] = tuple(_RULE)
 
 
+@dataclass(frozen=True)
+class TokenPrincipal:
+    """Who is asking when a request carries an API token (a system, not a person)."""
+
+    token_id: int
+    name: str
+    can_write: bool
+    layer_ids: frozenset[int]
+    department_ids: frozenset[int]
+
+    is_authenticated = True
+    is_anonymous = False
+    is_active = True
+    is_platform_admin = False
+    is_department_staff = False
+    pk = None
+
+    def get_username(self) -> str:
+        return f"token:{self.name}"
+
+
+def _token_q(token: TokenPrincipal, rule: str) -> Q:
+    covered = Q(pk__in=sorted(token.layer_ids)) | Q(department_id__in=sorted(token.department_ids))
+    if rule == "view":
+        return Q(visibility=Layer.Visibility.PUBLIC) | covered
+    if rule == "edit" and token.can_write:
+        return covered
+    return Q(pk__in=[])
+
+
 def _is_admin(user) -> bool:
     return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_platform_admin)
 
@@ -49,6 +83,8 @@ def layer_access_q(user: User | AnonymousUser | None, action: Action) -> Q | Non
     if action not in _RULE:
         raise ValueError(f"Unknown action {action!r}")
     rule = _RULE[action]
+    if isinstance(user, TokenPrincipal):
+        return _token_q(user, rule)
     if _is_admin(user):
         return None
     authenticated = bool(getattr(user, "is_authenticated", False) and user.is_active)

@@ -16,3 +16,4 @@ CSRF_COOKIE_SECURE = False
 SECURE_HSTS_SECONDS = 0
 ALLOWED_HOSTS = ["*"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+API_RATES = {"token": "100000/min", "user": "100000/min", "anon": "100000/min"}

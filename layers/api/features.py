@@ -1,0 +1,68 @@
+"""The REST features list: the map's contract (a FeatureCollection whose properties carry `_name`
+and `_version`), with bbox, distance and attribute filters and keyset pages (`next`)."""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Mapping
+
+from layers.history.selectors import feature_collection_asof_geojson, parse_asof
+from layers.models import Layer
+from layers.ogcapi import params, query
+from layers.ogcapi.streaming import PageInfo, stream_collection
+from layers.schema import parse_schema
+
+MAX_FEATURES = 10_000
+LIST_PARAMS = {"bbox", "near", "distance", "limit", "after", "format", "asof"}
+
+
+def _near(raw: Mapping[str, str]) -> query.Fragment | None:
+    near, distance = raw.get("near"), raw.get("distance")
+    if not near and not distance:
+        return None
+    try:
+        lon, lat = (float(v) for v in (near or "").split(","))
+        metres = float(distance or "")
+    except ValueError as exc:
+        raise params.bad("near needs lon,lat in degrees and distance a number of metres.") from exc
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90 and math.isfinite(metres) and 0 <= metres <= 100_000):
+        raise params.bad("near must be lon,lat in degrees and distance between 0 and 100000 metres.")
+    return query.within_distance(lon, lat, metres)
+
+
+def list_query(layer: Layer, raw: Mapping[str, str]) -> query.ItemsQuery:
+    fields = parse_schema(layer.schema)
+    where = params.parse_attribute_filters(raw, fields, allowed=LIST_PARAMS)
+    for fragment in (params.parse_bbox({"bbox": raw.get("bbox", "")}), _near(raw)):
+        if fragment is not None:
+            where.append(fragment)
+    limit = params.parse_int(raw, "limit", minimum=1) or MAX_FEATURES
+    if limit > MAX_FEATURES:
+        raise params.bad(f"limit must be between 1 and {MAX_FEATURES}.")
+    return query.ItemsQuery(layer_id=layer.pk, fields=[f.name for f in fields], limit=limit, where=where,
+                            after=params.parse_int(raw, "after"), extra_properties=True)
+
+
+def asof_collection(layer: Layer, raw: Mapping[str, str]) -> str:
+    """The layer as it was at `asof` (layers.history), with the list's bbox and limit."""
+    try:
+        moment = parse_asof(raw["asof"])
+    except ValueError as exc:
+        raise params.bad(str(exc)) from exc
+    box = params.parse_bbox({"bbox": raw.get("bbox", "")})
+    limit = params.parse_int(raw, "limit", minimum=1) or MAX_FEATURES
+    return feature_collection_asof_geojson(layer=layer, asof=moment, bbox=box.params if box else None,
+                                           limit=min(limit, MAX_FEATURES))
+
+
+def stream_list(q: query.ItemsQuery, *, next_url: Callable[[int], str]) -> Iterator[str]:
+    def tail(page: PageInfo) -> dict:
+        return {"numberReturned": page.returned,
+                "next": next_url(page.last_id) if page.more_after and page.last_id is not None else None}
+
+    return stream_collection(q, tail)
+
+
+def next_url(request, after: int) -> str:
+    query_params = request.query_params.copy()
+    query_params["after"] = str(after)
+    return request.build_absolute_uri(request.path) + "?" + query_params.urlencode()

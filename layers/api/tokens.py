@@ -1,0 +1,90 @@
+"""Issuing API tokens and telling who a request comes from (token or session).
+
+A token is `gpt_<prefix>_<secret>`; only the prefix and a SHA-256 of the whole token are stored,
+so the token is shown once, at issue. Tokens are long random strings: a fast hash suffices.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db.models import Q
+from django.utils import timezone
+
+from layers.api.models import ApiToken
+from layers.permissions import TokenPrincipal
+
+TOKEN_PREFIX = "gpt_"
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+class TokenError(Exception):
+    """The request carries credentials that do not authenticate it (answered with 401)."""
+
+
+def _digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def token_issue(*, name: str, scope: str = ApiToken.Scope.READ, layers=(), departments=(), issued_by=None
+                ) -> tuple[ApiToken, str]:
+    """Create a token; return it with the raw secret, which is never stored."""
+    token = ApiToken(name=name, scope=scope, issued_by=issued_by if getattr(issued_by, "pk", None) else None)
+    raw = token_set_secret(token)
+    token.save()
+    token.layers.set(layers)
+    token.departments.set(departments)
+    return token, raw
+
+
+def token_set_secret(token: ApiToken) -> str:
+    """Give an unsaved token a prefix and hash (the admin's add form); return the raw token."""
+    token.prefix = secrets.token_hex(6)
+    raw = f"{TOKEN_PREFIX}{token.prefix}_{secrets.token_urlsafe(32)}"
+    token.token_hash = _digest(raw)
+    return raw
+
+
+def principal_for_token(raw: str) -> TokenPrincipal:
+    """The principal a raw token stands for; TokenError when unknown, malformed or revoked."""
+    parts = raw.split("_")
+    if not raw.startswith(TOKEN_PREFIX) or len(parts) < 3:
+        raise TokenError("Malformed API token.")
+    row = (
+        ApiToken.objects.filter(prefix=parts[1])
+        .annotate(layer_ids=ArrayAgg("layers__id", filter=Q(layers__isnull=False), distinct=True, default=[]),
+                  department_ids=ArrayAgg("departments__id", filter=Q(departments__isnull=False), distinct=True,
+                                          default=[]))
+        .values("pk", "name", "scope", "token_hash", "revoked", "last_used_at", "layer_ids", "department_ids")
+        .first()
+    )
+    if row is None or not hmac.compare_digest(row["token_hash"], _digest(raw)):
+        raise TokenError("Unknown API token.")
+    if row["revoked"]:
+        raise TokenError("This API token has been revoked.")
+    now = timezone.now()
+    if row["last_used_at"] is None or now - row["last_used_at"] > LAST_USED_RESOLUTION:
+        ApiToken.objects.filter(pk=row["pk"]).update(last_used_at=now)
+    return TokenPrincipal(token_id=row["pk"], name=row["name"], can_write=row["scope"] == ApiToken.Scope.WRITE,
+                          layer_ids=frozenset(row["layer_ids"]), department_ids=frozenset(row["department_ids"]))
+
+
+def bearer_token(authorization: str) -> str | None:
+    """The token in an `Authorization: Bearer …` (or `Token …`) header, None without such a header."""
+    scheme, _, value = authorization.partition(" ")
+    if scheme.lower() not in ("bearer", "token"):
+        return None
+    if not value.strip():
+        raise TokenError("The Authorization header carries no token.")
+    return value.strip()
+
+
+def request_principal(request):
+    """Who asks: the token's principal if the request carries one, else the session's user."""
+    raw = bearer_token(request.headers.get("Authorization", ""))
+    if raw is None:
+        return request.user
+    return principal_for_token(raw)

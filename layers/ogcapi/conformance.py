@@ -1,0 +1,27 @@
+"""Conformance classes this server implements (OGC API - Features Parts 1-4, CQL2)."""
+
+CORE = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core"
+OAS30 = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30"
+HTML = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html"
+GEOJSON = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson"
+CRS = "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs"
+FILTER = "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter"
+FEATURES_FILTER = "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter"
+QUERYABLES = "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables"
+QUERYABLES_QUERY_PARAMETERS = "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters"
+CQL2_BASIC = "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2"
+CQL2_TEXT = "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text"
+CQL2_JSON = "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json"
+CQL2_ADVANCED_COMPARISON = "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators"
+CQL2_BASIC_SPATIAL = "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions"
+CQL2_SPATIAL = "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions"
+CREATE_REPLACE_DELETE = "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete"
+UPDATE = "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update"
+FEATURES_TRANSACTIONS = "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/features"
+
+ALL = [
+    CORE, OAS30, HTML, GEOJSON, CRS,
+    FILTER, FEATURES_FILTER, QUERYABLES, QUERYABLES_QUERY_PARAMETERS,
+    CQL2_BASIC, CQL2_TEXT, CQL2_JSON, CQL2_ADVANCED_COMPARISON, CQL2_BASIC_SPATIAL, CQL2_SPATIAL,
+    CREATE_REPLACE_DELETE, UPDATE, FEATURES_TRANSACTIONS,
+]

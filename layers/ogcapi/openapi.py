@@ -1,0 +1,138 @@
+"""The OpenAPI 3.0 definition at /ogc/api, describing the collections the requester can see."""
+from __future__ import annotations
+
+from layers.models import Layer
+from layers.ogcapi import crs as crs_mod
+from layers.ogcapi import html
+from layers.ogcapi.core import DESCRIPTION, TITLE, _field_schema
+from layers.ogcapi.params import DEFAULT_LIMIT, MAX_INT, MAX_LIMIT
+from layers.ogcapi.protocol import HTML, OPENAPI, ApiRequest, ApiResponse, json_response
+from layers.permissions import layers_for
+from layers.schema import parse_schema
+
+_EXCEPTION = {"$ref": "#/components/schemas/exception"}
+_ERRORS = {
+    "400": {"description": "Bad request", "content": {"application/json": {"schema": _EXCEPTION}}},
+    "404": {"description": "Not found", "content": {"application/json": {"schema": _EXCEPTION}}},
+}
+
+
+def _ok(content_type: str, schema: dict | None = None) -> dict:
+    return {"description": "OK", "content": {content_type: {"schema": schema or {"type": "object"}},
+                                             "text/html": {"schema": {"type": "string"}}}}
+
+
+def _param(name: str, schema: dict, description: str = "", style: str | None = None) -> dict:
+    p = {"name": name, "in": "query", "required": False, "schema": schema}
+    if description:
+        p["description"] = description
+    if style:
+        p.update({"style": style, "explode": False})
+    return p
+
+
+_F = _param("f", {"type": "string", "enum": ["json", "html"]}, "Representation")
+_CRS = _param("crs", {"type": "string", "enum": list(crs_mod.SUPPORTED)}, "Output CRS (Part 2)")
+
+
+def _items_parameters(layer: Layer) -> list[dict]:
+    fields = parse_schema(layer.schema)
+    names = [f.name for f in fields]
+    params = [
+        _F, _CRS,
+        _param("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}),
+        _param("bbox", {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}},
+               "west,south,east,north in bbox-crs", style="form"),
+        _param("bbox-crs", {"type": "string", "enum": list(crs_mod.SUPPORTED)}),
+        _param("after", {"type": "integer", "minimum": 0, "maximum": MAX_INT}, "Keyset cursor: ids after this"),
+        _param("before", {"type": "integer", "minimum": 0, "maximum": MAX_INT}, "Keyset cursor: ids before this"),
+        _param("filter", {"type": "string"}, "CQL2 filter (Part 3)"),
+        _param("filter-lang", {"type": "string", "enum": ["cql2-text", "cql2-json"]}),
+        _param("filter-crs", {"type": "string", "enum": list(crs_mod.SUPPORTED)}),
+    ]
+    if names:
+        params.append(_param("properties", {"type": "array", "items": {"type": "string", "enum": names}},
+                             style="form"))
+        params.append(_param("sortby", {"type": "string"}, "Fields, '-' prefix for descending"))
+    for fdef in fields:
+        schema = _field_schema(fdef, "en")
+        schema.pop("title", None)
+        params.append(_param(fdef.name, schema, f"Equality filter on {fdef.name}"))
+    return params
+
+
+def _collection_paths(layer: Layer) -> dict:
+    base = f"/collections/{layer.slug}"
+    tag = [layer.slug]
+    return {
+        base: {"get": {"summary": f"{layer.title_zh} metadata", "operationId": f"describe_{layer.slug}",
+                       "tags": tag, "parameters": [_F],
+                       "responses": {"200": _ok("application/json"), **_ERRORS}}},
+        f"{base}/queryables": {"get": {"summary": "Queryables", "operationId": f"queryables_{layer.slug}",
+                                       "tags": tag, "parameters": [_F],
+                                       "responses": {"200": _ok("application/schema+json"), **_ERRORS}}},
+        f"{base}/items": {
+            "get": {"summary": f"{layer.title_zh} features", "operationId": f"items_{layer.slug}", "tags": tag,
+                    "parameters": _items_parameters(layer),
+                    "responses": {"200": _ok("application/geo+json"), **_ERRORS}},
+            "post": {"summary": "Create a feature (Part 4)", "operationId": f"create_{layer.slug}", "tags": tag,
+                     "requestBody": {"required": True, "content": {"application/geo+json": {
+                         "schema": {"$ref": "#/components/schemas/feature"}}}},
+                     "security": [{"token": []}, {}],
+                     "responses": {"201": {"description": "Created"}, "401": {"description": "No credentials"},
+                                   "403": {"description": "Not allowed"}, **_ERRORS}},
+        },
+        f"{base}/items/{{featureId}}": {
+            "parameters": [{"name": "featureId", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "get": {"summary": "One feature", "operationId": f"item_{layer.slug}", "tags": tag,
+                    "parameters": [_F, _CRS], "responses": {"200": _ok("application/geo+json"), **_ERRORS}},
+            **{method: {"summary": f"{method.upper()} a feature (Part 4)", "operationId": f"{method}_{layer.slug}",
+                        "tags": tag, "security": [{"token": []}, {}],
+                        **({} if method == "delete" else {"requestBody": {"required": True, "content": {
+                            "application/geo+json": {"schema": {"$ref": "#/components/schemas/feature"}}}}}),
+                        "parameters": [{"name": "If-Match", "in": "header", "required": False,
+                                        "schema": {"type": "string"}}],
+                        "responses": {"200": {"description": "Done"}, "204": {"description": "Done"},
+                                      "401": {"description": "No credentials"},
+                                      "403": {"description": "Not allowed"},
+                                      "412": {"description": "Stale If-Match"}, **_ERRORS}}
+               for method in ("put", "patch", "delete")},
+        },
+    }
+
+
+def document(req: ApiRequest) -> dict:
+    paths: dict = {
+        "/": {"get": {"summary": "Landing page", "operationId": "landing", "parameters": [_F],
+                      "responses": {"200": _ok("application/json")}}},
+        "/conformance": {"get": {"summary": "Conformance classes", "operationId": "conformance",
+                                 "parameters": [_F], "responses": {"200": _ok("application/json")}}},
+        "/api": {"get": {"summary": "This definition", "operationId": "api", "parameters": [_F],
+                         "responses": {"200": _ok("application/vnd.oai.openapi+json;version=3.0")}}},
+        "/collections": {"get": {"summary": "Collections", "operationId": "collections", "parameters": [_F],
+                                 "responses": {"200": _ok("application/json")}}},
+    }
+    for layer in layers_for(req.principal, "view").order_by("slug"):
+        paths.update(_collection_paths(layer))
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": TITLE, "description": DESCRIPTION, "version": "1.0.0"},
+        "servers": [{"url": req.base_url}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "exception": {"type": "object", "required": ["code"],
+                              "properties": {"code": {"type": "string"}, "description": {"type": "string"}}},
+                "feature": {"type": "object", "required": ["type", "geometry", "properties"],
+                            "properties": {"type": {"type": "string", "enum": ["Feature"]},
+                                           "geometry": {"type": "object"}, "properties": {"type": "object"}}},
+            },
+        },
+    }
+
+
+def api(req: ApiRequest) -> ApiResponse:
+    if req.wants_html():
+        return ApiResponse(200, html.render("api", {"title": TITLE}, req), HTML)
+    return json_response(document(req), content_type=OPENAPI)
