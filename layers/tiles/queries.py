@@ -46,7 +46,7 @@ WITH env AS (
 ), candidates AS MATERIALIZED (
     SELECT f.id
     FROM layers_feature f, env
-    WHERE f.layer_id = %(layer)s AND f.geom && env.box
+    WHERE f.layer_id = %(layer)s::bigint AND f.geom && env.box
       AND (ST_Dimension(f.geom) = 0
            OR GREATEST(ST_XMax(f.geom) - ST_XMin(f.geom),
                        (ST_YMax(f.geom) - ST_YMin(f.geom)) / cos(radians(ST_YMin(f.geom)))) >= %(min_size)s)
@@ -89,7 +89,7 @@ WITH env AS (
     SELECT f.id, ST_AsMVTGeom(ST_Transform(f.geom, 3857), env.tile, %(extent)s, %(buffer)s, true) AS geom
            {columns}
     FROM layers_feature f, env
-    WHERE f.layer_id = %(layer)s AND f.geom && env.box
+    WHERE f.layer_id = %(layer)s::bigint AND f.geom && env.box
 )
 SELECT ST_AsMVT(rows, %(name)s, %(extent)s, 'geom', 'id') FROM rows WHERE geom IS NOT NULL
 """
