@@ -13,7 +13,7 @@ ENV DEBIAN_FRONTEND=noninteractive \
 
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      gdal-bin libgdal32 libgeos-c1v5 libproj25 proj-data python3 python3-venv python3-dev gettext curl \
+      gdal-bin python3-gdal libgdal32 libgeos-c1v5 libproj25 proj-data python3 python3-venv python3-dev gettext curl \
       ca-certificates nodejs npm \
  && rm -rf /var/lib/apt/lists/*
 

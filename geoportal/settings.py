@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "layers.ogcapi",
     "layers.api",
     "layers.history",
+    "layers.io",
     "annotations",
     "frontend",
     "fixtures",
@@ -140,7 +141,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 # gis.W001: Debian 12 ships GDAL 3.6, which cannot block file and network access globally. Uploaded
 # files are opened only by the importer (layers/io), which sets GDAL's own options to keep it off the
-# network and inside the upload's folder.
+# network and inside the upload's folder: layers/io/gdalenv.py (in-process via LayersIOConfig.ready,
+# and for every ogr2ogr/ogrinfo child), with one allowed driver per format and VRT never allowed.
 SILENCED_SYSTEM_CHECKS = env_list("SILENCED_SYSTEM_CHECKS", "gis.W001")
 
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
@@ -202,6 +204,22 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 
+# Import/export (layers/io). Uploads stream to disk and are refused past the limit while arriving.
+IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_BYTES", 500 * 1024 * 1024)
+IMPORT_MAX_UNPACKED_BYTES = env_int("IMPORT_MAX_UNPACKED_BYTES", 2 * 1024 * 1024 * 1024)
+IMPORT_MAX_ZIP_FILES = env_int("IMPORT_MAX_ZIP_FILES", 100)
+IMPORT_MAX_ZIP_RATIO = env_int("IMPORT_MAX_ZIP_RATIO", 200)
+IMPORT_WORK_DIR = env_str("IMPORT_WORK_DIR", str(BASE_DIR / "var" / "imports"))
+# Jobs run on RQ (Redis) by `manage.py run_worker`; IMPORT_JOBS_SYNC runs them in the request.
+IMPORT_JOBS_SYNC = env_bool("IMPORT_JOBS_SYNC", False)
+# One queue per database, so that several deployments may share a Redis.
+IMPORT_QUEUE = env_str("IMPORT_QUEUE", "geoportal-imports-" + env_str("GEOPORTAL_DB_NAME", "geoportal"))
+# Non-file form fields stay small; files go to disk past 2.5 MB (Django's default).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2621440)
+FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2621440)
+IMPORT_STAGE_TIMEOUT = env_int("IMPORT_STAGE_TIMEOUT", 3600)
+# The Python with GDAL's bindings (Debian's python3-gdal) that describes uploads in a child process.
+IMPORT_GDAL_PYTHON = env_str("IMPORT_GDAL_PYTHON", "/usr/bin/python3")
 # API request rates (REST and OGC API): per token, per signed-in user, per anonymous IP address.
 API_RATES = {
     "token": env_str("API_RATE_TOKEN", "3000/min"),

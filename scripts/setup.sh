@@ -22,7 +22,7 @@ stamp_ok() { [ -f "$STAMPS/$1" ] && [ "$(cat "$STAMPS/$1")" = "$2" ]; }
 stamp_set() { printf '%s' "$2" > "$STAMPS/$1"; }
 
 # --- System packages ---------------------------------------------------------------------
-pkgs=(gdal-bin libgdal32 libgeos-c1v5 libproj25 proj-data python3-venv python3-dev gettext curl ca-certificates)
+pkgs=(gdal-bin python3-gdal libgdal32 libgeos-c1v5 libproj25 proj-data python3-venv python3-dev gettext curl ca-certificates)
 [ -z "${DATABASE_URL:-}" ] && pkgs+=(postgresql-15 postgresql-15-postgis-3 postgresql-client-15)
 [ "$MODE" = test ] && pkgs+=(chromium fonts-noto-cjk)
 command -v npm >/dev/null 2>&1 || pkgs+=(nodejs npm)

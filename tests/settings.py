@@ -16,4 +16,5 @@ CSRF_COOKIE_SECURE = False
 SECURE_HSTS_SECONDS = 0
 ALLOWED_HOSTS = ["*"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+IMPORT_JOBS_SYNC = True
 API_RATES = {"token": "100000/min", "user": "100000/min", "anon": "100000/min"}

@@ -152,3 +152,30 @@ def test_asof_on_the_map_features_endpoint(client, layer):
     assert [f["id"] for f in then["features"]] == [feature.pk] and now["features"] == []
     bad = client.get(f"/api/layers/{layer.slug}/features/", {"asof": "yesterday"})
     assert bad.status_code == 400 and "ISO 8601" in bad.json()["error"]
+
+
+def body(response) -> dict:
+    return json.loads(b"".join(response.streaming_content) if response.streaming else response.content)
+
+
+def test_asof_on_the_ogc_items_and_item(client, layer):
+    kept = feature_create(layer=layer, geometry=Point(126.6, 45.7, srid=4326), properties=PROPS)
+    gone = feature_create(layer=layer, geometry=Point(126.62, 45.72, srid=4326), properties={**PROPS, "name": "乙"})
+    moment = timezone.localtime().isoformat()
+    feature_update(feature=kept, base_version=1, properties={"pupils": 7}, partial=True)
+    feature_delete(feature=gone, base_version=1)
+
+    items = f"/ogc/collections/{layer.slug}/items"
+    then = body(client.get(items, {"asof": moment, "f": "json"}))
+    assert [(f["id"], f["properties"].get("pupils")) for f in then["features"]] == [(kept.pk, None), (gone.pk, None)]
+    assert then["numberMatched"] == 2
+    now = body(client.get(items, {"f": "json"}))
+    assert [(f["id"], f["properties"]["pupils"]) for f in now["features"]] == [(kept.pk, 7)]
+    filtered = body(client.get(items, {"asof": moment, "name": "乙", "f": "json"}))
+    assert [f["id"] for f in filtered["features"]] == [gone.pk]
+
+    old = client.get(f"{items}/{gone.pk}", {"asof": moment, "f": "json"})
+    assert old.status_code == 200 and body(old)["properties"]["name"] == "乙"
+    assert client.get(f"{items}/{gone.pk}", {"f": "json"}).status_code == 404
+    bad = client.get(items, {"asof": "yesterday", "f": "json"})
+    assert bad.status_code == 400 and "ISO 8601" in bad.content.decode()

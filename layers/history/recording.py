@@ -46,8 +46,9 @@ def feature_version_record_delete(*, feature: Feature, channel: str, user=None) 
     )
 
 
-def feature_versions_record_bulk(*, feature_ids: list[int], channel: str, user=None) -> None:
-    """Version 1 of many newly inserted features, copied in one statement."""
+def feature_versions_record_bulk(*, feature_ids: list[int], channel: str, user=None, action: str = "create") -> None:
+    """The current state of many features (version 1 of new ones, or the new version of updated
+    ones with action "update"), copied in one statement."""
     if not feature_ids:
         return
     with connection.cursor() as cursor:
@@ -55,8 +56,40 @@ def feature_versions_record_bulk(*, feature_ids: list[int], channel: str, user=N
             """
             INSERT INTO history_featureversion
                 (layer_id, feature_id, version, action, deleted, channel, user_id, recorded_at, geom, properties)
-            SELECT f.layer_id, f.id, f.version, 'create', false, %s, %s, clock_timestamp(), f.geom, f.properties
+            SELECT f.layer_id, f.id, f.version, %s, false, %s, %s, clock_timestamp(), f.geom, f.properties
             FROM layers_feature f WHERE f.id = ANY(%s)
             """,
-            [channel, getattr(_user_or_none(user), "pk", None), feature_ids],
+            [action, channel, getattr(_user_or_none(user), "pk", None), feature_ids],
+        )
+
+
+def feature_versions_ensure_baseline_bulk(*, layer_id: int, feature_ids: list[int] | None = None) -> None:
+    """feature_version_ensure_baseline for many features of a layer (all, or `feature_ids`), in one statement."""
+    only = "AND f.id = ANY(%s)" if feature_ids is not None else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO history_featureversion
+                (layer_id, feature_id, version, action, deleted, channel, user_id, recorded_at, geom, properties)
+            SELECT f.layer_id, f.id, f.version, 'baseline', false, 'system', f.updated_by_id, f.updated_at,
+                   f.geom, f.properties
+            FROM layers_feature f
+            WHERE f.layer_id = %s {only} AND NOT EXISTS (
+                SELECT 1 FROM history_featureversion v WHERE v.layer_id = f.layer_id AND v.feature_id = f.id)
+            """,
+            [layer_id, *([feature_ids] if feature_ids is not None else [])],
+        )
+
+
+def feature_versions_record_bulk_delete(*, layer_id: int, channel: str, user=None) -> None:
+    """feature_version_record_delete for every feature of a layer that is about to be deleted."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO history_featureversion
+                (layer_id, feature_id, version, action, deleted, channel, user_id, recorded_at, geom, properties)
+            SELECT f.layer_id, f.id, f.version + 1, 'delete', true, %s, %s, clock_timestamp(), f.geom, f.properties
+            FROM layers_feature f WHERE f.layer_id = %s
+            """,
+            [channel, getattr(_user_or_none(user), "pk", None), layer_id],
         )

@@ -67,6 +67,32 @@ def parse_asof(raw: str) -> datetime.datetime:
     return moment
 
 
+def features_asof_relation(*, layer_id: int, asof: datetime.datetime, name_field: str = "") -> tuple[str, list]:
+    """A derived table with layers_feature's columns (id, layer_id, geom, properties, name, version)
+    holding the layer's features as they were at `asof`, for use as `FROM (<sql>) f`.
+
+    Each feature's latest version recorded at or before `asof`, unless that version is a deletion.
+    Features written without history (raw loads) count as unchanged since their creation."""
+    sql = """
+        SELECT s.id, s.layer_id, s.geom, s.properties, coalesce(left(s.properties ->> %s, 255), '') AS name,
+               s.version
+        FROM (
+            SELECT DISTINCT ON (v.feature_id) v.feature_id AS id, v.layer_id, v.geom, v.properties, v.version,
+                   v.deleted
+            FROM history_featureversion v
+            WHERE v.layer_id = %s AND v.recorded_at <= %s
+            ORDER BY v.feature_id, v.version DESC
+        ) s
+        WHERE NOT s.deleted
+        UNION ALL
+        SELECT f.id, f.layer_id, f.geom, f.properties, f.name, f.version
+        FROM layers_feature f
+        WHERE f.layer_id = %s::bigint AND f.created_at <= %s
+          AND NOT EXISTS (SELECT 1 FROM history_featureversion w WHERE w.feature_id = f.id)
+    """
+    return sql, [name_field, layer_id, asof, layer_id, asof]
+
+
 def feature_collection_asof_geojson(
     *,
     layer: Layer,
@@ -78,23 +104,11 @@ def feature_collection_asof_geojson(
 ) -> str:
     """The layer's features as they were at `asof`, as one GeoJSON FeatureCollection string.
 
-    Each feature's latest version recorded at or before `asof`, unless that version is a deletion.
-    Features written without history (raw loads) count as unchanged since their creation.
     The item shape matches layers.selectors.feature_collection_geojson."""
     fields = [f.name for f in parse_schema(layer.schema)]
-    bbox_sql = " AND s.geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)" if bbox is not None else ""
+    relation, relation_params = features_asof_relation(layer_id=layer.pk, asof=asof, name_field=layer.name_field)
+    bbox_sql = " WHERE s.geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)" if bbox is not None else ""
     sql = f"""
-        WITH states AS (
-            SELECT DISTINCT ON (v.feature_id) v.feature_id AS id, v.geom, v.properties, v.version, v.deleted
-            FROM history_featureversion v
-            WHERE v.layer_id = %s AND v.recorded_at <= %s
-            ORDER BY v.feature_id, v.version DESC
-        ), untracked AS (
-            SELECT f.id, f.geom, f.properties, f.version, false AS deleted
-            FROM layers_feature f
-            WHERE f.layer_id = %s AND f.created_at <= %s
-              AND NOT EXISTS (SELECT 1 FROM history_featureversion w WHERE w.feature_id = f.id)
-        ), s AS (SELECT * FROM states UNION ALL SELECT * FROM untracked)
         SELECT json_build_object(
             'type', 'FeatureCollection',
             'asof', %s::timestamptz,
@@ -107,12 +121,10 @@ def feature_collection_asof_geojson(
             SELECT s.id, s.geom,
                    (SELECT coalesce(jsonb_object_agg(k, val), '{{}}'::jsonb)
                       FROM jsonb_each(s.properties) AS e(k, val) WHERE k = ANY(%s))
-                   || jsonb_build_object('_name', coalesce(left(s.properties ->> %s, 255), ''),
-                                         '_version', s.version) AS props
-            FROM s WHERE NOT s.deleted {bbox_sql}
+                   || jsonb_build_object('_name', s.name, '_version', s.version) AS props
+            FROM ({relation}) s {bbox_sql}
             ORDER BY s.id LIMIT %s OFFSET %s
         ) q
     """
-    params = [layer.pk, asof, layer.pk, asof, asof, precision, fields, layer.name_field or "",
-              *(bbox or ()), limit, offset]
+    params = [asof, precision, fields, *relation_params, *(bbox or ()), limit, offset]
     return _fetch_json(sql, params)

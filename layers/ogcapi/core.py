@@ -9,6 +9,7 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
+from layers.history.selectors import parse_asof
 from layers.models import Layer
 from layers.ogcapi import conformance, html, params, query
 from layers.ogcapi import crs as crs_mod
@@ -190,7 +191,19 @@ def build_items_query(req: ApiRequest, layer: Layer) -> query.ItemsQuery:
     return query.ItemsQuery(
         layer_id=layer.pk, fields=params.parse_properties(p, fields), crs=params.parse_crs(p.get("crs")),
         limit=params.parse_limit(p), where=where, after=after, before=before, sort=sort, offset=offset,
+        source=_source(layer, p.get("asof")),
     )
+
+
+def _source(layer: Layer, raw_asof: str | None) -> query.Fragment:
+    """The live features, or with `asof` the layer as it was at that moment (layers.history)."""
+    if not raw_asof:
+        return query.LIVE_FEATURES
+    try:
+        moment = parse_asof(raw_asof)
+    except ValueError as exc:
+        raise params.bad(str(exc)) from exc
+    return query.features_asof(layer_id=layer.pk, asof=moment, name_field=layer.name_field)
 
 
 def items(req: ApiRequest, collection_id: str) -> ApiResponse:
@@ -252,13 +265,14 @@ def item(req: ApiRequest, collection_id: str, feature_id: str) -> ApiResponse:
     pk = params.feature_id_or_none(feature_id)
     if pk is None:
         raise ApiError(404, f"There is no feature {feature_id!r} in {collection_id!r}.", "NotFound")
-    unknown = set(req.params) - {"f", "crs", "properties"}
+    unknown = set(req.params) - {"f", "crs", "properties", "asof"}
     if unknown:
         raise params.bad(f"Unknown query parameter(s): {', '.join(sorted(unknown))}.")
     fields = parse_schema(layer.schema)
     target_crs = params.parse_crs(req.params.get("crs"))
     found = query.feature_json(layer_id=layer.pk, feature_id=pk,
-                               fields=params.parse_properties(req.params, fields), crs=target_crs)
+                               fields=params.parse_properties(req.params, fields), crs=target_crs,
+                               source=_source(layer, req.params.get("asof")))
     if found is None:
         raise ApiError(404, f"There is no feature {feature_id} in {collection_id!r}.", "NotFound")
     text, version = found

@@ -49,6 +49,7 @@ def _items_parameters(layer: Layer) -> list[dict]:
         _param("filter", {"type": "string"}, "CQL2 filter (Part 3)"),
         _param("filter-lang", {"type": "string", "enum": ["cql2-text", "cql2-json"]}),
         _param("filter-crs", {"type": "string", "enum": list(crs_mod.SUPPORTED)}),
+        _param("asof", {"type": "string", "format": "date-time"}, "The layer as it was at this ISO 8601 moment"),
     ]
     if names:
         params.append(_param("properties", {"type": "array", "items": {"type": "string", "enum": names}},

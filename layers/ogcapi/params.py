@@ -17,7 +17,7 @@ MAX_LIMIT = 10_000
 MAX_INT = 2**63 - 1
 _FEATURE_ID = re.compile(r"[0-9]{1,18}")
 # Parameters every items request may carry, besides the layer's own field names.
-ITEMS_PARAMS = {"f", "limit", "bbox", "bbox-crs", "crs", "properties", "sortby", "after", "before", "offset",
+ITEMS_PARAMS = {"asof", "f", "limit", "bbox", "bbox-crs", "crs", "properties", "sortby", "after", "before", "offset",
                 "filter", "filter-lang", "filter-crs"}
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import connection
 
+from layers.history.selectors import features_asof_relation
 from layers.ogcapi.crs import DEFAULT, CrsDef
 from layers.schema import FieldDef
 
@@ -29,6 +30,15 @@ _CASTS = {"integer": "numeric", "decimal": "numeric", "boolean": "boolean", "dat
 class Fragment:
     sql: str
     params: tuple[Any, ...] = ()
+
+
+LIVE_FEATURES = Fragment("layers_feature")
+
+
+def features_asof(*, layer_id: int, asof, name_field: str = "") -> Fragment:
+    """The layer's features as they were at `asof`, usable wherever the live table is."""
+    sql, params = features_asof_relation(layer_id=layer_id, asof=asof, name_field=name_field)
+    return Fragment(f"({sql})", tuple(params))
 
 
 @dataclass(frozen=True)
@@ -49,6 +59,8 @@ class ItemsQuery:
     sort: list[SortKey] = field(default_factory=list)  # non-id orders page by offset
     offset: int = 0
     extra_properties: bool = False  # the map's `_name` and `_version`
+    # The relation read as `f`: the live table, or the layer as it was at a moment (layers.history).
+    source: Fragment = field(default_factory=lambda: LIVE_FEATURES)
 
 
 def property_expr(fdef: FieldDef) -> Fragment:
@@ -154,9 +166,9 @@ def items_sql(q: ItemsQuery) -> Fragment:
     order = _order(q, reverse=backwards)
     inner = (
         f"SELECT f.id, row_number() OVER (ORDER BY {order.sql}) AS rn, {feature.sql} AS doc "
-        f"FROM layers_feature f WHERE {where.sql} ORDER BY {order.sql} LIMIT %s"
+        f"FROM {q.source.sql} f WHERE {where.sql} ORDER BY {order.sql} LIMIT %s"
     )
-    params: tuple = (*order.params, *feature.params, *where.params, *order.params, q.limit + 1)
+    params: tuple = (*order.params, *feature.params, *q.source.params, *where.params, *order.params, q.limit + 1)
     if q.sort and q.offset:
         inner += " OFFSET %s"
         params = (*params, q.offset)
@@ -197,31 +209,28 @@ def items_chunks(q: ItemsQuery) -> Iterator[Chunk]:
 def count_matched(q: ItemsQuery, *, cached_total: int) -> tuple[int, bool]:
     """(numberMatched, exact). Unfiltered: the layer's maintained count. Filtered over a large
     layer: the planner's row estimate, so that counting never costs more than the page."""
-    if not q.where:
+    if not q.where and q.source is LIVE_FEATURES:
         return cached_total, True
     where = _where(q, paging=False)
-    sql = f"SELECT count(*) FROM layers_feature f WHERE {where.sql}"
+    sql = f"SELECT count(*) FROM {q.source.sql} f WHERE {where.sql}"
+    params = (*q.source.params, *where.params)
     with connection.cursor() as cursor:
         if cached_total <= EXACT_COUNT_LIMIT:
-            cursor.execute(sql, where.params)
+            cursor.execute(sql, params)
             return cursor.fetchone()[0], True
-        cursor.execute(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM layers_feature f WHERE {where.sql}", where.params)
+        cursor.execute(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {q.source.sql} f WHERE {where.sql}", params)
         plan = cursor.fetchone()[0]
     plan = json.loads(plan) if isinstance(plan, str) else plan
     return int(plan[0]["Plan"]["Plan Rows"]), False
 
 
 def feature_json(*, layer_id: int, feature_id: int, fields: list[str], crs: CrsDef = DEFAULT,
-                 asof=None) -> tuple[str, int] | None:
-    """One feature as GeoJSON text and its version, or None.
-
-    `asof` is the hook for reading a past state; only the current state is stored here."""
-    if asof is not None:
-        raise NotImplementedError("Feature history is not available in this installation.")
+                 source: Fragment = LIVE_FEATURES) -> tuple[str, int] | None:
+    """One feature as GeoJSON text and its version, or None (`source`: live, or as of a moment)."""
     q = ItemsQuery(layer_id=layer_id, fields=fields, crs=crs)
     feature = _feature_json(q)
-    sql = f"SELECT {feature.sql}, f.version FROM layers_feature f WHERE f.layer_id = %s::bigint AND f.id = %s"
+    sql = f"SELECT {feature.sql}, f.version FROM {source.sql} f WHERE f.layer_id = %s::bigint AND f.id = %s"
     with connection.cursor() as cursor:
-        cursor.execute(sql, (*feature.params, layer_id, feature_id))
+        cursor.execute(sql, (*feature.params, *source.params, layer_id, feature_id))
         row = cursor.fetchone()
     return (row[0], row[1]) if row else None

@@ -13,6 +13,7 @@ SECTIONS = {
     # name: module with run(*, layer, stdout, options)
     "history": "layers.history.bench",
     "tiles": "layers.tiles.bench",
+    "import": "layers.io.bench",
     "items": "layers.ogcapi.bench",
 }
 

@@ -1,0 +1,23 @@
+"""`manage.py run_worker`: work the import queue (RQ on Redis). scripts/serve.sh starts it."""
+from django.core.management.base import BaseCommand
+from django.db import connections
+from rq import Worker
+
+from layers.io.queue import import_queue
+from layers.io.services import import_jobs_recover
+
+
+class Command(BaseCommand):
+    help = "Run the background worker for import jobs."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--burst", action="store_true", help="Exit when the queue is empty.")
+
+    def handle(self, *args, **options):
+        recovered = import_jobs_recover()
+        if recovered:
+            self.stdout.write(f"{recovered} interrupted import(s) marked as failed")
+        connections.close_all()  # each forked job opens its own connection; none may be inherited
+        queue = import_queue()
+        worker = Worker([queue], connection=queue.connection)
+        worker.work(burst=options["burst"], with_scheduler=False)

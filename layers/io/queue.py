@@ -1,0 +1,36 @@
+"""The job queue: RQ on Redis, worked by `manage.py run_worker`.
+
+With IMPORT_JOBS_SYNC (the test suite) a job runs in the request that created it, through the
+same run_import function the worker calls.
+"""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+from redis import Redis
+from rq import Queue
+from rq.registry import StartedJobRegistry
+
+from layers.io.importer import run_import
+
+JOB_TIMEOUT = 6 * 3600
+
+
+def import_queue() -> Queue:
+    return Queue(settings.IMPORT_QUEUE, connection=Redis.from_url(settings.REDIS_URL))
+
+
+def enqueue_import(job_id: str) -> None:
+    """Run the job after the current transaction commits (so the worker sees its row)."""
+    if settings.IMPORT_JOBS_SYNC:
+        transaction.on_commit(lambda: run_import(job_id))
+        return
+    transaction.on_commit(lambda: import_queue().enqueue(
+        "layers.io.importer.run_import", job_id, job_id=f"import-{job_id}", job_timeout=JOB_TIMEOUT,
+        result_ttl=3600, failure_ttl=86400))
+
+
+def running_job_ids() -> set[str]:
+    """RQ ids of the jobs a live worker is running now (abandoned ones are cleaned up by RQ)."""
+    queue = import_queue()
+    return set(StartedJobRegistry(queue=queue).get_job_ids())

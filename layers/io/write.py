@@ -1,0 +1,108 @@
+"""The atomic write of checked staging rows into a layer: append, replace or upsert by key."""
+from __future__ import annotations
+
+from django.db import connection, transaction
+from psycopg import sql
+
+from layers.history.recording import (
+    feature_versions_ensure_baseline_bulk,
+    feature_versions_record_bulk,
+    feature_versions_record_bulk_delete,
+)
+from layers.io.errors import RowsRejected
+from layers.io.load import REPORT_ROW_LIMIT, properties_sql
+from layers.models import Feature, Layer
+from layers.services import layer_refresh_stats
+from layers.signals import features_changed
+
+
+def _name_sql(layer: Layer, mapping: dict[str, str]) -> sql.Composable:
+    column = mapping.get(layer.name_field) if layer.name_field else None
+    if not column:
+        return sql.SQL("''")
+    return sql.SQL("left(coalesce(s.{}::text, ''), 255)").format(sql.Identifier(column))
+
+
+def _check_keys(cursor, *, table: sql.Identifier, layer: Layer, key_value: sql.Composable, key: str) -> None:
+    cursor.execute(sql.SQL("SELECT ogc_fid FROM {} s WHERE {} IS NULL ORDER BY ogc_fid").format(table, key_value))
+    missing = cursor.fetchmany(REPORT_ROW_LIMIT)
+    if missing:
+        raise RowsRejected(f"{len(missing)} rows have no value in the key field {key!r}.",
+                           rows=[{"row": fid, "reason": f"no {key}"} for (fid,) in missing])
+    cursor.execute(sql.SQL("SELECT k, array_agg(ogc_fid ORDER BY ogc_fid) FROM (SELECT ogc_fid, {} AS k FROM {} s) d "
+                           "GROUP BY k HAVING count(*) > 1 ORDER BY min(ogc_fid)").format(key_value, table))
+    dupes = cursor.fetchmany(REPORT_ROW_LIMIT)
+    if dupes:
+        raise RowsRejected(f"{len(dupes)} key values appear more than once in the file.",
+                           rows=[{"row": fid, "reason": f"{key} {k!r} repeats (rows {', '.join(map(str, fids))})"}
+                                 for k, fids in dupes for fid in fids[1:]])
+    cursor.execute("SELECT properties->>%s FROM layers_feature WHERE layer_id = %s GROUP BY 1 HAVING count(*) > 1 "
+                   "LIMIT 20", [key, layer.pk])
+    stored = [k for (k,) in cursor.fetchall()]
+    if stored:
+        raise RowsRejected(f"The layer already holds several features with the same {key}: "
+                           f"{', '.join(map(str, stored))}; upsert needs a unique key.")
+
+
+def write_features(*, table: str, layer: Layer, mode: str, key: str | None, schema: list[dict],
+                   mapping: dict[str, str], user) -> dict:
+    """Write every staged row into `layer` in the caller's transaction; return counts.
+
+    This set-wise write stands in for layers.services.features_bulk_create (which validates and
+    inserts row by row), so it keeps the same promises: feature history is recorded with channel
+    "import" (baselines, deletions, updates, creations — set-wise, in this transaction), the layer's
+    statistics are refreshed, and features_changed is sent when the transaction commits."""
+    ident = sql.Identifier(table)
+    props = properties_sql(schema, mapping)
+    staged = sql.SQL("SELECT s.ogc_fid, s.geom, {} AS props, {} AS name FROM {} s").format(
+        props, _name_sql(layer, mapping), ident)
+    user_id = getattr(user, "pk", None)
+    counts = {"created": 0, "updated": 0, "deleted": 0}
+    insert = sql.SQL(
+        "INSERT INTO layers_feature (layer_id, geom, properties, name, version, created_by_id, updated_by_id, "
+        "created_at, updated_at) SELECT %(layer)s, q.geom, q.props, q.name, 1, %(user)s, %(user)s, now(), now() "
+        "FROM ({}) q {} ORDER BY q.ogc_fid {}")
+    with transaction.atomic(), connection.cursor() as cursor:
+        if mode == "replace":
+            feature_versions_ensure_baseline_bulk(layer_id=layer.pk)
+            feature_versions_record_bulk_delete(layer_id=layer.pk, channel="import", user=user)
+            cursor.execute("DELETE FROM layers_feature WHERE layer_id = %s", [layer.pk])
+            counts["deleted"] = cursor.rowcount
+        where = sql.SQL("")
+        if mode == "upsert":
+            key_value = sql.SQL("({}) ->> {}").format(props, sql.Literal(key))
+            _check_keys(cursor, table=ident, layer=layer, key_value=key_value, key=key)
+            cursor.execute(sql.SQL(
+                "SELECT f.id FROM layers_feature f JOIN ({}) q ON f.properties ->> %(key)s = q.props ->> %(key)s "
+                "WHERE f.layer_id = %(layer)s").format(staged), {"layer": layer.pk, "key": key})
+            feature_versions_ensure_baseline_bulk(layer_id=layer.pk, feature_ids=[r[0] for r in cursor.fetchall()])
+            cursor.execute(sql.SQL(
+                "UPDATE layers_feature f SET geom = q.geom, properties = q.props, name = q.name, "
+                "version = f.version + 1, updated_by_id = %(user)s, updated_at = now() FROM ({}) q "
+                "WHERE f.layer_id = %(layer)s AND f.properties ->> %(key)s = q.props ->> %(key)s "
+                "RETURNING f.id").format(staged), {"layer": layer.pk, "user": user_id, "key": key})
+            counts["updated"] = cursor.rowcount
+            feature_versions_record_bulk(feature_ids=[r[0] for r in cursor.fetchall()], channel="import", user=user,
+                                         action="update")
+            where = sql.SQL("WHERE NOT EXISTS (SELECT 1 FROM layers_feature f WHERE f.layer_id = %(layer)s "
+                            "AND f.properties ->> %(key)s = q.props ->> %(key)s)")
+        cursor.execute(insert.format(staged, where, sql.SQL("RETURNING id")),
+                       {"layer": layer.pk, "user": user_id, "key": key})
+        counts["created"] = cursor.rowcount
+        feature_versions_record_bulk(feature_ids=[r[0] for r in cursor.fetchall()], channel="import", user=user)
+        layer_refresh_stats(layer=layer)
+        layer_id = layer.pk
+        transaction.on_commit(lambda: features_changed.send(sender=Feature, layer_id=layer_id, bboxes=None))
+    return counts
+
+
+def preview_geojson(*, table: str, limit: int = 50) -> dict:
+    """The first staged rows with their source columns as GeoJSON (the map preview and mapping step)."""
+    query = sql.SQL(
+        "SELECT json_build_object('type', 'FeatureCollection', 'features', coalesce(json_agg(json_build_object("
+        "'type', 'Feature', 'id', q.ogc_fid, 'geometry', ST_AsGeoJSON(q.geom, 7)::json, "
+        "'properties', to_jsonb(q) - 'geom' - 'ogc_fid') ORDER BY q.ogc_fid), '[]'::json)) "
+        "FROM (SELECT * FROM {} s ORDER BY s.ogc_fid LIMIT %s) q").format(sql.Identifier(table))
+    with connection.cursor() as cursor:
+        cursor.execute(query, [limit])
+        return cursor.fetchone()[0]
