@@ -43,5 +43,5 @@ export function mvtOverlay(layer, tilesConfig) {
 
 export function init(app) {
   const tilesConfig = app.config.tiles;
-  app.layers.renderers.unshift(async (layer) => (isTiled(layer, tilesConfig) ? mvtOverlay(layer, tilesConfig) : null));
+  app.layers.renderers.unshift((layer) => (isTiled(layer, tilesConfig) ? mvtOverlay(layer, tilesConfig) : null));
 }
