@@ -43,5 +43,7 @@ export function mvtOverlay(layer, tilesConfig) {
 
 export function init(app) {
   const tilesConfig = app.config.tiles;
+  // Pages without a large layer keep the GeoJSON renderer alone.
+  if (!app.config.layers.some((layer) => isTiled(layer, tilesConfig))) return;
   app.layers.renderers.unshift((layer) => (isTiled(layer, tilesConfig) ? mvtOverlay(layer, tilesConfig) : null));
 }
