@@ -197,6 +197,28 @@ TILE_MAX_FEATURES = env_int("TILE_MAX_FEATURES", 4000)
 TILE_HTTP_MAX_AGE = env_int("TILE_HTTP_MAX_AGE", 60)
 MAP_TILED_LAYER_THRESHOLD = env_int("MAP_TILED_LAYER_THRESHOLD", 5000)
 
+# Public annotations (annotations/): tracking numbers, routing fallback, abuse limits.
+ANNOTATION_TRACKING_PREFIX = env_str("ANNOTATION_TRACKING_PREFIX", "HRB")
+# The department that owns the public "feedback" layer and receives what no rule routes.
+ANNOTATION_SERVICE_DEPARTMENT = env_str("ANNOTATION_SERVICE_DEPARTMENT", "service")
+ANNOTATION_MAX_TEXT = env_int("ANNOTATION_MAX_TEXT", 2000)
+ANNOTATION_MAX_PHOTOS = env_int("ANNOTATION_MAX_PHOTOS", 3)
+ANNOTATION_MAX_PHOTO_BYTES = env_int("ANNOTATION_MAX_PHOTO_BYTES", 8 * 1024 * 1024)
+ANNOTATION_PHOTO_MAX_SIDE = env_int("ANNOTATION_PHOTO_MAX_SIDE", 1600)
+# Anonymous submissions allowed per IP and per session within the window (seconds).
+ANNOTATION_RATE_LIMIT = env_int("ANNOTATION_RATE_LIMIT", 5)
+ANNOTATION_RATE_WINDOW = env_int("ANNOTATION_RATE_WINDOW", 600)
+ANNOTATION_DUPLICATE_METRES = env_int("ANNOTATION_DUPLICATE_METRES", 50)
+ANNOTATION_DUPLICATE_HOURS = env_int("ANNOTATION_DUPLICATE_HOURS", 48)
+
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "noreply@localhost")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

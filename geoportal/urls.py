@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("layers.io.urls")),
     path("ogc", ogcapi_views.landing),
     path("ogc/", include("layers.ogcapi.urls")),
+    path("", include("annotations.urls")),
     path("", include("frontend.urls")),
 ]
 if settings.DEBUG:

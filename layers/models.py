@@ -136,7 +136,9 @@ class FeatureQuerySet(models.QuerySet):
 
 class Feature(models.Model):
     layer = models.ForeignKey(Layer, on_delete=models.CASCADE, related_name="features")
-    geom = models.GeometryField(srid=4326)
+    # No single-column spatial index: the (layer, geom) GiST index below serves every query, and a
+    # second GiST index would double the cost of every insert (imports, edits).
+    geom = models.GeometryField(srid=4326, spatial_index=False)
     properties = models.JSONField(default=dict, blank=True)
     name = models.CharField(max_length=255, blank=True, help_text="Display name, from the layer's name field.")
     version = models.PositiveIntegerField(default=1)

@@ -9,6 +9,9 @@ from layers.models import Layer
 from layers.services import feature_create
 from layers.tiles.cache import tile_cache
 
+# Fixtures of the public-annotation tests (districts with codes, routing, staff).
+pytest_plugins = ["tests.annotation_factories"]
+
 SCHOOL_SCHEMA = [
     {"name": "name", "type": "string", "required": True, "label_zh": "名称", "label_en": "Name", "searchable": True},
     {"name": "pupils", "type": "integer", "label_zh": "学生数", "label_en": "Pupils"},

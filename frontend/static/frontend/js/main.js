@@ -21,6 +21,7 @@
  *   (js/style.js), so every layer looks and reads the same however it is drawn. A module's CSS
  *   and non-module scripts go into the `styles` and `scripts` blocks of frontend/map.html.
  */
+import * as annotations from "./annotations.js";
 import { basemapLayer } from "./basemap.js";
 import * as editing from "./editing/index.js";
 import { ShareControl } from "./controls/share.js";
@@ -34,7 +35,7 @@ import * as permalink from "./permalink.js";
 import { createPanes } from "./style.js";
 import * as tiles from "./tiles.js";
 
-const MODULES = [layerList, panel, permalink, keepView, editing, tiles];
+const MODULES = [layerList, panel, permalink, keepView, tiles, editing, annotations];
 
 const config = JSON.parse(document.getElementById("gp-config").textContent);
 i18n.setLanguage(config.language);
