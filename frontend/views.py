@@ -40,4 +40,6 @@ def map_view(request):
         # Layers with more features than the threshold are drawn from vector tiles.
         "tiles": {"url": "/tiles/", "threshold": settings.MAP_TILED_LAYER_THRESHOLD, "max_zoom": GRID_MAX_ZOOM},
     }
-    return render(request, "frontend/map.html", {"config": config})
+    # Leaflet.VectorGrid is loaded only by pages that draw a layer from tiles.
+    tiled = any(layer["feature_count"] > settings.MAP_TILED_LAYER_THRESHOLD for layer in config["layers"])
+    return render(request, "frontend/map.html", {"config": config, "tiled": tiled})
