@@ -36,7 +36,7 @@ def map_view(request):
             "authenticated": user.is_authenticated,
             "username": user.get_username() if user.is_authenticated else "",
         },
-        "urls": {"layers": "/api/layers/"},
+        "urls": {"layers": "/api/layers/", "search": "/api/search"},
         # Layers with more features than the threshold are drawn from vector tiles.
         "tiles": {"url": "/tiles/", "threshold": settings.MAP_TILED_LAYER_THRESHOLD, "max_zoom": GRID_MAX_ZOOM},
     }

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "layers.api",
     "layers.history",
     "layers.io",
+    "layers.search",
     "annotations",
     "frontend",
     "fixtures",

@@ -19,6 +19,7 @@ from layers.history.recording import (
 )
 from layers.models import Feature, Layer
 from layers.schema import validate_properties
+from layers.search.indexing import index_features
 from layers.signals import features_changed
 
 # Through which door a change came in; recorded in the feature history.
@@ -130,6 +131,7 @@ def feature_create(
         )
         feature_version_record(feature=feature, action=FeatureVersion.Action.CREATE, channel=channel, user=user)
         _adjust_layer_stats(layer, delta=+1, geometry=geometry)
+        index_features(layer=layer, features=[feature])
         _notify(layer.pk, [geometry])
     return feature
 
@@ -174,6 +176,7 @@ def feature_update(
         feature_version_record(feature=current, action=history_action, channel=channel, user=user)
         if new_geometry is not None:
             _adjust_layer_stats(layer, delta=0, geometry=new_geometry)
+        index_features(layer=layer, features=[current])
         _notify(layer.pk, [old_geometry, new_geometry])
     return current
 
@@ -189,7 +192,7 @@ def feature_delete(
         geometry = current.geom
         feature_version_ensure_baseline(feature=current)
         feature_version_record_delete(feature=current, channel=channel, user=user)
-        current.delete()
+        current.delete()  # its search index row goes with it (ON DELETE CASCADE)
         _adjust_layer_stats(current.layer, delta=-1, geometry=None)
         _notify(feature.layer_id, [geometry])
 
@@ -219,6 +222,7 @@ def features_bulk_create(
         )
     with transaction.atomic():
         Feature.objects.bulk_create(objects, batch_size=batch_size)
+        index_features(layer=layer, features=objects)
         feature_versions_record_bulk(feature_ids=[o.pk for o in objects], channel=channel, user=creator)
         layer_refresh_stats(layer=layer)
         transaction.on_commit(lambda: features_changed.send(sender=Feature, layer_id=layer.pk, bboxes=None))
@@ -248,6 +252,7 @@ def feature_undelete(*, layer: Layer, feature_id: int, user=None, channel: str =
         )
         feature_version_record(feature=feature, action=FeatureVersion.Action.RESTORE, channel=channel, user=user)
         _adjust_layer_stats(layer, delta=+1, geometry=geometry)
+        index_features(layer=layer, features=[feature])
         _notify(layer.pk, [geometry])
     return feature
 

@@ -117,13 +117,17 @@ HOSTILE = [
     ("", None),
 ]
 
+# A guard against run-away parsing (exponential backtracking, huge allocations), not a speed target:
+# generous enough for a loaded CI machine, far below what a run-away input would take.
+HOSTILE_BOUND_SECONDS = 10.0
+
 
 @pytest.mark.parametrize(("cql", "message"), HOSTILE, ids=[f"hostile-{i}" for i in range(len(HOSTILE))])
 def test_hostile_text_filters_answer_400_fast(client, schools, cql, message):
     started = time.monotonic()
     status, body = query(client, filter=cql) if cql else (400, {"description": "position"})
     assert status == 400, body
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < HOSTILE_BOUND_SECONDS
     if message:
         assert message in body["description"]
 
@@ -145,7 +149,7 @@ def test_error_positions(client, schools):
 def test_hostile_json_filters_answer_400(client, schools, raw):
     started = time.monotonic()
     status, _ = query(client, filter=raw, **{"filter-lang": "cql2-json"})
-    assert status == 400 and time.monotonic() - started < 1.0
+    assert status == 400 and time.monotonic() - started < HOSTILE_BOUND_SECONDS
 
 
 def test_queryables_lists_the_filterable_fields(client, schools):

@@ -18,6 +18,7 @@ from layers.history.models import AuditLog
 from layers.models import Feature, Layer, default_style
 from layers.permissions import can_create_layers, user_can
 from layers.schema import PropertyValidationError, SchemaError, parse_schema, validate_properties
+from layers.search.indexing import reindex_layer
 from layers.services import GEOMETRY_FAMILIES
 
 METADATA_FIELDS = ("title_zh", "title_en", "description_zh", "description_en", "theme", "visibility",
@@ -189,6 +190,8 @@ def layer_update(*, layer: Layer, actor, changes: dict[str, Any], renames: dict[
             setattr(layer, key, value)
         _full_clean(layer)
         layer.save()
+        if schema_changed or "name_field" in metadata:
+            reindex_layer(layer=layer)  # searchable fields, renamed keys or the name field changed
         meta_changes = audit_changes(before, metadata)
         if meta_changes:
             audit_record(actor=actor, action=AuditLog.Action.LAYER_UPDATE, layer=layer, changes=meta_changes)

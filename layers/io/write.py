@@ -12,6 +12,7 @@ from layers.history.recording import (
 from layers.io.errors import RowsRejected
 from layers.io.load import REPORT_ROW_LIMIT, properties_sql
 from layers.models import Feature, Layer
+from layers.search.indexing import index_feature_ids
 from layers.services import layer_refresh_stats
 from layers.signals import features_changed
 
@@ -50,7 +51,8 @@ def write_features(*, table: str, layer: Layer, mode: str, key: str | None, sche
 
     This set-wise write stands in for layers.services.features_bulk_create (which validates and
     inserts row by row), so it keeps the same promises: feature history is recorded with channel
-    "import" (baselines, deletions, updates, creations — set-wise, in this transaction), the layer's
+    "import" (baselines, deletions, updates, creations — set-wise, in this transaction), the search
+    index follows (in this transaction; deleted rows leave it by cascade), the layer's
     statistics are refreshed, and features_changed is sent when the transaction commits."""
     ident = sql.Identifier(table)
     props = properties_sql(schema, mapping)
@@ -58,6 +60,7 @@ def write_features(*, table: str, layer: Layer, mode: str, key: str | None, sche
         props, _name_sql(layer, mapping), ident)
     user_id = getattr(user, "pk", None)
     counts = {"created": 0, "updated": 0, "deleted": 0}
+    updated_ids: list[int] = []
     insert = sql.SQL(
         "INSERT INTO layers_feature (layer_id, geom, properties, name, version, created_by_id, updated_by_id, "
         "created_at, updated_at) SELECT %(layer)s, q.geom, q.props, q.name, 1, %(user)s, %(user)s, now(), now() "
@@ -82,14 +85,16 @@ def write_features(*, table: str, layer: Layer, mode: str, key: str | None, sche
                 "WHERE f.layer_id = %(layer)s AND f.properties ->> %(key)s = q.props ->> %(key)s "
                 "RETURNING f.id").format(staged), {"layer": layer.pk, "user": user_id, "key": key})
             counts["updated"] = cursor.rowcount
-            feature_versions_record_bulk(feature_ids=[r[0] for r in cursor.fetchall()], channel="import", user=user,
-                                         action="update")
+            updated_ids = [r[0] for r in cursor.fetchall()]
+            feature_versions_record_bulk(feature_ids=updated_ids, channel="import", user=user, action="update")
             where = sql.SQL("WHERE NOT EXISTS (SELECT 1 FROM layers_feature f WHERE f.layer_id = %(layer)s "
                             "AND f.properties ->> %(key)s = q.props ->> %(key)s)")
         cursor.execute(insert.format(staged, where, sql.SQL("RETURNING id")),
                        {"layer": layer.pk, "user": user_id, "key": key})
         counts["created"] = cursor.rowcount
-        feature_versions_record_bulk(feature_ids=[r[0] for r in cursor.fetchall()], channel="import", user=user)
+        created_ids = [r[0] for r in cursor.fetchall()]
+        feature_versions_record_bulk(feature_ids=created_ids, channel="import", user=user)
+        index_feature_ids(layer=layer, feature_ids=updated_ids + created_ids)  # deletes cascade
         layer_refresh_stats(layer=layer)
         layer_id = layer.pk
         transaction.on_commit(lambda: features_changed.send(sender=Feature, layer_id=layer_id, bboxes=None))

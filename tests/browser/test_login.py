@@ -1,4 +1,6 @@
 """The login page (bilingual, styled like the map) and the signed-in header."""
+from playwright.sync_api import expect
+
 from tests.browser.conftest import login, wait_for_map
 
 
@@ -11,7 +13,7 @@ def test_login_shows_the_user_in_the_header_and_logout_signs_out(page, live_serv
     page.fill("input[name=username]", "p_editor")
     page.fill("input[name=password]", "wrong")
     page.locator("#gp-login-form button[type=submit]").click()
-    assert page.locator(".gp-errors").is_visible()
+    expect(page.locator(".gp-errors")).to_be_visible()  # waits for the refused form's page
     assert "/accounts/login/" in page.url
 
     login(page, live_server, "p_editor", "pw-p_editor")

@@ -15,6 +15,7 @@ SECTIONS = {
     "tiles": "layers.tiles.bench",
     "import": "layers.io.bench",
     "items": "layers.ogcapi.bench",
+    "search": "layers.search.bench",
 }
 
 

@@ -1,0 +1,154 @@
+"""Keeping the search index in step with features.
+
+The feature services call `index_features` inside their own transaction, so a search never sees
+a feature the database does not hold, nor misses one it does; deletes are handled by the
+database (ON DELETE CASCADE). Text, pinyin and bigrams are computed in Python (pypinyin), per
+batch; the rows are written with one set-wise statement per batch, which also takes each
+feature's point-on-surface from PostGIS."""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from django.db import connection, transaction
+
+from layers.models import Feature, Layer
+from layers.schema import FieldDef, parse_schema
+from layers.search.text import bigrams, normalise, pinyin_forms
+
+BATCH_SIZE = 5000
+MAX_CODE_LENGTH = 100
+
+_UPSERT = """
+INSERT INTO search_searchentry (feature_id, layer_id, name, text, pinyin, initials, codes, bigrams, fields, point)
+SELECT f.id, f.layer_id, v.name, v.text, v.pinyin, v.initials,
+       ARRAY(SELECT jsonb_array_elements_text(v.codes::jsonb)),
+       ARRAY(SELECT jsonb_array_elements_text(v.bigrams::jsonb)),
+       v.fields::jsonb, ST_PointOnSurface(f.geom)
+FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[])
+     AS v(id, name, text, pinyin, initials, codes, bigrams, fields)
+JOIN layers_feature f ON f.id = v.id
+ON CONFLICT (feature_id) DO UPDATE SET
+  layer_id = EXCLUDED.layer_id, name = EXCLUDED.name, text = EXCLUDED.text, pinyin = EXCLUDED.pinyin,
+  initials = EXCLUDED.initials, codes = EXCLUDED.codes, bigrams = EXCLUDED.bigrams, fields = EXCLUDED.fields,
+  point = EXCLUDED.point
+"""
+
+
+def _field_texts(fdef: FieldDef, value: Any) -> list[str]:
+    """The texts a value is found by: the value itself, and for a choice its labels."""
+    if value is None or value == "" or isinstance(value, bool):
+        return []
+    texts = [str(value)]
+    if fdef.type == "choice" and str(value) in fdef.choice_labels:
+        texts.extend(label for label in fdef.choice_labels[str(value)] if label)
+    return texts
+
+
+def entry_values(*, searchable: list[FieldDef], name: str, properties: dict[str, Any]) -> dict[str, Any]:
+    """The index columns of one feature, computed in Python (the geometry part comes from PostGIS)."""
+    norm_name = normalise(name or "")
+    fields: dict[str, str] = {}
+    parts = [norm_name] if norm_name else []
+    for fdef in searchable:
+        texts = [normalise(t) for t in _field_texts(fdef, properties.get(fdef.name))]
+        texts = [t for t in texts if t]
+        if texts:
+            fields[fdef.name] = " ".join(texts)
+            parts.extend(t for t in texts if t not in parts)
+    text = "|".join(parts)
+    codes = sorted({v for v in [norm_name, *fields.values()] if v and len(v) <= MAX_CODE_LENGTH})
+    full, initials = pinyin_forms(norm_name)
+    return {
+        "name": norm_name,
+        "text": text,
+        "pinyin": full,
+        "initials": initials,
+        "codes": codes,
+        "bigrams": bigrams(text),
+        "fields": fields,
+    }
+
+
+def _write(rows: list[tuple[int, dict[str, Any]]]) -> None:
+    if not rows:
+        return
+    columns = [
+        [pk for pk, _ in rows],
+        [v["name"] for _, v in rows],
+        [v["text"] for _, v in rows],
+        [v["pinyin"] for _, v in rows],
+        [v["initials"] for _, v in rows],
+        [json.dumps(v["codes"], ensure_ascii=False) for _, v in rows],
+        [json.dumps(v["bigrams"], ensure_ascii=False) for _, v in rows],
+        [json.dumps(v["fields"], ensure_ascii=False) for _, v in rows],
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_UPSERT, columns)
+
+
+def _index_rows(layer: Layer, rows: Iterable[tuple[int, str, dict[str, Any]]]) -> int:
+    searchable = [f for f in parse_schema(layer.schema) if f.searchable]
+    batch: list[tuple[int, dict[str, Any]]] = []
+    count = 0
+    for pk, name, properties in rows:
+        batch.append((pk, entry_values(searchable=searchable, name=name, properties=properties or {})))
+        if len(batch) >= BATCH_SIZE:
+            _write(batch)
+            count += len(batch)
+            batch = []
+    _write(batch)
+    return count + len(batch)
+
+
+def index_features(*, layer: Layer, features: Iterable[Feature]) -> int:
+    """Index (or re-index) the given saved features of `layer`; call inside the writing transaction."""
+    return _index_rows(layer, ((f.pk, f.name, f.properties) for f in features))
+
+
+def index_feature_ids(*, layer: Layer, feature_ids: list[int]) -> int:
+    """Index the given features of `layer` by id (writers that insert or update with SQL, such as
+    the importer); call inside the writing transaction."""
+    if not feature_ids:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, name, properties FROM layers_feature WHERE id = ANY(%s) ORDER BY id",
+                       [list(feature_ids)])
+        rows = [(pk, name, json.loads(props) if isinstance(props, str) else props) for pk, name, props in cursor]
+    return _index_rows(layer, rows)
+
+
+def _stream_layer(layer: Layer) -> Iterator[tuple[int, str, dict[str, Any]]]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, name, properties FROM layers_feature WHERE layer_id = %s ORDER BY id", [layer.pk])
+        while chunk := cursor.fetchmany(BATCH_SIZE):
+            # Django leaves jsonb undecoded on raw cursors.
+            yield from ((pk, name, json.loads(props) if isinstance(props, str) else props) for pk, name, props in chunk)
+
+
+def reindex_layer(*, layer: Layer) -> int:
+    """Rebuild the layer's index rows from its features (after a schema change, or for data
+    loaded without the services). Atomic: searches see the old rows until it commits."""
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM search_searchentry WHERE layer_id = %s", [layer.pk])
+        rows = list(_stream_layer(layer))
+        return _index_rows(layer, rows)
+
+
+def layer_index_is_current(*, layer: Layer) -> bool:
+    """Whether every feature of the layer has an index row (a cheap check for benchmarks and set-up)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT count(*) FROM layers_feature WHERE layer_id = %s)"
+            " = (SELECT count(*) FROM search_searchentry WHERE layer_id = %s)",
+            [layer.pk, layer.pk],
+        )
+        return cursor.fetchone()[0]
+
+
+def ensure_layer_indexed(*, layer: Layer) -> int:
+    """Rebuild the layer's index rows if some feature has none (data loaded around the services);
+    return the number of features indexed (0 when the index was current)."""
+    return 0 if layer_index_is_current(layer=layer) else reindex_layer(layer=layer)
