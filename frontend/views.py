@@ -5,6 +5,7 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
 from layers.selectors import layer_list_visible
+from layers.tiles.grid import GRID_MAX_ZOOM
 
 
 def _basemap() -> dict | None:
@@ -36,5 +37,9 @@ def map_view(request):
             "username": user.get_username() if user.is_authenticated else "",
         },
         "urls": {"layers": "/api/layers/", "search": "/api/search"},
+        # Layers with more features than the threshold are drawn from vector tiles.
+        "tiles": {"url": "/tiles/", "threshold": settings.MAP_TILED_LAYER_THRESHOLD, "max_zoom": GRID_MAX_ZOOM},
     }
-    return render(request, "frontend/map.html", {"config": config})
+    # Leaflet.VectorGrid is loaded only by pages that draw a layer from tiles.
+    tiled = any(layer["feature_count"] > settings.MAP_TILED_LAYER_THRESHOLD for layer in config["layers"])
+    return render(request, "frontend/map.html", {"config": config, "tiled": tiled})

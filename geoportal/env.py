@@ -4,6 +4,7 @@ Every setting that differs between deployments is read here, once, with its
 type and default, so that settings.py stays declarative.
 """
 import os
+from urllib.parse import urlsplit, urlunsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -42,6 +43,11 @@ def env_int(name: str, default: int) -> int:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def redis_database(url: str, database: int) -> str:
+    """The same Redis server as `url`, another numbered database."""
+    return urlunsplit(urlsplit(url)._replace(path=f"/{database}"))
 
 
 def env_floats(name: str, default: str) -> list[float]:

@@ -5,7 +5,7 @@ import dj_database_url
 from corsheaders.defaults import default_headers as cors_default_headers
 from django.utils.translation import gettext_lazy as _
 
-from geoportal.env import env_bool, env_floats, env_int, env_list, env_str
+from geoportal.env import env_bool, env_floats, env_int, env_list, env_str, redis_database
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "geoportal",
     "geoportal.accounts",
     "layers",
+    "layers.tiles",
     "layers.ogcapi",
     "layers.api",
     "layers.history",
@@ -85,11 +86,13 @@ DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DB_
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
+# Namespaces every key this deployment (or test database) writes to Redis.
+CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "geoportal")
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
-        "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "geoportal"),
+        "KEY_PREFIX": CACHE_KEY_PREFIX,
         "TIMEOUT": 300,
     }
 }
@@ -184,6 +187,16 @@ CITY_EXTENT = env_floats("CITY_EXTENT", "125.3,43.8,131.0,47.0")
 BASEMAP_URL = env_str("BASEMAP_URL", "")
 BASEMAP_ATTRIBUTION = env_str("BASEMAP_ATTRIBUTION", "")
 TIANDITU_KEY = env_str("TIANDITU_KEY", "")
+
+# Tiles (layers/tiles): the rendered-tile cache (a Redis URL, by default database 1 of REDIS_URL's
+# server, so that clearing Django's cache, a FLUSHDB, keeps the tiles; empty turns it off), its size
+# bound, the per-tile feature budget behind density thinning, the HTTP max-age of tiles, and the
+# feature count above which the map draws a layer from vector tiles instead of one GeoJSON.
+TILE_CACHE_URL = env_str("TILE_CACHE_URL", redis_database(REDIS_URL, 1))
+TILE_CACHE_MAX_BYTES = env_int("TILE_CACHE_MAX_BYTES", 256 * 1024 * 1024)
+TILE_MAX_FEATURES = env_int("TILE_MAX_FEATURES", 4000)
+TILE_HTTP_MAX_AGE = env_int("TILE_HTTP_MAX_AGE", 60)
+MAP_TILED_LAYER_THRESHOLD = env_int("MAP_TILED_LAYER_THRESHOLD", 5000)
 
 # Public annotations (annotations/): tracking numbers, routing fallback, abuse limits.
 ANNOTATION_TRACKING_PREFIX = env_str("ANNOTATION_TRACKING_PREFIX", "HRB")

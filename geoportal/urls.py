@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/edit/", include("layers.editing.urls")),
     path("api/search", include("layers.search.urls")),
     path("api/", include("layers.api.urls")),
+    path("tiles/", include("layers.tiles.urls")),
     path("api/", include("layers.io.api.urls")),
     path("", include("layers.io.urls")),
     path("ogc", ogcapi_views.landing),

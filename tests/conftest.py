@@ -7,6 +7,7 @@ from django.contrib.gis.geos import Point, Polygon
 from geoportal.accounts.models import Department, User
 from layers.models import Layer
 from layers.services import feature_create
+from layers.tiles.cache import tile_cache
 
 # Fixtures of the public-annotation tests (districts with codes, routing, staff).
 pytest_plugins = ["tests.annotation_factories"]
@@ -69,3 +70,12 @@ def school_layer(departments) -> Layer:
 @pytest.fixture
 def district_polygon() -> Polygon:
     return Polygon.from_bbox((126.60, 45.70, 126.70, 45.80))
+
+
+@pytest.fixture
+def clean_tile_cache():
+    """An empty tile cache for the test (layer ids repeat between runs of the test database)."""
+    cache = tile_cache()
+    cache.clear()
+    yield cache
+    cache.clear()

@@ -12,6 +12,7 @@ from fixtures.benchmark import ensure_benchmark_layer
 SECTIONS = {
     # name: module with run(*, layer, stdout, options)
     "history": "layers.history.bench",
+    "tiles": "layers.tiles.bench",
     "import": "layers.io.bench",
     "items": "layers.ogcapi.bench",
     "search": "layers.search.bench",

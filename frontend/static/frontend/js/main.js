@@ -34,8 +34,9 @@ import * as panel from "./panel.js";
 import * as permalink from "./permalink.js";
 import * as search from "./search.js";
 import { createPanes } from "./style.js";
+import * as tiles from "./tiles.js";
 
-const MODULES = [layerList, panel, permalink, keepView, editing, annotations, search];
+const MODULES = [layerList, panel, permalink, keepView, tiles, editing, annotations, search];
 
 const config = JSON.parse(document.getElementById("gp-config").textContent);
 i18n.setLanguage(config.language);

@@ -5,7 +5,7 @@ import { localField } from "./i18n.js";
 import { popupContent } from "./popup.js";
 import { labelMinZoom, leafletStyle, pointStyle, styleOf } from "./style.js";
 
-function popupOptions() {
+export function popupOptions() {
   // Fits a 375-px phone: Leaflet sizes the popup between min and max width.
   return { maxWidth: Math.min(340, window.innerWidth - 60), minWidth: 160, autoPanPadding: [16, 16] };
 }

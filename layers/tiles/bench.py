@@ -1,0 +1,243 @@
+"""`manage.py bench --only tiles`: the tile server against the SQL it runs, on the same tiles.
+
+A fixed, seeded list of tiles (zooms 10-18, weighted to 13-16, placed where the benchmark
+layer's buildings are, i.e. denser toward the centre) is measured at concurrency 1 and 8:
+
+- raw:        the exact statement the server runs for an MVT (and a GeoJSON) tile, over psycopg;
+- plain:      the unthinned ST_AsMVT statement other tile servers run (every feature);
+- served:     GET through gunicorn (threaded workers, so that 8 requests are in flight at once)
+              with production settings (DEBUG off) and the cache off;
+- cached:     the same GETs against a gunicorn whose tile cache holds every tile.
+
+It prints p50/p95 (ms), requests/s, the ratios served/raw and the per-zoom p50, and the largest
+tile. Speed is reported, never asserted.
+"""
+from __future__ import annotations
+
+import http.client
+import math
+import os
+import random
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import psycopg
+import redis
+from django.conf import settings
+
+from layers.models import Layer
+from layers.tiles.cache import TileCache
+from layers.tiles.grid import Tile, tile_at
+from layers.tiles.queries import Statement, geojson_statement, mvt_statement, plain_mvt_statement
+
+SEED = 20260
+TILE_COUNT = 300
+ZOOM_WEIGHTS = {10: 1, 11: 2, 12: 3, 13: 6, 14: 7, 15: 7, 16: 6, 17: 3, 18: 2}
+CENTER = (126.63, 45.75)  # the benchmark layer's centre (fixtures/benchmark.py)
+PORTS = range(8130, 8140)
+SIZE_LIMIT = 500 * 1024
+
+
+def tile_list(count: int = TILE_COUNT) -> list[Tile]:
+    """Seeded tiles around the centre, spread like the buildings (exponential distance)."""
+    rng = random.Random(SEED)
+    zooms = rng.choices(list(ZOOM_WEIGHTS), weights=list(ZOOM_WEIGHTS.values()), k=count)
+    tiles = []
+    for zoom in zooms:
+        r = rng.expovariate(1 / 0.045)
+        theta = rng.uniform(0, 2 * math.pi)
+        tiles.append(tile_at(CENTER[0] + r * math.cos(theta) * 1.4, CENTER[1] + r * math.sin(theta), zoom))
+    return tiles
+
+
+def _dsn() -> str:
+    """Connection settings of the default database; cursors bind parameters client-side, as Django does."""
+    db = settings.DATABASES["default"]
+    return psycopg.conninfo.make_conninfo(
+        dbname=db["NAME"], user=db.get("USER") or None, password=db.get("PASSWORD") or None,
+        host=db.get("HOST") or None, port=str(db.get("PORT") or "") or None,
+    )
+
+
+def _run(jobs: list, work, concurrency: int, setup=None) -> tuple[list[float], float, list[int]]:
+    """Run `work(resource, job)` over jobs; return latencies (s), wall time (s) and body sizes."""
+    latencies: list[float] = [0.0] * len(jobs)
+    sizes: list[int] = [0] * len(jobs)
+
+    def worker(offset: int):
+        resource = setup() if setup else None
+        try:
+            for index in range(offset, len(jobs), concurrency):
+                start = time.perf_counter()
+                sizes[index] = work(resource, jobs[index])
+                latencies[index] = time.perf_counter() - start
+        finally:
+            if resource is not None:
+                resource.close()
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        list(pool.map(worker, range(concurrency)))
+    return latencies, time.perf_counter() - start, sizes
+
+
+def _sql_work(connection: psycopg.Connection, statement: Statement) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(statement.sql, statement.params)
+        row = cursor.fetchone()
+    return len(row[0]) if row and row[0] is not None else 0
+
+
+def _http_work(port: int):
+    def work(_resource, path: str) -> int:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        try:
+            conn.request("GET", path)
+            response = conn.getresponse()
+            body = response.read()
+            if response.status not in (200, 204):
+                raise RuntimeError(f"{path}: HTTP {response.status} {body[:200]!r}")
+            return len(body)
+        finally:
+            conn.close()
+
+    return work
+
+
+def _free_port() -> int:
+    for port in PORTS:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) != 0:
+                return port
+    raise RuntimeError(f"No free port in {PORTS.start}-{PORTS.stop - 1} for the benchmark server.")
+
+
+class Server:
+    """gunicorn serving this project with production settings, on a port of the bench range."""
+
+    def __init__(self, *, cache_url: str, prefix: str, workers: int):
+        self.port = _free_port()
+        env = {**os.environ, "DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(40), "ALLOWED_HOSTS": "127.0.0.1",
+               "DJANGO_SETTINGS_MODULE": "geoportal.settings", "TILE_CACHE_URL": cache_url,
+               "CACHE_KEY_PREFIX": prefix, "LOG_LEVEL": "WARNING"}
+        log = Path(settings.BASE_DIR) / "var" / f"bench-gunicorn-{self.port}.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        self._log = log.open("wb")
+        gunicorn = Path(sys.executable).with_name("gunicorn")
+        self.process = subprocess.Popen(
+            [str(gunicorn), "geoportal.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
+             "--workers", str(workers), "--worker-class", "gthread", "--threads", "4", "--timeout", "300"],
+            cwd=settings.BASE_DIR, env=env, stdout=self._log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                _http_work(self.port)(None, "/healthz")
+                return
+            except (OSError, RuntimeError):
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"gunicorn exited; see {log}") from None
+                time.sleep(0.3)
+        self.close()
+        raise RuntimeError(f"gunicorn did not answer on port {self.port}; see {log}")
+
+    def close(self):
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        self._log.close()
+
+
+def _p(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+def run(*, layer: Layer, stdout, options) -> None:
+    tiles = tile_list()
+    workers = (os.cpu_count() or 1) + 1
+    counts = {z: sum(1 for t in tiles if t.z == z) for z in sorted(ZOOM_WEIGHTS)}
+    stdout.write(f"layer {layer.slug}: {layer.feature_count:,} features; {len(tiles)} tiles, per zoom {counts}; "
+                 f"gunicorn {workers} workers x 4 threads, DEBUG off; load average {os.getloadavg()[0]:.1f}")
+    statements = {
+        "raw mvt": [mvt_statement(layer=layer, tile=t) for t in tiles],
+        "raw geojson": [geojson_statement(layer=layer, tile=t) for t in tiles],
+        "plain mvt": [plain_mvt_statement(layer=layer, tile=t) for t in tiles],
+    }
+    paths = {fmt: [f"/tiles/{layer.slug}/{t}.{fmt}" for t in tiles] for fmt in ("mvt", "geojson")}
+    dsn = _dsn()
+    results: dict[tuple[str, int], tuple[list[float], float, list[int]]] = {}
+
+    def connect() -> psycopg.Connection:
+        return psycopg.connect(dsn, cursor_factory=psycopg.ClientCursor)
+
+    def sql(name: str, concurrency: int):
+        results[(name, concurrency)] = _run(statements[name], _sql_work, concurrency, connect)
+
+    sql("raw mvt", 1)  # warm the database's buffers once, unmeasured
+    uncached = Server(cache_url="", prefix="bench-uncached", workers=workers)
+    try:
+        for concurrency in (1, 8):
+            for name in ("raw mvt", "raw geojson", "plain mvt"):
+                sql(name, concurrency)
+            for fmt in ("mvt", "geojson"):
+                results[(f"served {fmt}", concurrency)] = _run(paths[fmt], _http_work(uncached.port), concurrency)
+    finally:
+        uncached.close()
+
+    prefix = f"{settings.CACHE_KEY_PREFIX}-bench"
+    cache_url = settings.TILE_CACHE_URL or settings.REDIS_URL
+    bench_cache = TileCache(redis.Redis.from_url(cache_url), prefix=prefix, max_bytes=settings.TILE_CACHE_MAX_BYTES)
+    bench_cache.clear()
+    cached = Server(cache_url=cache_url, prefix=prefix, workers=workers)
+    try:
+        _run(paths["mvt"], _http_work(cached.port), 8)  # fill the cache
+        for concurrency in (1, 8):
+            results[("cached mvt", concurrency)] = _run(paths["mvt"], _http_work(cached.port), concurrency)
+    finally:
+        cached.close()
+        bench_cache.clear()
+    _report(stdout, tiles, results)
+
+
+def _report(stdout, tiles: list[Tile], results) -> None:
+    names = ["raw mvt", "served mvt", "raw geojson", "served geojson", "plain mvt", "cached mvt"]
+    stdout.write(f"{'':16}{'c=1 p50':>10}{'p95':>9}{'req/s':>9}{'c=8 p50':>11}{'p95':>9}{'req/s':>9}")
+    for name in names:
+        cells = []
+        for concurrency in (1, 8):
+            latencies, wall, _ = results[(name, concurrency)]
+            cells.append(f"{_p(latencies, 0.5):>9.1f}{_p(latencies, 0.95):>9.1f}{len(latencies) / wall:>9.0f}")
+        stdout.write(f"{name:16}{cells[0]} {cells[1]}")
+
+    def rps(name, concurrency):
+        latencies, wall, _ = results[(name, concurrency)]
+        return len(latencies) / wall
+
+    for served, raw in (("served mvt", "raw mvt"), ("served geojson", "raw geojson")):
+        for concurrency in (1, 8):
+            ratio = _p(results[(served, concurrency)][0], 0.5) / _p(results[(raw, concurrency)][0], 0.5)
+            stdout.write(f"p50 {served} / {raw} at c={concurrency}: {ratio:.2f}x")
+    stdout.write(f"req/s at c=8, served mvt uncached / plain ST_AsMVT: "
+                 f"{rps('served mvt', 8) / rps('plain mvt', 8):.2f}x")
+    stdout.write(f"req/s at c=8, cached mvt: {rps('cached mvt', 8):.0f}")
+    stdout.write("per-zoom p50 (ms, c=1):  zoom  raw mvt  served mvt  plain mvt  served/raw  plain/served")
+    for zoom in sorted({t.z for t in tiles}):
+        picks = [i for i, t in enumerate(tiles) if t.z == zoom]
+
+        def p50(name, picks=picks):
+            return statistics.median(results[(name, 1)][0][i] for i in picks) * 1000
+
+        stdout.write(f"{'':25}{zoom:>4}{p50('raw mvt'):>9.1f}{p50('served mvt'):>12.1f}{p50('plain mvt'):>11.1f}"
+                     f"{p50('served mvt') / p50('raw mvt'):>12.2f}{p50('plain mvt') / p50('served mvt'):>14.2f}")
+    for name in ("served mvt", "served geojson", "plain mvt"):
+        sizes = results[(name, 1)][2]
+        largest = max(range(len(sizes)), key=sizes.__getitem__)
+        over = sum(1 for s in sizes if s > SIZE_LIMIT)
+        stdout.write(f"largest {name} tile: {sizes[largest] / 1024:.0f} KB ({tiles[largest]}); "
+                     f"{over} of {len(sizes)} over {SIZE_LIMIT // 1024} KB")

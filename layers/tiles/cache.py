@@ -1,0 +1,185 @@
+"""The rendered-tile cache in Redis, bounded in size and invalidated precisely.
+
+Keys (all under `<CACHE_KEY_PREFIX>:tiles:`):
+
+- `t:<layer>:<z>:<x>:<y>:<fmt>:<stamp>` the entry: a 16-character ETag, then the body;
+- `i:<layer>:<z>` the set of cached `<x>:<y>:<fmt>:<stamp>` of that layer and zoom (the index
+  that invalidation filters by tile range);
+- `order` (sorted set, insertion time) and `bytes` (counter) for the size bound: when the stored
+  bodies exceed TILE_CACHE_MAX_BYTES the oldest entries are dropped first;
+- `e:<layer>` the layer's invalidation epoch. A tile rendered from a snapshot read before an edit
+  committed must not be stored after that edit's invalidation ran; storing is refused when the
+  epoch moved since the lookup (checked atomically in the store script).
+
+`stamp` is the layer's updated_at, so a change of schema, zoom range or name starts fresh keys.
+On `features_changed` the tiles of every zoom whose buffered envelope meets a changed box are
+deleted, and only those; `bboxes=None` drops the layer's whole cache.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass
+from functools import cache
+
+import redis
+from django.conf import settings
+
+from layers.models import Layer
+from layers.tiles.grid import GRID_MAX_ZOOM, Tile, tile_range
+
+ETAG_LENGTH = 16
+logger = logging.getLogger(__name__)
+
+# KEYS: tile, index, order, bytes, epoch. ARGV: expected epoch, body, index member, order member,
+# now, max bytes, key prefix. Returns 1 when stored.
+_STORE = """
+local epoch = redis.call('GET', KEYS[5]) or '0'
+if epoch ~= ARGV[1] then return 0 end
+local previous = redis.call('STRLEN', KEYS[1])
+redis.call('SET', KEYS[1], ARGV[2])
+redis.call('SADD', KEYS[2], ARGV[3])
+redis.call('ZADD', KEYS[3], ARGV[5], ARGV[4])
+local total = redis.call('INCRBY', KEYS[4], string.len(ARGV[2]) - previous)
+local limit = tonumber(ARGV[6])
+while total > limit do
+  local oldest = redis.call('ZPOPMIN', KEYS[3])
+  if #oldest == 0 then break end
+  local member = oldest[1]
+  local layer, z, rest = string.match(member, '^([^:]+):([^:]+):(.+)$')
+  local key = ARGV[7] .. 't:' .. member
+  total = redis.call('DECRBY', KEYS[4], redis.call('STRLEN', key))
+  redis.call('DEL', key)
+  redis.call('SREM', ARGV[7] .. 'i:' .. layer .. ':' .. z, rest)
+end
+return 1
+"""
+
+# KEYS: order, bytes. ARGV: key prefix, then order members to drop.
+_DROP = """
+local dropped = 0
+for i = 2, #ARGV do
+  local member = ARGV[i]
+  local layer, z, rest = string.match(member, '^([^:]+):([^:]+):(.+)$')
+  local key = ARGV[1] .. 't:' .. member
+  local length = redis.call('STRLEN', key)
+  if length > 0 or redis.call('EXISTS', key) == 1 then dropped = dropped + 1 end
+  redis.call('DECRBY', KEYS[2], length)
+  redis.call('DEL', key)
+  redis.call('SREM', ARGV[1] .. 'i:' .. layer .. ':' .. z, rest)
+  redis.call('ZREM', KEYS[1], member)
+end
+return dropped
+"""
+
+
+@dataclass(frozen=True)
+class CachedTile:
+    etag: str
+    body: bytes
+
+
+def etag_for(body: bytes) -> str:
+    return hashlib.blake2b(body, digest_size=ETAG_LENGTH // 2).hexdigest()
+
+
+class TileCache:
+    """Tiles of every layer in one Redis database, namespaced by `prefix`."""
+
+    def __init__(self, client: redis.Redis, *, prefix: str, max_bytes: int):
+        self.client = client
+        self.prefix = f"{prefix}:tiles:"
+        self.max_bytes = max_bytes
+        self._store = client.register_script(_STORE)
+        self._drop = client.register_script(_DROP)
+
+    @staticmethod
+    def stamp(layer: Layer) -> str:
+        return str(int(layer.updated_at.timestamp() * 1_000_000))
+
+    def _member(self, layer: Layer, tile: Tile, fmt: str) -> str:
+        return f"{layer.pk}:{tile.z}:{tile.x}:{tile.y}:{fmt}:{self.stamp(layer)}"
+
+    def lookup(self, *, layer: Layer, tile: Tile, fmt: str) -> tuple[CachedTile | None, bytes]:
+        """The cached tile (or None) and the layer's epoch to hand back to `store`."""
+        value, epoch = self.client.mget(
+            self.prefix + "t:" + self._member(layer, tile, fmt), f"{self.prefix}e:{layer.pk}"
+        )
+        epoch = epoch or b"0"
+        if value is None:
+            return None, epoch
+        return CachedTile(etag=value[:ETAG_LENGTH].decode(), body=value[ETAG_LENGTH:]), epoch
+
+    def store(self, *, layer: Layer, tile: Tile, fmt: str, entry: CachedTile, epoch: bytes) -> bool:
+        member = self._member(layer, tile, fmt)
+        return bool(
+            self._store(
+                keys=[
+                    self.prefix + "t:" + member,
+                    f"{self.prefix}i:{layer.pk}:{tile.z}",
+                    self.prefix + "order",
+                    self.prefix + "bytes",
+                    f"{self.prefix}e:{layer.pk}",
+                ],
+                args=[
+                    epoch,
+                    entry.etag.encode() + entry.body,
+                    member.split(":", 2)[2],
+                    member,
+                    time.time(),
+                    self.max_bytes,
+                    self.prefix,
+                ],
+            )
+        )
+
+    def invalidate(self, *, layer_id: int, bboxes: list[tuple[float, float, float, float]] | None) -> int:
+        """Drop the layer's cached tiles that meet any of `bboxes` (all of them for None)."""
+        self.client.incr(f"{self.prefix}e:{layer_id}")
+        pipe = self.client.pipeline(transaction=False)
+        for z in range(GRID_MAX_ZOOM + 1):
+            pipe.smembers(f"{self.prefix}i:{layer_id}:{z}")
+        doomed = []
+        for z, members in enumerate(pipe.execute()):
+            ranges = None if bboxes is None else [tile_range(bbox, z) for bbox in bboxes]
+            for raw in members:
+                member = raw.decode()
+                x, y = (int(v) for v in member.split(":", 2)[:2])
+                if ranges is None or any(x0 <= x <= x1 and y0 <= y <= y1 for x0, y0, x1, y1 in ranges):
+                    doomed.append(f"{layer_id}:{z}:{member}")
+        if not doomed:
+            return 0
+        return int(self._drop(keys=[self.prefix + "order", self.prefix + "bytes"], args=[self.prefix, *doomed]))
+
+    def size(self) -> int:
+        return int(self.client.get(self.prefix + "bytes") or 0)
+
+    def clear(self) -> None:
+        """Forget every tile under this prefix (tests, and after restoring a database)."""
+        keys = list(self.client.scan_iter(match=self.prefix + "*", count=1000))
+        for start in range(0, len(keys), 1000):
+            self.client.delete(*keys[start:start + 1000])
+
+
+@cache
+def tile_cache() -> TileCache | None:
+    """The configured cache, or None when TILE_CACHE_URL is empty."""
+    if not settings.TILE_CACHE_URL:
+        return None
+    client = redis.Redis.from_url(settings.TILE_CACHE_URL, socket_timeout=2, socket_connect_timeout=2)
+    return TileCache(client, prefix=settings.CACHE_KEY_PREFIX, max_bytes=settings.TILE_CACHE_MAX_BYTES)
+
+
+def on_features_changed(sender, *, layer_id: int, bboxes=None, **kwargs) -> None:
+    """Receiver of layers.signals.features_changed (after the edit committed).
+
+    The write itself succeeded, so a cache that cannot be reached is reported, not raised."""
+    cache_ = tile_cache()
+    if cache_ is None:
+        return
+    try:
+        cache_.invalidate(layer_id=layer_id, bboxes=bboxes)
+    except redis.RedisError:
+        logger.error("tile cache unreachable: tiles of layer %s may be stale until they expire", layer_id,
+                     exc_info=True)

@@ -1,0 +1,38 @@
+"""Serving a tile: from the cache when it holds the tile, else rendered by PostGIS and kept."""
+from __future__ import annotations
+
+import logging
+
+import redis
+
+from layers.models import Layer
+from layers.tiles.cache import CachedTile, etag_for, tile_cache
+from layers.tiles.grid import Tile
+from layers.tiles.queries import tile_render
+
+logger = logging.getLogger(__name__)
+
+
+def tile_get(*, layer: Layer, tile: Tile, fmt: str) -> tuple[CachedTile, bool]:
+    """The tile and whether it came from the cache.
+
+    A cache that cannot be reached degrades to rendering every tile (logged), never to an error."""
+    cache = tile_cache()
+    epoch = None
+    if cache is not None:
+        try:
+            cached, epoch = cache.lookup(layer=layer, tile=tile, fmt=fmt)
+        except redis.RedisError:
+            logger.warning("tile cache unreachable; rendering %s/%s uncached", layer.slug, tile, exc_info=True)
+            cache = None
+        else:
+            if cached is not None:
+                return cached, True
+    body = tile_render(layer=layer, tile=tile, fmt=fmt)
+    entry = CachedTile(etag=etag_for(body), body=body)
+    if cache is not None:
+        try:
+            cache.store(layer=layer, tile=tile, fmt=fmt, entry=entry, epoch=epoch)
+        except redis.RedisError:
+            logger.warning("tile cache unreachable; %s/%s not kept", layer.slug, tile, exc_info=True)
+    return entry, False
