@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 from pyproj import Transformer
 
+from layers.gcj02 import wgs84_to_gcj02
 from layers.history.models import AuditLog
-from layers.io.crs import wgs84_to_gcj02
 from layers.io.models import ImportJob
 from layers.models import Feature, Layer
 from tests.io_samples import POINTS, convert, feature_collection, shapefile_zip, write_geojson, zip_files

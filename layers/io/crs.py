@@ -14,7 +14,6 @@ Chinese web maps to about 1–2 m. Outside mainland China GCJ-02 equals WGS 84.
 """
 from __future__ import annotations
 
-import math
 from functools import lru_cache
 
 from pyproj import CRS
@@ -68,54 +67,6 @@ def epsg_from_wkt(wkt: str | None) -> int | None:
         return None  # an unidentifiable CRS: the user is asked to choose one
     code = crs.to_epsg(min_confidence=70)
     return int(code) if code else None
-
-
-# --- GCJ-02 ---------------------------------------------------------------------------------
-_A = 6378245.0
-_EE = 0.00669342162296594323
-
-
-def _out_of_china(lon: float, lat: float) -> bool:
-    return not (72.004 <= lon <= 137.8347 and 0.8293 <= lat <= 55.8271)
-
-
-def _delta(lon: float, lat: float) -> tuple[float, float]:
-    x, y = lon - 105.0, lat - 35.0
-    dlat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * math.sqrt(abs(x))
-    dlat += (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
-    dlat += (20.0 * math.sin(y * math.pi) + 40.0 * math.sin(y / 3.0 * math.pi)) * 2.0 / 3.0
-    dlat += (160.0 * math.sin(y / 12.0 * math.pi) + 320 * math.sin(y * math.pi / 30.0)) * 2.0 / 3.0
-    dlon = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * math.sqrt(abs(x))
-    dlon += (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
-    dlon += (20.0 * math.sin(x * math.pi) + 40.0 * math.sin(x / 3.0 * math.pi)) * 2.0 / 3.0
-    dlon += (150.0 * math.sin(x / 12.0 * math.pi) + 300.0 * math.sin(x / 30.0 * math.pi)) * 2.0 / 3.0
-    radlat = lat / 180.0 * math.pi
-    magic = 1 - _EE * math.sin(radlat) ** 2
-    sqrtmagic = math.sqrt(magic)
-    dlat = (dlat * 180.0) / ((_A * (1 - _EE)) / (magic * sqrtmagic) * math.pi)
-    dlon = (dlon * 180.0) / (_A / sqrtmagic * math.cos(radlat) * math.pi)
-    return dlon, dlat
-
-
-def wgs84_to_gcj02(lon: float, lat: float) -> tuple[float, float]:
-    if _out_of_china(lon, lat):
-        return lon, lat
-    dlon, dlat = _delta(lon, lat)
-    return lon + dlon, lat + dlat
-
-
-def gcj02_to_wgs84(lon: float, lat: float) -> tuple[float, float]:
-    """Invert wgs84_to_gcj02 by fixed-point iteration (converges to 1e-7° in a few steps)."""
-    if _out_of_china(lon, lat):
-        return lon, lat
-    wlon, wlat = lon, lat
-    for _ in range(30):
-        glon, glat = wgs84_to_gcj02(wlon, wlat)
-        dlon, dlat = glon - lon, glat - lat
-        if abs(dlon) < 1e-9 and abs(dlat) < 1e-9:
-            break
-        wlon, wlat = wlon - dlon, wlat - dlat
-    return wlon, wlat
 
 
 def map_geojson_coords(geometry: dict, func) -> dict:

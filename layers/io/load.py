@@ -14,7 +14,8 @@ from django.conf import settings
 from django.db import connection
 from psycopg import sql
 
-from layers.io.crs import gcj02_to_wgs84, map_geojson_coords
+from layers.gcj02 import gcj02_to_wgs84
+from layers.io.crs import map_geojson_coords
 from layers.io.errors import RowsRejected
 from layers.models import Layer
 from layers.schema import MAX_STRING_LENGTH, parse_schema

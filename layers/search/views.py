@@ -9,8 +9,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.views import APIView
 
+from layers.gcj02 import gcj02_to_wgs84
 from layers.permissions import layers_for, visible_layer_or_none
-from layers.search.coordinates import CoordinateError, gcj02_to_wgs84, parse_coordinate
+from layers.search.coordinates import CoordinateError, parse_coordinate
 from layers.search.query import SearchTimeout, SpatialFilter, search_features
 from layers.search.text import normalise
 

@@ -3,7 +3,8 @@ import math
 
 import pytest
 
-from layers.search.coordinates import CoordinateError, gcj02_to_wgs84, parse_coordinate, wgs84_to_gcj02
+from layers.gcj02 import gcj02_to_wgs84, wgs84_to_gcj02
+from layers.search.coordinates import CoordinateError, parse_coordinate
 
 HARBIN = (125.3, 44.0, 131.0, 46.6)
 DMS_LAT = 45 + 45 / 60 + 30 / 3600

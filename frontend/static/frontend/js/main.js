@@ -46,6 +46,8 @@ const { t } = i18n;
 const initial = permalink.parseHash();
 const map = L.map("map", { minZoom: 3, maxZoom: 18, zoomControl: false });
 L.control.zoom({ zoomInTitle: t("zoomIn"), zoomOutTitle: t("zoomOut") }).addTo(map);
+// Credit the map library in plain words (Leaflet's default prefix carries a flag icon).
+map.attributionControl.setPrefix('<a href="https://leafletjs.com" rel="noopener">Leaflet</a>');
 map.setView(initial.view?.center ?? config.center, initial.view?.zoom ?? config.zoom);
 createPanes(map);
 L.control.scale({ imperial: false, maxWidth: 140 }).addTo(map);
