@@ -2,6 +2,7 @@
 // the map: a filled square for polygons, a stroke for lines, the point symbol for points.
 import { svg } from "./dom.js";
 import { pointStyle, styleOf } from "./style.js";
+import { hasShape, symbolPath } from "./symbols.js";
 
 const SIZE = 18;
 
@@ -24,11 +25,14 @@ function lineSymbol(style) {
 
 function pointSymbol(layer) {
   const style = pointStyle(layer);
-  return svg("circle", {
-    cx: SIZE / 2, cy: SIZE / 2, r: Math.min(Math.max(styleOf(layer).radius, 3), SIZE / 2 - 2),
+  const paint = {
     fill: style.fillColor, "fill-opacity": style.fillOpacity,
     stroke: style.color, "stroke-opacity": style.opacity, "stroke-width": Math.min(style.weight, 2),
-  });
+  };
+  const symbol = styleOf(layer).symbol;
+  if (hasShape(symbol)) return svg("path", { d: symbolPath(symbol, 5.5, SIZE / 2, SIZE / 2), ...paint });
+  const r = Math.min(Math.max(styleOf(layer).radius, 3), SIZE / 2 - 2);
+  return svg("circle", { cx: SIZE / 2, cy: SIZE / 2, r, ...paint });
 }
 
 export function swatch(layer) {

@@ -4,6 +4,7 @@ import { el, escapeHtml } from "./dom.js";
 import { localField } from "./i18n.js";
 import { popupContent } from "./popup.js";
 import { labelMinZoom, leafletStyle, pointStyle, styleOf } from "./style.js";
+import { symbolMarker } from "./symbols.js";
 
 export function popupOptions() {
   // Fits a 375-px phone: Leaflet sizes the popup between min and max width.
@@ -66,7 +67,7 @@ export function geojsonOverlay(layer, data) {
     attribution: layer.attribution ? escapeHtml(layer.attribution) : undefined,
     // Leaflet applies `style` to points too (and again on resetStyle): keep their symbol style.
     style: (feature) => (/Point$/.test(feature.geometry.type) ? pointStyle(layer) : leafletStyle(layer)),
-    pointToLayer: (feature, latlng) => L.circleMarker(latlng, pointStyle(layer)),
+    pointToLayer: (feature, latlng) => symbolMarker(latlng, { ...pointStyle(layer), symbol: styleOf(layer).symbol }),
     onEachFeature: (feature, leafletLayer) => {
       leafletLayer.bindPopup(() => popupContent(layer, feature), popupOptions());
       leafletLayer.on("mouseover", () => leafletLayer.setStyle(highlight(leafletLayer.options)));
