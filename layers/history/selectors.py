@@ -104,7 +104,7 @@ def feature_collection_asof_geojson(
 ) -> str:
     """The layer's features as they were at `asof`, as one GeoJSON FeatureCollection string.
 
-    The item shape matches layers.selectors.feature_collection_geojson."""
+    The item shape matches the map's feature list (layers/api/features.py)."""
     fields = [f.name for f in parse_schema(layer.schema)]
     relation, relation_params = features_asof_relation(layer_id=layer.pk, asof=asof, name_field=layer.name_field)
     bbox_sql = " WHERE s.geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)" if bbox is not None else ""
