@@ -18,11 +18,12 @@ given and taken back only through layer_grant / layer_revoke here, and both are 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Literal
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 
 from geoportal.accounts.models import Department, User
@@ -126,8 +127,55 @@ def user_can(user, action: Action, layer: Layer) -> bool:
     return Layer.objects.filter(q, pk=layer.pk).exists()
 
 
+_SLUG_MARK = "\x00slug"  # stands for the slug in a compiled statement; no slug contains NUL
+
+
+@dataclass(frozen=True)
+class _CompiledLookup:
+    """A Layer query compiled once: its SQL, parameters (the slug's marked), and how its rows
+    become Layer objects (the ORM's own column converters)."""
+
+    sql: str
+    params: tuple
+    converters: dict
+    attnames: tuple[str, ...]
+
+    @classmethod
+    def of(cls, queryset: QuerySet[Layer]) -> _CompiledLookup:
+        compiler = queryset.query.get_compiler(using=queryset.db)
+        sql, params = compiler.as_sql()
+        converters = compiler.get_converters([expression for expression, _, _ in compiler.select])
+        attnames = tuple(expression.target.attname for expression, _, _ in compiler.select)
+        return cls(sql, tuple(params), converters, attnames)
+
+    def first(self, slug: str) -> Layer | None:
+        bound = [slug if p == _SLUG_MARK else p for p in self.params]
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, bound)
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        values = list(row)
+        for pos, (functions, expression) in self.converters.items():
+            for convert in functions:
+                values[pos] = convert(values[pos], expression, connection)
+        return Layer.from_db(connection.alias, self.attnames, values)
+
+
+@cache
+def _public_lookup() -> _CompiledLookup:
+    """Anonymous visitors share one rule, which needs no join: compiled once per process."""
+    return _CompiledLookup.of(Layer.objects.filter(layer_access_q(AnonymousUser(), "view"), slug=_SLUG_MARK)
+                              .order_by())
+
+
 def visible_layer_or_none(user, slug: str) -> Layer | None:
-    """The layer named `slug` if `user` may see it; None both when absent and when hidden."""
+    """The layer named `slug` if `user` may see it; None both when absent and when hidden.
+
+    Every tile and item request starts here, so for anonymous visitors the statement (the same
+    rule as layers_for) is compiled once rather than per request."""
+    if user is None or (not getattr(user, "is_authenticated", False) and not isinstance(user, TokenPrincipal)):
+        return _public_lookup().first(slug)
     return layers_for(user, "view").filter(slug=slug).first()
 
 
