@@ -21,7 +21,7 @@ from layers.schema import FieldDef
 
 # Exact counts above this size are replaced by the planner's estimate when a filter is applied.
 EXACT_COUNT_LIMIT = 50_000
-FETCH_SIZE = 500  # features per chunk of a streamed page
+FETCH_SIZE = 100  # features per chunk of a streamed page
 MAX_BUILD_ARGS = 48
 _CASTS = {"integer": "numeric", "decimal": "numeric", "boolean": "boolean", "date": "date"}
 
@@ -155,33 +155,23 @@ def _order(q: ItemsQuery, *, reverse: bool = False) -> Fragment:
 
 
 def items_sql(q: ItemsQuery) -> Fragment:
-    """The page in chunks of FETCH_SIZE features, each chunk one row serialised by PostGIS:
-    (chunk, features text joined by commas, returned, first id, last id, look-ahead seen).
+    """The page, one row (id, GeoJSON text serialised by PostGIS) per feature in reading order,
+    plus one look-ahead row beyond `limit` that tells whether another page lies in that direction.
 
-    One look-ahead row beyond `limit` tells whether another page lies in the reading direction.
-    Paging backwards (`before`) reads in reverse and emits in id order."""
+    Reading order is the page's order, or its reverse when paging backwards (`before`). The plan
+    has no blocking step (a keyset index scan under LIMIT), so rows leave PostgreSQL as they are
+    serialised and a page can be streamed while the rest is still being written."""
     feature = _feature_json(q)
     where = _where(q, paging=True)
     backwards = q.before is not None and not q.sort
     order = _order(q, reverse=backwards)
-    inner = (
-        f"SELECT f.id, row_number() OVER (ORDER BY {order.sql}) AS rn, {feature.sql} AS doc "
-        f"FROM {q.source.sql} f WHERE {where.sql} ORDER BY {order.sql} LIMIT %s"
-    )
-    params: tuple = (*order.params, *feature.params, *q.source.params, *where.params, *order.params, q.limit + 1)
+    sql = (f"SELECT f.id, {feature.sql} FROM {q.source.sql} f WHERE {where.sql} "
+           f"ORDER BY {order.sql} LIMIT %s")
+    params: tuple = (*feature.params, *q.source.params, *where.params, *order.params, q.limit + 1)
     if q.sort and q.offset:
-        inner += " OFFSET %s"
+        sql += " OFFSET %s"
         params = (*params, q.offset)
-    # Output position: reading order, or its reverse when paging backwards.
-    pos = "(%s + 1 - rn)" if backwards else "rn"
-    pos_params = (q.limit,) if backwards else ()
-    # The look-ahead row forms its own chunk (NULL, sorted last).
-    chunk = f"CASE WHEN rn > %s THEN NULL ELSE ({pos} - 1) / %s END"
-    sql = (
-        f"SELECT {chunk} AS chunk, string_agg(doc, ',' ORDER BY {pos}), count(*), min(id), max(id) "
-        f"FROM ({inner}) page GROUP BY 1 ORDER BY 1"
-    )
-    return Fragment(sql, (q.limit, *pos_params, FETCH_SIZE, *pos_params, *params))
+    return Fragment(sql, params)
 
 
 @dataclass(frozen=True)
@@ -193,17 +183,45 @@ class Chunk:
     look_ahead: bool
 
 
+def _chunk(rows: list[tuple[int, str]]) -> Chunk:
+    return Chunk(",".join(doc for _, doc in rows), len(rows), rows[0][0], rows[-1][0], False)
+
+
 def items_chunks(q: ItemsQuery) -> Iterator[Chunk]:
-    """The page's chunks in output order; the look-ahead row comes as its own empty chunk."""
+    """The page's features in output order, FETCH_SIZE at a time, as PostgreSQL sends them;
+    a look-ahead row comes last as its own empty chunk.
+
+    Forward pages are streamed (libpq's chunked rows mode); a backward page is read whole and
+    reversed, so that it too comes out in id order."""
     stmt = items_sql(q)
-    with connection.cursor() as cursor:
-        cursor.execute(stmt.sql, stmt.params)
-        rows = cursor.fetchall()
-    for chunk, text, count, first_id, last_id in rows:
-        if chunk is None:
-            yield Chunk("", 0, None, None, True)
-        else:
-            yield Chunk(text, count, first_id, last_id, False)
+    backwards = q.before is not None and not q.sort
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        rows = cursor.cursor.stream(stmt.sql, stmt.params, size=FETCH_SIZE)
+        if backwards:
+            page = list(rows)
+            ahead = len(page) > q.limit
+            page = page[:q.limit][::-1]
+            for start in range(0, len(page), FETCH_SIZE):
+                yield _chunk(page[start:start + FETCH_SIZE])
+            if ahead:
+                yield Chunk("", 0, None, None, True)
+            return
+        batch: list[tuple[int, str]] = []
+        seen = 0
+        for row in rows:
+            seen += 1
+            if seen > q.limit:
+                if batch:
+                    yield _chunk(batch)
+                    batch = []
+                yield Chunk("", 0, None, None, True)
+                continue
+            batch.append(row)
+            if len(batch) == FETCH_SIZE:
+                yield _chunk(batch)
+                batch = []
+        if batch:
+            yield _chunk(batch)
 
 
 def count_matched(q: ItemsQuery, *, cached_total: int) -> tuple[int, bool]:
