@@ -83,6 +83,11 @@ DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int
 DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 5)
+# PostgreSQL's JIT compiles a query when its estimated cost is high, which for tile and page
+# statements (large estimates, short real runs) costs more than it saves: off unless DB_JIT=1.
+if not env_bool("DB_JIT", False):
+    _options = DATABASES["default"]["OPTIONS"]
+    _options["options"] = (_options.get("options", "") + " -c jit=off").strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")

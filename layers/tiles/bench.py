@@ -57,11 +57,13 @@ def tile_list(count: int = TILE_COUNT) -> list[Tile]:
 
 
 def _dsn() -> str:
-    """Connection settings of the default database; cursors bind parameters client-side, as Django does."""
+    """Connection settings of the default database, with the server's session options (e.g. JIT
+    off); cursors bind parameters client-side, as Django does."""
     db = settings.DATABASES["default"]
     return psycopg.conninfo.make_conninfo(
         dbname=db["NAME"], user=db.get("USER") or None, password=db.get("PASSWORD") or None,
         host=db.get("HOST") or None, port=str(db.get("PORT") or "") or None,
+        options=db.get("OPTIONS", {}).get("options") or None,
     )
 
 
