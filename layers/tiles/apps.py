@@ -10,8 +10,13 @@ class TilesConfig(AppConfig):
     verbose_name = "Tiles"
 
     def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
+        from layers.models import Layer
         from layers.signals import features_changed
         from layers.tiles import checks  # noqa: F401  (registers the system checks)
-        from layers.tiles.cache import on_features_changed
+        from layers.tiles.cache import on_features_changed, on_layer_deleted, on_layer_saved
 
         features_changed.connect(on_features_changed, dispatch_uid="tiles.invalidate")
+        post_save.connect(on_layer_saved, sender=Layer, dispatch_uid="tiles.publish")
+        post_delete.connect(on_layer_deleted, sender=Layer, dispatch_uid="tiles.withdraw")

@@ -11,6 +11,12 @@ Keys (all under `<CACHE_KEY_PREFIX>:tiles:`):
   committed must not be stored after that edit's invalidation ran; storing is refused when the
   epoch moved since the lookup (checked atomically in the store script).
 
+- `p:<slug>` the publication of a public layer for the fast path (layers/tiles/fastpath.py):
+  `<layer>:<stamp>`, or `-<layer>:<stamp>` when tiles of that slug must not be answered there;
+  `q:<layer>` the slug last published for the layer. Both expire after PUBLICATION_TTL seconds,
+  so a publication that could not be withdrawn (Redis unreachable at that moment) lapses as
+  quickly as the public tiles already held by browsers and proxies (TILE_HTTP_MAX_AGE).
+
 `stamp` is the layer's updated_at, so a change of schema, zoom range or name starts fresh keys.
 On `features_changed` the tiles of every zoom whose buffered envelope meets a changed box are
 deleted, and only those; `bboxes=None` drops the layer's whole cache.
@@ -25,6 +31,7 @@ from functools import cache
 
 import redis
 from django.conf import settings
+from django.db import transaction
 
 from layers.models import Layer
 from layers.tiles.grid import GRID_MAX_ZOOM, Tile, tile_range
@@ -55,6 +62,42 @@ while total > limit do
 end
 return 1
 """
+
+# KEYS: p:<slug>, q:<layer>. ARGV: key prefix, slug, layer, stamp, "1" to publish or "0" to withdraw,
+# seconds to live. A newer stamp wins; at the same stamp a withdrawal wins. Returns 1 when written.
+_PUBLISH = """
+local slug, layer, stamp, ttl = ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[6])
+local withdrawn = '-' .. layer .. ':' .. ARGV[4]
+local previous = redis.call('GET', KEYS[2])
+if previous and previous ~= slug then  -- the layer was renamed: its old slug stops answering
+  local old = redis.call('GET', ARGV[1] .. 'p:' .. previous)
+  if old and string.match(old, '^%-?(%d+):') == layer then
+    redis.call('SET', ARGV[1] .. 'p:' .. previous, withdrawn, 'EX', ttl)
+  end
+end
+local current = redis.call('GET', KEYS[1])
+if current then
+  local tomb, seen = string.match(current, '^(%-?)%d+:(%d+)$')
+  seen = tonumber(seen)
+  if seen > stamp or (seen == stamp and tomb == '-') then return 0 end
+end
+if ARGV[5] == '1' then
+  redis.call('SET', KEYS[1], layer .. ':' .. ARGV[4], 'EX', ttl)
+else
+  redis.call('SET', KEYS[1], withdrawn, 'EX', ttl)
+end
+redis.call('SET', KEYS[2], slug, 'EX', ttl)
+return 1
+"""
+
+# KEYS: p:<slug>. ARGV: key prefix, "<z>:<x>:<y>:<fmt>". The entry of a published layer's tile, or nil.
+_PUBLIC_LOOKUP = """
+local published = redis.call('GET', KEYS[1])
+if not published or string.sub(published, 1, 1) == '-' then return false end
+local layer, stamp = string.match(published, '^(%d+):(%d+)$')
+return redis.call('GET', ARGV[1] .. 't:' .. layer .. ':' .. ARGV[2] .. ':' .. stamp)
+"""
+PUBLICATION_TTL = 60
 
 # KEYS: order, bytes. ARGV: key prefix, then order members to drop.
 _DROP = """
@@ -93,6 +136,8 @@ class TileCache:
         self.max_bytes = max_bytes
         self._store = client.register_script(_STORE)
         self._drop = client.register_script(_DROP)
+        self._publish = client.register_script(_PUBLISH)
+        self._public_lookup = client.register_script(_PUBLIC_LOOKUP)
 
     @staticmethod
     def stamp(layer: Layer) -> str:
@@ -134,6 +179,23 @@ class TileCache:
             )
         )
 
+    def publish(self, *, slug: str, layer_id: int, stamp: str, public: bool) -> bool:
+        """Let the fast path answer cached tiles of `slug` (public) or stop it (not public).
+
+        Writers may race (a request that read the layer before an edit publishes after it); the
+        layer's stamp orders them, so an older state never replaces a newer one."""
+        return bool(self._publish(
+            keys=[f"{self.prefix}p:{slug}", f"{self.prefix}q:{layer_id}"],
+            args=[self.prefix, slug, layer_id, stamp, "1" if public else "0", PUBLICATION_TTL],
+        ))
+
+    def public_lookup(self, *, slug: str, address: str) -> CachedTile | None:
+        """The cached tile `<z>:<x>:<y>:<fmt>` of a published layer, in one round trip."""
+        value = self._public_lookup(keys=[f"{self.prefix}p:{slug}"], args=[self.prefix, address])
+        if value is None:
+            return None
+        return CachedTile(etag=value[:ETAG_LENGTH].decode(), body=value[ETAG_LENGTH:])
+
     def invalidate(self, *, layer_id: int, bboxes: list[tuple[float, float, float, float]] | None) -> int:
         """Drop the layer's cached tiles that meet any of `bboxes` (all of them for None)."""
         self.client.incr(f"{self.prefix}e:{layer_id}")
@@ -169,6 +231,32 @@ def tile_cache() -> TileCache | None:
         return None
     client = redis.Redis.from_url(settings.TILE_CACHE_URL, socket_timeout=2, socket_connect_timeout=2)
     return TileCache(client, prefix=settings.CACHE_KEY_PREFIX, max_bytes=settings.TILE_CACHE_MAX_BYTES)
+
+
+def on_layer_saved(sender, *, instance: Layer, **kwargs) -> None:
+    """Publish or withdraw a layer for the fast path once its change has committed."""
+    cache_ = tile_cache()
+    if cache_ is None:
+        return
+    slug, layer_id, stamp = instance.slug, instance.pk, TileCache.stamp(instance)
+    public = instance.visibility == Layer.Visibility.PUBLIC
+    transaction.on_commit(lambda: _publish_logged(cache_, slug=slug, layer_id=layer_id, stamp=stamp, public=public))
+
+
+def on_layer_deleted(sender, *, instance: Layer, **kwargs) -> None:
+    cache_ = tile_cache()
+    if cache_ is None:
+        return
+    slug, layer_id, stamp = instance.slug, instance.pk, str(int(time.time() * 1_000_000))
+    transaction.on_commit(lambda: _publish_logged(cache_, slug=slug, layer_id=layer_id, stamp=stamp, public=False))
+
+
+def _publish_logged(cache_: TileCache, **kwargs) -> None:
+    try:
+        cache_.publish(**kwargs)
+    except redis.RedisError:
+        logger.error("tile cache unreachable: the fast path may answer %s for up to %s s", kwargs["slug"],
+                     PUBLICATION_TTL, exc_info=True)
 
 
 def on_features_changed(sender, *, layer_id: int, bboxes=None, **kwargs) -> None:

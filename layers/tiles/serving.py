@@ -6,7 +6,7 @@ import logging
 import redis
 
 from layers.models import Layer
-from layers.tiles.cache import CachedTile, etag_for, tile_cache
+from layers.tiles.cache import CachedTile, TileCache, etag_for, tile_cache
 from layers.tiles.grid import Tile
 from layers.tiles.queries import tile_render
 
@@ -27,6 +27,7 @@ def tile_get(*, layer: Layer, tile: Tile, fmt: str) -> tuple[CachedTile, bool]:
             cache = None
         else:
             if cached is not None:
+                _publish(cache, layer)
                 return cached, True
     body = tile_render(layer=layer, tile=tile, fmt=fmt)
     entry = CachedTile(etag=etag_for(body), body=body)
@@ -35,4 +36,16 @@ def tile_get(*, layer: Layer, tile: Tile, fmt: str) -> tuple[CachedTile, bool]:
             cache.store(layer=layer, tile=tile, fmt=fmt, entry=entry, epoch=epoch)
         except redis.RedisError:
             logger.warning("tile cache unreachable; %s/%s not kept", layer.slug, tile, exc_info=True)
+        else:
+            _publish(cache, layer)
     return entry, False
+
+
+def _publish(cache: TileCache, layer: Layer) -> None:
+    """A public layer's tiles reached Django, so the fast path lacks (or lost) its publication."""
+    if layer.visibility != Layer.Visibility.PUBLIC:
+        return
+    try:
+        cache.publish(slug=layer.slug, layer_id=layer.pk, stamp=TileCache.stamp(layer), public=True)
+    except redis.RedisError:
+        logger.warning("tile cache unreachable; %s not published", layer.slug, exc_info=True)
