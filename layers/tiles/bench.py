@@ -3,14 +3,18 @@
 A fixed, seeded list of tiles (zooms 10-18, weighted to 13-16, placed where the benchmark
 layer's buildings are, i.e. denser toward the centre) is measured at concurrency 1 and 8:
 
-- raw:        the exact statement the server runs for an MVT (and a GeoJSON) tile, over psycopg;
+- raw:        the exact statement the server runs for an MVT (and a GeoJSON) tile, over psycopg
+              with the server's session options;
 - plain:      the unthinned ST_AsMVT statement other tile servers run (every feature);
 - served:     GET through gunicorn (threaded workers, so that 8 requests are in flight at once)
               with production settings (DEBUG off) and the cache off;
 - cached:     the same GETs against a gunicorn whose tile cache holds every tile.
 
-It prints p50/p95 (ms), requests/s, the ratios served/raw and the per-zoom p50, and the largest
-tile. Speed is reported, never asserted.
+Latency (p50/p95, and the ratios served/raw): raw and served requests of the same tile take
+turns, in alternating order, so both meet the same database buffers and the same machine load
+(a busy neighbour or a cold cache slows them alike). Throughput (requests/s): each of served,
+plain and cached runs alone over the whole list. It prints the per-zoom p50 and the largest
+tile too. Speed is reported, never asserted.
 """
 from __future__ import annotations
 
@@ -69,16 +73,25 @@ def _dsn() -> str:
 
 def _run(jobs: list, work, concurrency: int, setup=None) -> tuple[list[float], float, list[int]]:
     """Run `work(resource, job)` over jobs; return latencies (s), wall time (s) and body sizes."""
-    latencies: list[float] = [0.0] * len(jobs)
-    sizes: list[int] = [0] * len(jobs)
+    (latencies, sizes), wall = _run_turns(jobs, [work], concurrency, setup)
+    return latencies[0], wall, sizes[0]
+
+
+def _run_turns(jobs: list, works: list, concurrency: int, setup=None):
+    """Each job through every `work(resource, job)` in turn, the order rotating from job to job;
+    return per work the latencies (s) and body sizes, and the wall time (s)."""
+    latencies = [[0.0] * len(jobs) for _ in works]
+    sizes = [[0] * len(jobs) for _ in works]
 
     def worker(offset: int):
         resource = setup() if setup else None
         try:
             for index in range(offset, len(jobs), concurrency):
-                start = time.perf_counter()
-                sizes[index] = work(resource, jobs[index])
-                latencies[index] = time.perf_counter() - start
+                for turn in range(len(works)):
+                    which = (index + turn) % len(works)
+                    start = time.perf_counter()
+                    sizes[which][index] = works[which](resource, jobs[index])
+                    latencies[which][index] = time.perf_counter() - start
         finally:
             if resource is not None:
                 resource.close()
@@ -86,7 +99,7 @@ def _run(jobs: list, work, concurrency: int, setup=None) -> tuple[list[float], f
     start = time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:
         list(pool.map(worker, range(concurrency)))
-    return latencies, time.perf_counter() - start, sizes
+    return (latencies, sizes), time.perf_counter() - start
 
 
 def _sql_work(connection: psycopg.Connection, statement: Statement) -> int:
@@ -184,11 +197,17 @@ def run(*, layer: Layer, stdout, options) -> None:
     sql("raw mvt", 1)  # warm the database's buffers once, unmeasured
     uncached = Server(cache_url="", prefix="bench-uncached", workers=workers)
     try:
+        for fmt in ("mvt", "geojson"):
+            jobs = list(zip(statements[f"raw {fmt}"], paths[fmt], strict=True))
+            raw_work, http_work = _sql_work, _http_work(uncached.port)
+            works = [lambda conn, job, w=raw_work: w(conn, job[0]), lambda conn, job, w=http_work: w(None, job[1])]
+            for concurrency in (1, 8):
+                (latencies, sizes), _ = _run_turns(jobs, works, concurrency, connect)
+                results[(f"raw {fmt}", concurrency)] = (latencies[0], None, sizes[0])
+                results[(f"served {fmt}", concurrency)] = (latencies[1], None, sizes[1])
         for concurrency in (1, 8):
-            for name in ("raw mvt", "raw geojson", "plain mvt"):
-                sql(name, concurrency)
-            for fmt in ("mvt", "geojson"):
-                results[(f"served {fmt}", concurrency)] = _run(paths[fmt], _http_work(uncached.port), concurrency)
+            results[("plain mvt", concurrency)] = _run(statements["plain mvt"], _sql_work, concurrency, connect)
+            results[("served mvt alone", concurrency)] = _run(paths["mvt"], _http_work(uncached.port), concurrency)
     finally:
         uncached.close()
 
@@ -208,25 +227,27 @@ def run(*, layer: Layer, stdout, options) -> None:
 
 
 def _report(stdout, tiles: list[Tile], results) -> None:
-    names = ["raw mvt", "served mvt", "raw geojson", "served geojson", "plain mvt", "cached mvt"]
-    stdout.write(f"{'':16}{'c=1 p50':>10}{'p95':>9}{'req/s':>9}{'c=8 p50':>11}{'p95':>9}{'req/s':>9}")
-    for name in names:
-        cells = []
+    stdout.write("latency, raw and served taking turns per tile (ms):")
+    stdout.write(f"{'':18}{'c=1 p50':>10}{'p95':>9}{'c=8 p50':>11}{'p95':>9}")
+    for name in ("raw mvt", "served mvt", "raw geojson", "served geojson"):
+        cells = [f"{_p(results[(name, c)][0], 0.5):>9.1f}{_p(results[(name, c)][0], 0.95):>9.1f}" for c in (1, 8)]
+        stdout.write(f"{name:18}{cells[0]} {cells[1]}")
+    for served, raw in (("served mvt", "raw mvt"), ("served geojson", "raw geojson")):
         for concurrency in (1, 8):
-            latencies, wall, _ = results[(name, concurrency)]
-            cells.append(f"{_p(latencies, 0.5):>9.1f}{_p(latencies, 0.95):>9.1f}{len(latencies) / wall:>9.0f}")
-        stdout.write(f"{name:16}{cells[0]} {cells[1]}")
+            ratio = _p(results[(served, concurrency)][0], 0.5) / _p(results[(raw, concurrency)][0], 0.5)
+            stdout.write(f"p50 {served} / {raw} at c={concurrency}: {ratio:.2f}x")
 
     def rps(name, concurrency):
         latencies, wall, _ = results[(name, concurrency)]
         return len(latencies) / wall
 
-    for served, raw in (("served mvt", "raw mvt"), ("served geojson", "raw geojson")):
-        for concurrency in (1, 8):
-            ratio = _p(results[(served, concurrency)][0], 0.5) / _p(results[(raw, concurrency)][0], 0.5)
-            stdout.write(f"p50 {served} / {raw} at c={concurrency}: {ratio:.2f}x")
+    stdout.write("throughput, each alone over the whole list (requests/s; p50 ms):")
+    stdout.write(f"{'':18}{'c=1 req/s':>10}{'p50':>9}{'c=8 req/s':>11}{'p50':>9}")
+    for name in ("served mvt alone", "plain mvt", "cached mvt"):
+        cells = [f"{rps(name, c):>9.0f}{_p(results[(name, c)][0], 0.5):>9.1f}" for c in (1, 8)]
+        stdout.write(f"{name:18}{cells[0]} {cells[1]}")
     stdout.write(f"req/s at c=8, served mvt uncached / plain ST_AsMVT: "
-                 f"{rps('served mvt', 8) / rps('plain mvt', 8):.2f}x")
+                 f"{rps('served mvt alone', 8) / rps('plain mvt', 8):.2f}x")
     stdout.write(f"req/s at c=8, cached mvt: {rps('cached mvt', 8):.0f}")
     stdout.write("per-zoom p50 (ms, c=1):  zoom  raw mvt  served mvt  plain mvt  served/raw  plain/served")
     for zoom in sorted({t.z for t in tiles}):

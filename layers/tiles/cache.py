@@ -124,7 +124,8 @@ class CachedTile:
 
 
 def etag_for(body: bytes) -> str:
-    return hashlib.blake2b(body, digest_size=ETAG_LENGTH // 2).hexdigest()
+    # A validator, not a signature: SHA-1 is the fastest hash here (CPU instructions), ~0.1 ms for 300 KB.
+    return hashlib.sha1(body).hexdigest()[:ETAG_LENGTH]
 
 
 class TileCache:
