@@ -182,16 +182,19 @@ def build_items_query(req: ApiRequest, layer: Layer) -> query.ItemsQuery:
     sort = params.parse_sortby(p, fields)
     after, before = params.parse_int(p, "after"), params.parse_int(p, "before")
     offset = params.parse_int(p, "offset") or 0
+    cursor = params.parse_cursor(p, sort)
     if after is not None and before is not None:
         raise params.bad("Give either after or before, not both.")
     if sort and (after is not None or before is not None):
-        raise params.bad("With sortby, pages are addressed by offset, not after/before.")
-    if offset and not sort:
-        raise params.bad("offset pages a sorted result (sortby); the natural order pages by after/before.")
+        raise params.bad("With sortby, pages are addressed by cursor (from the next/prev links), not after/before.")
+    if not sort and (offset or cursor):
+        raise params.bad("offset and cursor page a sorted result (sortby); the natural order pages by after/before.")
+    if cursor and offset:
+        raise params.bad("Give either cursor or offset, not both.")
     return query.ItemsQuery(
         layer_id=layer.pk, fields=params.parse_properties(p, fields), crs=params.parse_crs(p.get("crs")),
-        limit=params.parse_limit(p), where=where, after=after, before=before, sort=sort, offset=offset,
-        source=_source(layer, p.get("asof")),
+        limit=params.parse_limit(p), where=where, after=after, before=before, sort=sort, cursor=cursor,
+        offset=offset, source=_source(layer, p.get("asof")),
     )
 
 
@@ -235,19 +238,20 @@ def _stream_items(req: ApiRequest, layer: Layer, q: query.ItemsQuery, matched: i
 
 
 def _items_links(req: ApiRequest, layer: Layer, q: query.ItemsQuery, page: PageInfo) -> list[dict]:
-    base = {k: v for k, v in req.params.items() if k not in ("after", "before", "offset", "f")}
+    base = {k: v for k, v in req.params.items() if k not in PAGE_PARAMS and k != "f"}
     own_type = GEOJSON
     links = [
         _link(req.url(params={**base, **_page_params(req), "f": "json"}), "self", own_type),
         _link(req.url(params={**base, **_page_params(req), "f": "html"}), "alternate", HTML),
         _link(req.url(f"/collections/{layer.slug}", {"f": "json"}), "collection", JSON),
     ]
-    if q.sort:
-        if page.returned and page.more_after:
-            links.append(_link(req.url(params={**base, "offset": q.offset + q.limit, "f": "json"}), "next", own_type))
-        if q.offset:
-            links.append(_link(req.url(params={**base, "offset": max(0, q.offset - q.limit), "f": "json"}),
-                               "prev", own_type))
+    if q.sort:  # keyset cursors over the sort keys, as cheap deep in the result as on its first page
+        if page.returned and page.more_after and page.last_id is not None:
+            cursor = params.encode_cursor(query.SortCursor("after", page.last_keys, page.last_id))
+            links.append(_link(req.url(params={**base, "cursor": cursor, "f": "json"}), "next", own_type))
+        if page.returned and page.more_before and page.first_id is not None:
+            cursor = params.encode_cursor(query.SortCursor("before", page.first_keys, page.first_id))
+            links.append(_link(req.url(params={**base, "cursor": cursor, "f": "json"}), "prev", own_type))
         return links
     if page.more_after and page.last_id is not None:
         links.append(_link(req.url(params={**base, "after": page.last_id, "f": "json"}), "next", own_type))
@@ -256,8 +260,11 @@ def _items_links(req: ApiRequest, layer: Layer, q: query.ItemsQuery, page: PageI
     return links
 
 
+PAGE_PARAMS = ("after", "before", "offset", "cursor")
+
+
 def _page_params(req: ApiRequest) -> dict:
-    return {k: req.params[k] for k in ("after", "before", "offset") if req.params.get(k)}
+    return {k: req.params[k] for k in PAGE_PARAMS if req.params.get(k)}
 
 
 def item(req: ApiRequest, collection_id: str, feature_id: str) -> ApiResponse:

@@ -55,6 +55,10 @@ def _items_parameters(layer: Layer) -> list[dict]:
         params.append(_param("properties", {"type": "array", "items": {"type": "string", "enum": names}},
                              style="form"))
         params.append(_param("sortby", {"type": "string"}, "Fields, '-' prefix for descending"))
+        params.append(_param("cursor", {"type": "string", "maxLength": 4096},
+                             "Keyset position in a sorted result (from a next/prev link)"))
+        params.append(_param("offset", {"type": "integer", "minimum": 0, "maximum": MAX_INT},
+                             "Features of a sorted result to skip"))
     for fdef in fields:
         schema = _field_schema(fdef, "en")
         schema.pop("title", None)

@@ -1,15 +1,19 @@
 """Parsing and checking of the items query parameters; errors become 400 answers."""
 from __future__ import annotations
 
+import base64
+import json
 import math
 import re
 from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
 
 from django.contrib.gis.geos import Polygon
 
 from layers.ogcapi import crs as crs_mod
 from layers.ogcapi.protocol import ApiError
-from layers.ogcapi.query import Fragment, SortKey, attribute_equals, bbox_intersects
+from layers.ogcapi.query import Fragment, SortCursor, SortKey, attribute_equals, bbox_intersects
 from layers.schema import FieldDef, PropertyValidationError, validate_properties
 
 DEFAULT_LIMIT = 100
@@ -18,7 +22,7 @@ MAX_INT = 2**63 - 1
 _FEATURE_ID = re.compile(r"[0-9]{1,18}")
 # Parameters every items request may carry, besides the layer's own field names.
 ITEMS_PARAMS = {"asof", "f", "limit", "bbox", "bbox-crs", "crs", "properties", "sortby", "after", "before", "offset",
-                "filter", "filter-lang", "filter-crs"}
+                "cursor", "filter", "filter-lang", "filter-crs"}
 
 
 def bad(message: str) -> ApiError:
@@ -113,7 +117,61 @@ def parse_sortby(params: Mapping[str, str], fields: list[FieldDef]) -> list[Sort
             raise bad(f"sortby: unknown field {name!r}; sort by id or one of {', '.join(by_name)}.")
     if keys == [SortKey(None, False)]:
         return []  # the natural order, paged by keyset
+    if len(keys) > MAX_SORT_KEYS:
+        raise bad(f"sortby: at most {MAX_SORT_KEYS} fields.")
     return keys
+
+
+MAX_SORT_KEYS = 5
+_CURSOR_MAX = 4096
+
+
+def encode_cursor(cursor: SortCursor) -> str:
+    """The opaque `cursor` parameter of a next/prev link of a sorted result."""
+    doc = ["a" if cursor.direction == "after" else "b", [*cursor.values, cursor.feature_id]]
+    raw = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _cursor_value_ok(value, key: SortKey) -> bool:
+    if value is None:
+        return True
+    if not isinstance(value, str):
+        return False
+    kind = "integer" if key.field is None else key.field.type
+    try:
+        if kind in ("integer", "decimal"):
+            return Decimal(value).is_finite()
+        if kind == "boolean":
+            return value in ("true", "false")
+        if kind == "date":
+            return bool(date.fromisoformat(value))
+    except (ArithmeticError, ValueError):
+        return False
+    return True
+
+
+def parse_cursor(params: Mapping[str, str], sort: list[SortKey]) -> SortCursor | None:
+    """The `cursor` of a sorted page, checked against the sortby it must belong to."""
+    raw = params.get("cursor")
+    if not raw:
+        return None
+    stale = bad("cursor: not a cursor of this sorted result; follow the next/prev links of a page "
+                "requested with the same sortby, or start again without cursor.")
+    if len(raw) > _CURSOR_MAX:
+        raise stale
+    try:
+        doc = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+    except (ValueError, UnicodeDecodeError):
+        raise stale from None
+    if not (isinstance(doc, list) and len(doc) == 2 and doc[0] in ("a", "b") and isinstance(doc[1], list)
+            and len(doc[1]) == len(sort) + 1):
+        raise stale
+    *values, feature_id = doc[1]
+    if not (isinstance(feature_id, int) and 0 <= feature_id <= MAX_INT
+            and all(_cursor_value_ok(v, k) for v, k in zip(values, sort, strict=True))):
+        raise stale
+    return SortCursor("after" if doc[0] == "a" else "before", tuple(values), feature_id)
 
 
 def parse_attribute_filters(params: Mapping[str, str], fields: list[FieldDef], *,

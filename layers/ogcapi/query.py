@@ -47,6 +47,16 @@ class SortKey:
     descending: bool = False
 
 
+@dataclass(frozen=True)
+class SortCursor:
+    """A position in a sorted result: the sort keys' values (as text, None for null) and the id of
+    the row it was taken from; `after` reads the rows that follow it, `before` those that precede."""
+
+    direction: str  # "after" or "before"
+    values: tuple[str | None, ...]
+    feature_id: int
+
+
 @dataclass
 class ItemsQuery:
     layer_id: int
@@ -56,11 +66,19 @@ class ItemsQuery:
     where: list[Fragment] = field(default_factory=list)
     after: int | None = None  # keyset: ids greater than this (next pages)
     before: int | None = None  # keyset: ids smaller than this (previous pages)
-    sort: list[SortKey] = field(default_factory=list)  # non-id orders page by offset
-    offset: int = 0
+    sort: list[SortKey] = field(default_factory=list)
+    cursor: SortCursor | None = None  # keyset position within a sorted result (next/prev pages)
+    offset: int = 0  # rows of a sorted result to skip (a client's jump; links use cursors)
     extra_properties: bool = False  # the map's `_name` and `_version`
     # The relation read as `f`: the live table, or the layer as it was at a moment (layers.history).
     source: Fragment = field(default_factory=lambda: LIVE_FEATURES)
+
+    @property
+    def backwards(self) -> bool:
+        """Whether the page is read in reverse order (a previous page), then emitted reversed."""
+        if self.sort:
+            return self.cursor is not None and self.cursor.direction == "before"
+        return self.before is not None
 
 
 def property_expr(fdef: FieldDef) -> Fragment:
@@ -137,21 +155,67 @@ def _where(q: ItemsQuery, *, paging: bool) -> Fragment:
         if q.before is not None:
             parts.append("f.id < %s")
             params.append(q.before)
+    if paging and q.sort and q.cursor is not None:
+        keyset = _keyset(q.sort, q.cursor)
+        parts.append(f"({keyset.sql})")
+        params += keyset.params
     return Fragment(" AND ".join(parts), tuple(params))
 
 
+def _sort_terms(sort: list[SortKey]) -> list[tuple[Fragment, bool, str]]:
+    """(expression, descending, SQL type of a cursor value) per sort key, the id last."""
+    terms = []
+    for key in sort:
+        if key.field is None:
+            terms.append((Fragment("f.id"), key.descending, "bigint"))
+        else:
+            terms.append((property_expr(key.field), key.descending, _CASTS.get(key.field.type, "text")))
+    terms.append((Fragment("f.id"), False, "bigint"))
+    return terms
+
+
+def _keyset(sort: list[SortKey], cursor: SortCursor) -> Fragment:
+    """Rows after (or before) the cursor in the order `_order` gives, nulls last in every key:
+    OR over keys i of (every earlier key equal AND key i beyond the cursor's value)."""
+    values = (*cursor.values, str(cursor.feature_id))
+    alternatives, params = [], []
+    equal_sql, equal_params = [], []
+    for (expr, descending, sql_type), value in zip(_sort_terms(sort), values, strict=True):
+        if value is None:
+            beyond = Fragment("false") if cursor.direction == "after" else Fragment(f"{expr.sql} IS NOT NULL",
+                                                                                    expr.params)
+            equal = Fragment(f"{expr.sql} IS NULL", expr.params)
+        else:
+            greater = (cursor.direction == "after") != descending
+            beyond_sql = f"{expr.sql} {'>' if greater else '<'} %s::{sql_type}"
+            if cursor.direction == "after":
+                beyond_sql = f"({beyond_sql} OR {expr.sql} IS NULL)"
+            beyond = Fragment(beyond_sql, (*expr.params, value, *(expr.params if cursor.direction == "after" else ())))
+            equal = Fragment(f"{expr.sql} = %s::{sql_type}", (*expr.params, value))
+        alternatives.append(" AND ".join([*equal_sql, beyond.sql]))
+        params += [*equal_params, *beyond.params]
+        equal_sql.append(equal.sql)
+        equal_params += equal.params
+    return Fragment(" OR ".join(f"({a})" for a in alternatives), tuple(params))
+
+
 def _order(q: ItemsQuery, *, reverse: bool = False) -> Fragment:
+    """The page's order (every key nulls last, the id breaking ties), or its exact reverse."""
     parts, params = [], []
     for key in q.sort:
-        if key.field is None:
-            expr = Fragment("f.id")
-        else:
-            expr = property_expr(key.field)
+        expr = Fragment("f.id") if key.field is None else property_expr(key.field)
         descending = key.descending != reverse
-        parts.append(f"{expr.sql} {'DESC' if descending else 'ASC'} NULLS LAST")
+        parts.append(f"{expr.sql} {'DESC' if descending else 'ASC'} NULLS {'FIRST' if reverse else 'LAST'}")
         params += expr.params
     parts.append("f.id DESC" if reverse else "f.id")
     return Fragment(", ".join(parts), tuple(params))
+
+
+def _sort_values(q: ItemsQuery) -> Fragment:
+    """The sort keys' values of a row as a text array (for the cursors of the next/prev links)."""
+    exprs = [expr for expr, _, _ in _sort_terms(q.sort)[:-1]]
+    return Fragment(f"ARRAY[{', '.join(f'({e.sql})::text' for e in exprs)}]",
+                    tuple(p for e in exprs for p in e.params))
 
 
 def items_sql(q: ItemsQuery) -> Fragment:
@@ -163,11 +227,11 @@ def items_sql(q: ItemsQuery) -> Fragment:
     serialised and a page can be streamed while the rest is still being written."""
     feature = _feature_json(q)
     where = _where(q, paging=True)
-    backwards = q.before is not None and not q.sort
-    order = _order(q, reverse=backwards)
-    sql = (f"SELECT f.id, {feature.sql} FROM {q.source.sql} f WHERE {where.sql} "
+    order = _order(q, reverse=q.backwards)
+    keys = _sort_values(q) if q.sort else Fragment("NULL::text[]")
+    sql = (f"SELECT f.id, {feature.sql}, {keys.sql} FROM {q.source.sql} f WHERE {where.sql} "
            f"ORDER BY {order.sql} LIMIT %s")
-    params: tuple = (*feature.params, *q.source.params, *where.params, *order.params, q.limit + 1)
+    params: tuple = (*feature.params, *keys.params, *q.source.params, *where.params, *order.params, q.limit + 1)
     if q.sort and q.offset:
         sql += " OFFSET %s"
         params = (*params, q.offset)
@@ -181,10 +245,14 @@ class Chunk:
     first_id: int | None
     last_id: int | None
     look_ahead: bool
+    first_keys: tuple | None = None  # the sort keys' values of the first and last rows (sorted pages)
+    last_keys: tuple | None = None
 
 
-def _chunk(rows: list[tuple[int, str]]) -> Chunk:
-    return Chunk(",".join(doc for _, doc in rows), len(rows), rows[0][0], rows[-1][0], False)
+def _chunk(rows: list[tuple[int, str, list | None]]) -> Chunk:
+    first, last = rows[0], rows[-1]
+    return Chunk(",".join(row[1] for row in rows), len(rows), first[0], last[0], False,
+                 None if first[2] is None else tuple(first[2]), None if last[2] is None else tuple(last[2]))
 
 
 def items_chunks(q: ItemsQuery) -> Iterator[Chunk]:
@@ -194,10 +262,9 @@ def items_chunks(q: ItemsQuery) -> Iterator[Chunk]:
     Forward pages are streamed (libpq's chunked rows mode); a backward page is read whole and
     reversed, so that it too comes out in id order."""
     stmt = items_sql(q)
-    backwards = q.before is not None and not q.sort
     with connection.cursor() as cursor, connection.wrap_database_errors:
         rows = cursor.cursor.stream(stmt.sql, stmt.params, size=FETCH_SIZE)
-        if backwards:
+        if q.backwards:
             page = list(rows)
             ahead = len(page) > q.limit
             page = page[:q.limit][::-1]
@@ -206,7 +273,7 @@ def items_chunks(q: ItemsQuery) -> Iterator[Chunk]:
             if ahead:
                 yield Chunk("", 0, None, None, True)
             return
-        batch: list[tuple[int, str]] = []
+        batch: list[tuple[int, str, list | None]] = []
         seen = 0
         for row in rows:
             seen += 1

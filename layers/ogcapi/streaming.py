@@ -16,12 +16,14 @@ class PageInfo:
     returned: int = 0
     more_before: bool = False  # a page lies before this one
     more_after: bool = False  # a page lies after this one
+    first_keys: tuple | None = None  # sorted pages: the sort values of the first and last features
+    last_keys: tuple | None = None
 
 
 def stream_collection(q: query.ItemsQuery, tail: Callable[[PageInfo], dict]) -> Iterator[str]:
     yield '{"type":"FeatureCollection","features":['
     page = PageInfo()
-    backwards = q.before is not None and not q.sort
+    backwards = q.backwards
     for chunk in query.items_chunks(q):
         if chunk.look_ahead:  # another page lies in the reading direction
             if backwards:
@@ -32,10 +34,10 @@ def stream_collection(q: query.ItemsQuery, tail: Callable[[PageInfo], dict]) -> 
         yield ("," if page.returned else "") + chunk.text
         page.returned += chunk.returned
         if page.first_id is None:
-            page.first_id = chunk.first_id
-        page.last_id = chunk.last_id
+            page.first_id, page.first_keys = chunk.first_id, chunk.first_keys
+        page.last_id, page.last_keys = chunk.last_id, chunk.last_keys
     if backwards:
         page.more_after = True
-    elif q.after is not None:
+    elif q.after is not None or q.cursor is not None or q.offset:
         page.more_before = True
     yield "]," + json.dumps(tail(page), ensure_ascii=False)[1:]
