@@ -57,6 +57,8 @@ class AuditLog(models.Model):
         GRANT = "grant.set", "Permission granted"
         REVOKE = "grant.revoke", "Permission revoked"
         MEMBER_ROLE = "member.role", "Department member's role changed"
+        LAYER_IMPORT = "layer.import", "Data imported into the layer"
+        LAYER_EXPORT = "layer.export", "Layer exported"
 
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="+")
