@@ -25,7 +25,6 @@ if [ -n "$(find . -path ./.venv -prune -o -path ./frontend/node_modules -prune -
 fi
 trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT INT TERM
 echo "Geoportal on http://$HOST:$PORT/"
-# --preload: Django is imported once and the workers forked from it, so they start in a fraction
-# of the time (and memory) of importing it in each worker.
-"$VENV/bin/gunicorn" geoportal.wsgi:application --bind "$HOST:$PORT" --workers "${WORKERS:-3}" \
-  --preload --access-logfile - --timeout 120
+# Workers, preloading, timeout and the access log: geoportal/gunicorn.conf.py (HOST, PORT, WORKERS).
+export HOST PORT
+"$VENV/bin/gunicorn" geoportal.wsgi:application --config geoportal/gunicorn.conf.py

@@ -2,7 +2,8 @@
 
 Three timings of the same page (deep in the layer, reached by its keyset cursor):
 - raw: the items SQL statement alone, run through the database driver;
-- served: the page fetched over HTTP from gunicorn with production settings (DEBUG off);
+- served: the page fetched over HTTP from gunicorn configured as in production
+  (geoportal/gunicorn.conf.py, DEBUG off);
 - drf-gis: the plain djangorestframework-gis serialiser path (ORM rows -> GeoFeatureModelSerializer
   -> JSON), in process, without any HTTP cost.
 Targets: served within 1.3x of raw; served at least 4x faster than drf-gis. Set BENCH_PORT to
@@ -12,19 +13,14 @@ from __future__ import annotations
 
 import http.client
 import os
-import secrets
-import socket
 import statistics
-import subprocess
-import sys
 import time
-from pathlib import Path
 
-from django.conf import settings
 from django.db import connection
 from rest_framework.renderers import JSONRenderer
 
 from layers.api.serializers import FeatureSerializer
+from layers.bench_server import BenchServer
 from layers.models import Feature
 from layers.ogcapi import query
 from layers.schema import parse_schema
@@ -45,32 +41,6 @@ def _p50s(*fns, runs: int) -> list[float]:
             fn()
             bucket.append((time.perf_counter() - started) * 1000)
     return [statistics.median(bucket) for bucket in times]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _start_server(port: int) -> subprocess.Popen:
-    root = Path(settings.BASE_DIR)
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "geoportal.settings", "DEBUG": "0",
-           "SECRET_KEY": secrets.token_urlsafe(40), "DATABASE_URL": settings.DATABASE_URL,
-           "ALLOWED_HOSTS": "127.0.0.1", "SECURE_COOKIES": "0"}
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    process = subprocess.Popen([str(gunicorn), "geoportal.wsgi:application", "--bind", f"127.0.0.1:{port}",
-                                "--workers", "1", "--log-level", "warning"], cwd=root, env=env)
-    for _ in range(100):
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            conn.getresponse().read()
-            return process
-        except OSError:
-            time.sleep(0.1)
-    process.terminate()
-    raise RuntimeError(f"gunicorn did not start on port {port}")
 
 
 def run(*, layer, stdout, options) -> None:
@@ -97,10 +67,8 @@ def run(*, layer, stdout, options) -> None:
         rows = Feature.objects.filter(layer=layer, pk__gt=after).select_related("layer").order_by("pk")[:PAGE]
         JSONRenderer().render(FeatureSerializer(rows, many=True).data)
 
-    port = int(os.environ.get("BENCH_PORT") or _free_port())
-    server = _start_server(port)
-    try:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    with BenchServer() as server:
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
 
         def fetch(limit: int) -> None:
             path = f"/ogc/collections/{layer.slug}/items?limit={limit}&after={after}&f=json"
@@ -117,9 +85,6 @@ def run(*, layer, stdout, options) -> None:
             fetch(1)
 
         raw_ms, served_ms, raw_one_ms, served_one_ms = _p50s(raw, served, raw_one, served_one, runs=RUNS)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
     (drf_ms,) = _p50s(drf_gis, runs=DRF_RUNS)
     stdout.write(f"items page of {PAGE} features after id {after} ({layer.feature_count:,} in layer), p50:")
     stdout.write(f"  raw SQL statement          {raw_ms:8.1f} ms")

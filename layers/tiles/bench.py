@@ -6,9 +6,10 @@ layer's buildings are, i.e. denser toward the centre) is measured at concurrency
 - raw:        the exact statement the server runs for an MVT (and a GeoJSON) tile, over psycopg
               with the server's session options;
 - plain:      the unthinned ST_AsMVT statement other tile servers run (every feature);
-- served:     GET through gunicorn (threaded workers, so that 8 requests are in flight at once)
-              with production settings (DEBUG off) and the cache off;
-- cached:     the same GETs against a gunicorn whose tile cache holds every tile.
+- served:     GET through gunicorn configured as in production (geoportal/gunicorn.conf.py,
+              DEBUG off) with the tile cache off;
+- cached:     the same GETs against such a gunicorn whose tile cache holds every tile (answered by
+              the fast path in front of Django, layers/tiles/fastpath.py).
 
 Latency (p50/p95, and the ratios served/raw): raw and served requests of the same tile take
 turns, in alternating order, so both meet the same database buffers and the same machine load
@@ -22,19 +23,15 @@ import http.client
 import math
 import os
 import random
-import secrets
-import socket
 import statistics
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import psycopg
 import redis
 from django.conf import settings
 
+from layers.bench_server import BenchServer
 from layers.models import Layer
 from layers.tiles.cache import TileCache
 from layers.tiles.grid import Tile, tile_at
@@ -125,49 +122,6 @@ def _http_work(port: int):
     return work
 
 
-def _free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) != 0:
-                return port
-    raise RuntimeError(f"No free port in {PORTS.start}-{PORTS.stop - 1} for the benchmark server.")
-
-
-class Server:
-    """gunicorn serving this project with production settings, on a port of the bench range."""
-
-    def __init__(self, *, cache_url: str, prefix: str, workers: int):
-        self.port = _free_port()
-        env = {**os.environ, "DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(40), "ALLOWED_HOSTS": "127.0.0.1",
-               "DJANGO_SETTINGS_MODULE": "geoportal.settings", "TILE_CACHE_URL": cache_url,
-               "CACHE_KEY_PREFIX": prefix, "LOG_LEVEL": "WARNING"}
-        log = Path(settings.BASE_DIR) / "var" / f"bench-gunicorn-{self.port}.log"
-        log.parent.mkdir(parents=True, exist_ok=True)
-        self._log = log.open("wb")
-        gunicorn = Path(sys.executable).with_name("gunicorn")
-        self.process = subprocess.Popen(
-            [str(gunicorn), "geoportal.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
-             "--workers", str(workers), "--worker-class", "gthread", "--threads", "4", "--timeout", "300"],
-            cwd=settings.BASE_DIR, env=env, stdout=self._log, stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                _http_work(self.port)(None, "/healthz")
-                return
-            except (OSError, RuntimeError):
-                if self.process.poll() is not None:
-                    raise RuntimeError(f"gunicorn exited; see {log}") from None
-                time.sleep(0.3)
-        self.close()
-        raise RuntimeError(f"gunicorn did not answer on port {self.port}; see {log}")
-
-    def close(self):
-        self.process.terminate()
-        self.process.wait(timeout=30)
-        self._log.close()
-
-
 def _p(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
@@ -175,10 +129,10 @@ def _p(values: list[float], q: float) -> float:
 
 def run(*, layer: Layer, stdout, options) -> None:
     tiles = tile_list()
-    workers = (os.cpu_count() or 1) + 1
     counts = {z: sum(1 for t in tiles if t.z == z) for z in sorted(ZOOM_WEIGHTS)}
     stdout.write(f"layer {layer.slug}: {layer.feature_count:,} features; {len(tiles)} tiles, per zoom {counts}; "
-                 f"gunicorn {workers} workers x 4 threads, DEBUG off; load average {os.getloadavg()[0]:.1f}")
+                 f"gunicorn as in production (geoportal/gunicorn.conf.py), DEBUG off; "
+                 f"load average {os.getloadavg()[0]:.1f}")
     statements = {
         "raw mvt": [mvt_statement(layer=layer, tile=t) for t in tiles],
         "raw geojson": [geojson_statement(layer=layer, tile=t) for t in tiles],
@@ -195,8 +149,7 @@ def run(*, layer: Layer, stdout, options) -> None:
         results[(name, concurrency)] = _run(statements[name], _sql_work, concurrency, connect)
 
     sql("raw mvt", 1)  # warm the database's buffers once, unmeasured
-    uncached = Server(cache_url="", prefix="bench-uncached", workers=workers)
-    try:
+    with BenchServer(TILE_CACHE_URL="", CACHE_KEY_PREFIX="bench-uncached") as uncached:
         for fmt in ("mvt", "geojson"):
             jobs = list(zip(statements[f"raw {fmt}"], paths[fmt], strict=True))
             raw_work, http_work = _sql_work, _http_work(uncached.port)
@@ -208,20 +161,17 @@ def run(*, layer: Layer, stdout, options) -> None:
         for concurrency in (1, 8):
             results[("plain mvt", concurrency)] = _run(statements["plain mvt"], _sql_work, concurrency, connect)
             results[("served mvt alone", concurrency)] = _run(paths["mvt"], _http_work(uncached.port), concurrency)
-    finally:
-        uncached.close()
 
     prefix = f"{settings.CACHE_KEY_PREFIX}-bench"
     cache_url = settings.TILE_CACHE_URL or settings.REDIS_URL
     bench_cache = TileCache(redis.Redis.from_url(cache_url), prefix=prefix, max_bytes=settings.TILE_CACHE_MAX_BYTES)
     bench_cache.clear()
-    cached = Server(cache_url=cache_url, prefix=prefix, workers=workers)
     try:
-        _run(paths["mvt"], _http_work(cached.port), 8)  # fill the cache
-        for concurrency in (1, 8):
-            results[("cached mvt", concurrency)] = _run(paths["mvt"], _http_work(cached.port), concurrency)
+        with BenchServer(TILE_CACHE_URL=cache_url, CACHE_KEY_PREFIX=prefix) as cached:
+            _run(paths["mvt"], _http_work(cached.port), 8)  # fill the cache
+            for concurrency in (1, 8):
+                results[("cached mvt", concurrency)] = _run(paths["mvt"], _http_work(cached.port), concurrency)
     finally:
-        cached.close()
         bench_cache.clear()
     _report(stdout, tiles, results)
 

@@ -1,0 +1,61 @@
+"""The HTTP server the benchmarks measure through: gunicorn with the production configuration
+(geoportal/gunicorn.conf.py, DEBUG off), on a free local port, its log under var/."""
+from __future__ import annotations
+
+import http.client
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from django.conf import settings
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class BenchServer:
+    """`with BenchServer(**env) as server:` serves on `server.port` until the block ends."""
+
+    def __init__(self, **env: str):
+        self.port = int(os.environ.get("BENCH_PORT") or _free_port())
+        root = Path(settings.BASE_DIR)
+        self.log = root / "var" / f"bench-gunicorn-{self.port}.log"
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        self.env = {**os.environ, "DJANGO_SETTINGS_MODULE": "geoportal.settings", "DEBUG": "0",
+                    "SECRET_KEY": secrets.token_urlsafe(40), "DATABASE_URL": settings.DATABASE_URL,
+                    "ALLOWED_HOSTS": "127.0.0.1", "SECURE_COOKIES": "0", "LOG_LEVEL": "WARNING",
+                    "HOST": "127.0.0.1", "PORT": str(self.port), "ACCESS_LOG": str(self.log), **env}
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> BenchServer:
+        gunicorn = Path(sys.executable).with_name("gunicorn")
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [str(gunicorn), "geoportal.wsgi:application", "--config", "geoportal/gunicorn.conf.py"],
+                cwd=settings.BASE_DIR, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                conn.request("GET", "/healthz")
+                if conn.getresponse().status == 200:
+                    return self
+            except OSError:
+                pass
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited; see {self.log}")
+            time.sleep(0.2)
+        self.__exit__()
+        raise RuntimeError(f"gunicorn did not answer on port {self.port}; see {self.log}")
+
+    def __exit__(self, *exc) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
