@@ -80,7 +80,8 @@ TEMPLATES = [
 
 DATABASE_URL = env_str("DATABASE_URL", "postgis://geoportal:geoportal@127.0.0.1:5432/geoportal")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
-DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
+# GeoDjango's PostGIS backend with a health check that costs no round trip (geoportal/db/base.py).
+DATABASES["default"]["ENGINE"] = "geoportal.db"
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 5)
 # PostgreSQL's JIT compiles a query when its estimated cost is high, which for tile and page
