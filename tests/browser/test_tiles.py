@@ -1,8 +1,9 @@
 """Large layers are drawn from vector tiles, and their features still open popups."""
 from django.contrib.gis.geos import Polygon
+from django.db import connection
 
 from layers.models import Layer
-from layers.services import feature_create
+from layers.services import feature_create, layer_refresh_stats
 from tests.conftest import make_layer
 
 SCHEMA = [{"name": "name", "type": "string", "label_zh": "名称", "label_en": "Name"},
@@ -51,3 +52,48 @@ def test_a_tiled_layer_draws_its_features_and_opens_popups(page, live_server, de
     popup.wait_for()
     assert popup.locator("h3").inner_text() == name
     assert "12" in popup.locator("table").inner_text()
+
+
+def test_a_dense_tiled_layer_pans_and_zooms_without_stalling_the_page(page, live_server, departments,
+                                                                      clean_tile_cache):
+    """30,000 building footprints around the centre (up to the 4,000-feature budget per tile): every
+    task the page runs while it is panned and zoomed through them stays short."""
+    layer = make_layer("dense-buildings", departments["planning"], geometry_type=Layer.GeometryType.POLYGON,
+                       schema=SCHEMA)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO layers_feature (layer_id, geom, properties, name, version, created_at, updated_at)
+            SELECT %s, ST_MakeEnvelope(x, y, x + 0.0004, y + 0.0003, 4326),
+                   jsonb_build_object('name', '楼' || i, 'floors', 1 + i %% 30), '楼' || i, 1, now(), now()
+            FROM (SELECT i, 126.560 + (i %% 200) * 0.0008 AS x, 45.700 + (i / 200) * 0.0008 AS y
+                  FROM generate_series(0, 29999) AS i) g
+            """,
+            [layer.pk],
+        )
+    layer_refresh_stats(layer=layer)
+    page.add_init_script("""
+        window.longTasks = [];
+        new PerformanceObserver(list => list.getEntries().forEach(e => window.longTasks.push(e.duration)))
+          .observe({type: "longtask", buffered: true});
+    """)
+    tiles = []
+    page.on("response", lambda r: tiles.append(r.status) if "/tiles/dense-buildings/" in r.url else None)
+    page.goto(live_server.url + "/#14/45.760/126.640")
+    page.wait_for_selector("canvas.leaflet-tile")
+    box = page.locator("#map").bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    for step in range(6):
+        page.mouse.move(cx, cy)
+        page.mouse.down()
+        page.mouse.move(cx - 150 + 60 * step, cy + 90 - 30 * step, steps=8)
+        page.mouse.up()
+        page.wait_for_timeout(250)
+    for zoom in (15, 13, 16, 14):
+        page.evaluate(f"() => geoportal.map.setZoom({zoom}, {{animate: false}})")
+        page.wait_for_timeout(400)
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(500)
+    assert len(tiles) >= 20 and set(tiles) <= {200, 204, 304}
+    longest = max(page.evaluate("window.longTasks") or [0])
+    assert longest < 500, f"the page was blocked for {longest:.0f} ms"
