@@ -54,7 +54,7 @@ def asof_collection(layer: Layer, raw: Mapping[str, str]) -> str:
                                            limit=min(limit, MAX_FEATURES))
 
 
-def stream_list(q: query.ItemsQuery, *, next_url: Callable[[int], str]) -> Iterator[str]:
+def stream_list(q: query.ItemsQuery, *, next_url: Callable[[int], str]) -> Iterator[bytes]:
     def tail(page: PageInfo) -> dict:
         return {"numberReturned": page.returned,
                 "next": next_url(page.last_id) if page.more_after and page.last_id is not None else None}

@@ -19,6 +19,7 @@ import time
 from django.db import connection
 from rest_framework.renderers import JSONRenderer
 
+from geoportal.db.rawtext import read_text_as_bytes
 from layers.api.serializers import FeatureSerializer
 from layers.bench_server import BenchServer
 from layers.models import Feature
@@ -54,6 +55,7 @@ def run(*, layer, stdout, options) -> None:
 
     def run_sql(statement):
         with connection.cursor() as cursor:
+            read_text_as_bytes(cursor)  # as the server reads the page
             cursor.execute(statement.sql, statement.params)
             cursor.fetchall()
 

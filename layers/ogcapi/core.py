@@ -215,14 +215,14 @@ def items(req: ApiRequest, collection_id: str) -> ApiResponse:
     matched, exact = query.count_matched(q, cached_total=layer.feature_count)
     headers = {"Content-Crs": f"<{q.crs.uri}>"}
     if req.wants_html():
-        text = "".join(_stream_items(req, layer, q, matched, exact))
+        text = b"".join(_stream_items(req, layer, q, matched, exact)).decode()
         return ApiResponse(200, html.render("items", {**json.loads(text), "collection": collection_doc(req, layer)},
                                             req), HTML, headers)
     return ApiResponse(200, _stream_items(req, layer, q, matched, exact), GEOJSON, headers)
 
 
 def _stream_items(req: ApiRequest, layer: Layer, q: query.ItemsQuery, matched: int, exact: bool
-                  ) -> Iterator[str]:
+                  ) -> Iterator[bytes]:
     def tail(page: PageInfo) -> dict:
         members = {
             "numberReturned": page.returned,

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import connection
 
+from geoportal.db.rawtext import read_text_as_bytes
 from layers.history.selectors import features_asof_relation
 from layers.ogcapi.crs import DEFAULT, CrsDef
 from layers.schema import FieldDef
@@ -240,7 +241,7 @@ def items_sql(q: ItemsQuery) -> Fragment:
 
 @dataclass(frozen=True)
 class Chunk:
-    text: str  # features joined by commas (without the look-ahead row)
+    text: bytes  # features joined by commas, UTF-8 (without the look-ahead row)
     returned: int
     first_id: int | None
     last_id: int | None
@@ -249,10 +250,14 @@ class Chunk:
     last_keys: tuple | None = None
 
 
-def _chunk(rows: list[tuple[int, str, list | None]]) -> Chunk:
+def _keys(values: list[bytes | None] | None) -> tuple | None:
+    return None if values is None else tuple(None if v is None else v.decode() for v in values)
+
+
+def _chunk(rows: list[tuple[int, bytes, list | None]]) -> Chunk:
     first, last = rows[0], rows[-1]
-    return Chunk(",".join(row[1] for row in rows), len(rows), first[0], last[0], False,
-                 None if first[2] is None else tuple(first[2]), None if last[2] is None else tuple(last[2]))
+    return Chunk(b",".join(row[1] for row in rows), len(rows), first[0], last[0], False,
+                 _keys(first[2]), _keys(last[2]))
 
 
 def items_chunks(q: ItemsQuery) -> Iterator[Chunk]:
@@ -263,6 +268,7 @@ def items_chunks(q: ItemsQuery) -> Iterator[Chunk]:
     reversed, so that it too comes out in id order."""
     stmt = items_sql(q)
     with connection.cursor() as cursor, connection.wrap_database_errors:
+        read_text_as_bytes(cursor)  # the features go to the client as PostgreSQL wrote them
         rows = cursor.cursor.stream(stmt.sql, stmt.params, size=FETCH_SIZE)
         if q.backwards:
             page = list(rows)
@@ -271,9 +277,9 @@ def items_chunks(q: ItemsQuery) -> Iterator[Chunk]:
             for start in range(0, len(page), FETCH_SIZE):
                 yield _chunk(page[start:start + FETCH_SIZE])
             if ahead:
-                yield Chunk("", 0, None, None, True)
+                yield Chunk(b"", 0, None, None, True)
             return
-        batch: list[tuple[int, str, list | None]] = []
+        batch: list[tuple[int, bytes, list | None]] = []
         seen = 0
         for row in rows:
             seen += 1
@@ -281,7 +287,7 @@ def items_chunks(q: ItemsQuery) -> Iterator[Chunk]:
                 if batch:
                     yield _chunk(batch)
                     batch = []
-                yield Chunk("", 0, None, None, True)
+                yield Chunk(b"", 0, None, None, True)
                 continue
             batch.append(row)
             if len(batch) == FETCH_SIZE:

@@ -20,8 +20,9 @@ class PageInfo:
     last_keys: tuple | None = None
 
 
-def stream_collection(q: query.ItemsQuery, tail: Callable[[PageInfo], dict]) -> Iterator[str]:
-    yield '{"type":"FeatureCollection","features":['
+def stream_collection(q: query.ItemsQuery, tail: Callable[[PageInfo], dict]) -> Iterator[bytes]:
+    """The collection as UTF-8 bytes."""
+    yield b'{"type":"FeatureCollection","features":['
     page = PageInfo()
     backwards = q.backwards
     for chunk in query.items_chunks(q):
@@ -31,7 +32,7 @@ def stream_collection(q: query.ItemsQuery, tail: Callable[[PageInfo], dict]) -> 
             else:
                 page.more_after = True
             continue
-        yield ("," if page.returned else "") + chunk.text
+        yield (b"," + chunk.text) if page.returned else chunk.text
         page.returned += chunk.returned
         if page.first_id is None:
             page.first_id, page.first_keys = chunk.first_id, chunk.first_keys
@@ -40,4 +41,4 @@ def stream_collection(q: query.ItemsQuery, tail: Callable[[PageInfo], dict]) -> 
         page.more_after = True
     elif q.after is not None or q.cursor is not None or q.offset:
         page.more_before = True
-    yield "]," + json.dumps(tail(page), ensure_ascii=False)[1:]
+    yield ("]," + json.dumps(tail(page), ensure_ascii=False)[1:]).encode()

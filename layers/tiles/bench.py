@@ -31,6 +31,7 @@ import psycopg
 import redis
 from django.conf import settings
 
+from geoportal.db.rawtext import Utf8BytesLoader
 from layers.bench_server import BenchServer
 from layers.models import Layer
 from layers.tiles.cache import TileCache
@@ -143,7 +144,9 @@ def run(*, layer: Layer, stdout, options) -> None:
     results: dict[tuple[str, int], tuple[list[float], float, list[int]]] = {}
 
     def connect() -> psycopg.Connection:
-        return psycopg.connect(dsn, cursor_factory=psycopg.ClientCursor)
+        conn = psycopg.connect(dsn, cursor_factory=psycopg.ClientCursor)
+        conn.adapters.register_loader("text", Utf8BytesLoader)  # read as the server reads
+        return conn
 
     def sql(name: str, concurrency: int):
         results[(name, concurrency)] = _run(statements[name], _sql_work, concurrency, connect)

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection
 
+from geoportal.db.rawtext import read_text_as_bytes
 from layers.models import Layer
 from layers.schema import parse_schema
 from layers.tiles.grid import BUFFER, EXTENT, Tile, buffered_bounds, center_latitude
@@ -182,12 +183,11 @@ def tile_statement(*, layer: Layer, tile: Tile, fmt: str) -> Statement:
 def execute(statement: Statement) -> bytes:
     """Run a tile statement; an empty tile is b""."""
     with connection.cursor() as cursor:
+        read_text_as_bytes(cursor)  # a GeoJSON tile goes to the client as PostgreSQL wrote it
         cursor.execute(statement.sql, statement.params)
         row = cursor.fetchone()
     value = row[0] if row else None
-    if value is None:
-        return b""
-    return value.encode() if isinstance(value, str) else bytes(value)
+    return b"" if value is None else bytes(value)
 
 
 def tile_render(*, layer: Layer, tile: Tile, fmt: str) -> bytes:
