@@ -31,7 +31,9 @@ class BenchServer:
         self.env = {**os.environ, "DJANGO_SETTINGS_MODULE": "geoportal.settings", "DEBUG": "0",
                     "SECRET_KEY": secrets.token_urlsafe(40), "DATABASE_URL": settings.DATABASE_URL,
                     "ALLOWED_HOSTS": "127.0.0.1", "SECURE_COOKIES": "0", "LOG_LEVEL": "WARNING",
-                    "HOST": "127.0.0.1", "PORT": str(self.port), "ACCESS_LOG": str(self.log), **env}
+                    "HOST": "127.0.0.1", "PORT": str(self.port), "ACCESS_LOG": str(self.log),
+                    # Its own Redis keys: other local traffic must not eat its request quota.
+                    "CACHE_KEY_PREFIX": f"{settings.CACHE_KEY_PREFIX}-bench-{self.port}", **env}
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> BenchServer:
