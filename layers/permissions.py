@@ -17,6 +17,7 @@ given and taken back only through layer_grant / layer_revoke here, and both are 
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from functools import cache
 from typing import Literal
@@ -173,10 +174,20 @@ def visible_layer_or_none(user, slug: str) -> Layer | None:
     """The layer named `slug` if `user` may see it; None both when absent and when hidden.
 
     Every tile and item request starts here, so for anonymous visitors the statement (the same
-    rule as layers_for) is compiled once rather than per request."""
-    if user is None or (not getattr(user, "is_authenticated", False) and not isinstance(user, TokenPrincipal)):
+    rule as layers_for) is compiled once rather than per request, and a layer found is kept on
+    the database connection until layers_layer changes (geoportal/db/base.py)."""
+    if user is not None and (getattr(user, "is_authenticated", False) or isinstance(user, TokenPrincipal)):
+        return layers_for(user, "view").filter(slug=slug).first()
+    remembered = connection.layer_rows() if hasattr(connection, "layer_rows") else None
+    if remembered is None:
         return _public_lookup().first(slug)
-    return layers_for(user, "view").filter(slug=slug).first()
+    layer = remembered.get(slug)
+    if layer is None:
+        layer = _public_lookup().first(slug)
+        if layer is None:
+            return None  # absent and hidden slugs are not remembered: any text can be asked for
+        remembered[slug] = layer
+    return copy.copy(layer)
 
 
 def can_create_layers(user) -> bool:

@@ -6,10 +6,12 @@ live in their own capability folders)."""
 from __future__ import annotations
 
 import itertools
+import time
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
+from django.db import connections
 
 from geoportal.accounts.models import User
 from layers.history.models import AuditLog
@@ -161,3 +163,39 @@ def test_only_managers_of_the_owner_may_grant(departments, users):
     assert not LayerGrant.objects.exists() and not AuditLog.objects.exists()
     layer_grant(layer=layer, actor=users["admin"], level="edit", user=users["public"])
     assert user_can(users["public"], "edit", layer)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_anonymous_lookups_are_remembered_until_a_layer_changes(departments, django_assert_num_queries):
+    """Between transactions a found layer is answered from the connection's memory; any change to
+    layers_layer (a save, or a raw UPDATE such as the feature counters) makes it ask again."""
+    from django.db import connection
+
+    anonymous = AnonymousUser()
+    layer = Layer.objects.create(slug="parks", title_zh="公园", department=departments["planning"],
+                                 visibility=Layer.Visibility.PUBLIC)
+    assert visible_layer_or_none(anonymous, "parks").pk == layer.pk
+    with django_assert_num_queries(0):
+        assert visible_layer_or_none(anonymous, "parks").title_zh == "公园"
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE layers_layer SET feature_count = 7 WHERE id = %s", [layer.pk])
+    time.sleep(0.05)
+    assert visible_layer_or_none(anonymous, "parks").feature_count == 7
+    Layer.objects.filter(pk=layer.pk).update(visibility=Layer.Visibility.DEPARTMENT)
+    time.sleep(0.05)
+    assert visible_layer_or_none(anonymous, "parks") is None
+    with django_assert_num_queries(1):  # absent and hidden slugs are asked every time
+        assert visible_layer_or_none(anonymous, "parks") is None
+    # Another session's change arrives as a notification too.
+    other = connections.create_connection("default")
+    try:
+        Layer.objects.filter(pk=layer.pk).update(visibility=Layer.Visibility.PUBLIC)
+        assert visible_layer_or_none(anonymous, "parks") is not None
+        with other.cursor() as cursor:
+            cursor.execute("UPDATE layers_layer SET visibility = 'staff' WHERE id = %s", [layer.pk])
+        deadline = time.monotonic() + 5
+        while visible_layer_or_none(anonymous, "parks") is not None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert visible_layer_or_none(anonymous, "parks") is None
+    finally:
+        other.close()
