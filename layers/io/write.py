@@ -51,9 +51,14 @@ def write_features(*, table: str, layer: Layer, mode: str, key: str | None, sche
 
     This set-wise write stands in for layers.services.features_bulk_create (which validates and
     inserts row by row), so it keeps the same promises: feature history is recorded with channel
-    "import" (baselines, deletions, updates, creations — set-wise, in this transaction), the search
-    index follows (in this transaction; deleted rows leave it by cascade), the layer's
-    statistics are refreshed, and features_changed is sent when the transaction commits."""
+    "import" (baselines, deletions and updates — set-wise, in this transaction), the search index
+    follows (in this transaction; deleted rows leave it by cascade), the layer's statistics are
+    refreshed, and features_changed is sent when the transaction commits.
+
+    Created features get no version row: history reads a feature without versions as unchanged
+    since its creation (created_by, created_at), and copies it as a baseline before its first
+    change (layers/history). Copying every new row would double the import's writes for nothing
+    the feature row does not already say."""
     ident = sql.Identifier(table)
     props = properties_sql(schema, mapping)
     staged = sql.SQL("SELECT s.ogc_fid, s.geom, {} AS props, {} AS name FROM {} s").format(
@@ -63,7 +68,7 @@ def write_features(*, table: str, layer: Layer, mode: str, key: str | None, sche
     updated_ids: list[int] = []
     insert = sql.SQL(
         "INSERT INTO layers_feature (layer_id, geom, properties, name, version, created_by_id, updated_by_id, "
-        "created_at, updated_at) SELECT %(layer)s, q.geom, q.props, q.name, 1, %(user)s, %(user)s, now(), now() "
+        "created_at, updated_at) SELECT %(layer)s, q.geom, q.props, q.name, 1, %(user)s, %(user)s, %(at)s, %(at)s "
         "FROM ({}) q {} ORDER BY q.ogc_fid {}")
     with transaction.atomic(), connection.cursor() as cursor:
         if mode == "replace":
@@ -89,11 +94,14 @@ def write_features(*, table: str, layer: Layer, mode: str, key: str | None, sche
             feature_versions_record_bulk(feature_ids=updated_ids, channel="import", user=user, action="update")
             where = sql.SQL("WHERE NOT EXISTS (SELECT 1 FROM layers_feature f WHERE f.layer_id = %(layer)s "
                             "AND f.properties ->> %(key)s = q.props ->> %(key)s)")
+        # Created after the deletions and updates recorded above, so that "as of" never shows old
+        # and new rows of a replace together.
+        cursor.execute("SELECT clock_timestamp()")
+        created_at = cursor.fetchone()[0]
         cursor.execute(insert.format(staged, where, sql.SQL("RETURNING id")),
-                       {"layer": layer.pk, "user": user_id, "key": key})
+                       {"layer": layer.pk, "user": user_id, "key": key, "at": created_at})
         counts["created"] = cursor.rowcount
         created_ids = [r[0] for r in cursor.fetchall()]
-        feature_versions_record_bulk(feature_ids=created_ids, channel="import", user=user)
         index_feature_ids(layer=layer, feature_ids=updated_ids + created_ids)  # deletes cascade
         layer_refresh_stats(layer=layer)
         layer_id = layer.pk
