@@ -93,7 +93,7 @@ def write_features(*, table: str, layer: Layer, mode: str, key: str | None, sche
                 "UPDATE layers_feature f SET geom = q.geom, properties = q.props, name = q.name, "
                 "version = f.version + 1, updated_by_id = %(user)s, updated_at = now() FROM ({}) q "
                 "WHERE f.layer_id = %(layer)s AND f.properties ->> %(key)s = q.props ->> %(key)s "
-                "RETURNING {}").format(staged, sql.SQL(index_columns("f"))),
+                "RETURNING {}").format(staged, index_columns(layer, "f")),
                 {"layer": layer.pk, "user": user_id, "key": key})
             counts["updated"] = cursor.rowcount
             index_written(layer=layer, cursor=cursor)
@@ -105,7 +105,7 @@ def write_features(*, table: str, layer: Layer, mode: str, key: str | None, sche
         # and new rows of a replace together.
         cursor.execute("SELECT clock_timestamp()")
         created_at = cursor.fetchone()[0]
-        cursor.execute(insert.format(staged, where, sql.SQL("RETURNING " + index_columns())),
+        cursor.execute(insert.format(staged, where, sql.SQL("RETURNING {}").format(index_columns(layer))),
                        {"layer": layer.pk, "user": user_id, "key": key, "at": created_at})
         counts["created"] = cursor.rowcount
         lap("write_insert")

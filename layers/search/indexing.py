@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import connection, transaction
+from psycopg import sql
 
 from layers.models import Feature, Layer
 from layers.schema import FieldDef, parse_schema
@@ -125,11 +126,14 @@ def _text_array(values: list[str]) -> str:
     return "{" + ",".join(['"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values]) + "}"
 
 
-def index_columns(alias: str = "") -> str:
-    """The RETURNING (or SELECT) list that `index_written` reads: id, display name, properties
-    and point on surface of each feature; `alias` qualifies the feature table's columns."""
-    t = f"{alias}." if alias else ""
-    return f"{t}id, {t}name, {t}properties, ST_PointOnSurface({t}geom)"
+def index_columns(layer: Layer, alias: str = "") -> sql.Composable:
+    """The RETURNING (or SELECT) list that `index_written` reads: id, display name, the searchable
+    properties and the point on surface of each feature of `layer`; `alias` qualifies the feature
+    table's columns. Other properties stay in the database (a layer may have dozens)."""
+    t = sql.SQL(f"{alias}." if alias else "")
+    others = [f.name for f in parse_schema(layer.schema) if not f.searchable]
+    return sql.SQL("{t}id, {t}name, {t}properties - {others}::text[], ST_PointOnSurface({t}geom)").format(
+        t=t, others=sql.Literal(others))
 
 
 def index_written(*, layer: Layer, cursor) -> int:
@@ -157,7 +161,8 @@ def reindex_layer(*, layer: Layer) -> int:
     loaded without the services). Atomic: searches see the old rows until it commits."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM search_searchentry WHERE layer_id = %s", [layer.pk])
-        cursor.execute(f"SELECT {index_columns()} FROM layers_feature WHERE layer_id = %s ORDER BY id", [layer.pk])
+        cursor.execute(sql.SQL("SELECT {} FROM layers_feature WHERE layer_id = %s ORDER BY id").format(
+            index_columns(layer)), [layer.pk])
         return index_written(layer=layer, cursor=cursor)
 
 
