@@ -14,7 +14,7 @@ from layers.history.recording import (
 from layers.io.errors import RowsRejected
 from layers.io.load import REPORT_ROW_LIMIT, properties_sql
 from layers.models import Feature, Layer
-from layers.search.indexing import index_columns, index_order, index_written
+from layers.search.indexing import index_columns, index_written
 from layers.services import layer_refresh_stats
 from layers.signals import features_changed
 
@@ -89,11 +89,11 @@ def write_features(*, table: str, layer: Layer, mode: str, key: str | None, sche
             matched = [r[0] for r in cursor.fetchall()]  # the features the update below rewrites
             feature_versions_ensure_baseline_bulk(layer_id=layer.pk, feature_ids=matched)
             cursor.execute("DELETE FROM search_searchentry WHERE feature_id = ANY(%s)", [matched])
-            cursor.execute(index_order(sql.SQL(
+            cursor.execute(sql.SQL(
                 "UPDATE layers_feature f SET geom = q.geom, properties = q.props, name = q.name, "
                 "version = f.version + 1, updated_by_id = %(user)s, updated_at = now() FROM ({}) q "
                 "WHERE f.layer_id = %(layer)s AND f.properties ->> %(key)s = q.props ->> %(key)s "
-                "RETURNING {}").format(staged, index_columns(layer, "f"))),
+                "RETURNING {}").format(staged, index_columns(layer, "f")),
                 {"layer": layer.pk, "user": user_id, "key": key})
             counts["updated"] = cursor.rowcount
             index_written(layer=layer, cursor=cursor)
@@ -105,7 +105,7 @@ def write_features(*, table: str, layer: Layer, mode: str, key: str | None, sche
         # and new rows of a replace together.
         cursor.execute("SELECT clock_timestamp()")
         created_at = cursor.fetchone()[0]
-        cursor.execute(index_order(insert.format(staged, where, sql.SQL("RETURNING {}").format(index_columns(layer)))),
+        cursor.execute(insert.format(staged, where, sql.SQL("RETURNING {}").format(index_columns(layer))),
                        {"layer": layer.pk, "user": user_id, "key": key, "at": created_at})
         counts["created"] = cursor.rowcount
         lap("write_insert")
