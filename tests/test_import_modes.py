@@ -220,7 +220,7 @@ def test_history_of_imported_features(post, schools, tmp_path, users):
     from layers.history.models import AuditLog, FeatureVersion
     from layers.history.restore import feature_restore_version
     from layers.history.selectors import feature_collection_asof_geojson, feature_versions
-    from layers.services import feature_update
+    from layers.services import feature_undelete, feature_update
 
     def asof(moment):
         return [(f["id"], f["properties"]["_version"]) for f in
@@ -278,6 +278,8 @@ def test_history_of_imported_features(post, schools, tmp_path, users):
     assert len(new) == 3 and min(f.created_at for f in new) > max(
         v.recorded_at for v in FeatureVersion.objects.filter(layer=schools, action="delete"))
     assert asof(timezone.now()) == [(f.pk, 1) for f in new]
+    back = feature_undelete(layer=schools, feature_id=created[1].pk, channel="browser")  # undo works for them too
+    assert back.properties == created[1].properties and back.version == 3
 
 
 def test_api_tokens_import_into_their_layers_and_see_only_their_jobs(client, schools, tmp_path, users,
