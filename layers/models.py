@@ -142,11 +142,16 @@ class Feature(models.Model):
     properties = models.JSONField(default=dict, blank=True)
     name = models.CharField(max_length=255, blank=True, help_text="Display name, from the layer's name field.")
     version = models.PositiveIntegerField(default=1)
+    # Who wrote the feature: no database constraint (Django sets these to NULL when a user is
+    # deleted, through the indexes kept here); checking the reference cost every bulk write two
+    # lookups per row (~2 s of a 300,000-row import).
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        db_constraint=False,
     )
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        db_constraint=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -129,9 +129,13 @@ def test_raw_loaded_features_get_a_baseline_before_their_first_change(layer):
         raw_id = cursor.fetchone()[0]
     before = timezone.now()
     assert [f["id"] for f in asof(layer, before)["features"]] == [raw_id]
+    implied = feature_versions(layer=layer, feature_id=raw_id)  # no row yet: the stored state stands for it
+    assert [(v["version"], v["action"], v["properties"]) for v in implied] == [(1, "baseline", PROPS)]
+    assert not FeatureVersion.objects.filter(feature_id=raw_id).exists()
     feature_update(feature=Feature.objects.get(pk=raw_id), base_version=1, properties={"pupils": 9}, partial=True)
     assert [(v.version, v.action) for v in FeatureVersion.objects.filter(feature_id=raw_id)] == [
         (1, "baseline"), (2, "update")]
+    assert feature_versions(layer=layer, feature_id=raw_id)[1] == implied[0]
     assert [f["properties"].get("pupils") for f in asof(layer, before)["features"]] == [None]
 
 

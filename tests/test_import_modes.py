@@ -208,19 +208,78 @@ def test_jobs_are_private_and_cancellable(client, users, departments):
     assert response.status_code == 200 and response.json()["state"] == "cancelled"
 
 
-def test_history_records_every_imported_change(post, schools, tmp_path, users):
-    from layers.history.models import FeatureVersion
+def test_history_of_imported_features(post, schools, tmp_path, users):
+    """Updates, deletions and baselines are recorded with channel "import"; created features get no
+    version row: history reads them as unchanged since their creation, by the importer."""
+    import datetime
+    import json
 
+    from django.utils import timezone
+    from django.utils.dateparse import parse_datetime
+
+    from layers.history.models import AuditLog, FeatureVersion
+    from layers.history.restore import feature_restore_version
+    from layers.history.selectors import feature_collection_asof_geojson, feature_versions
+    from layers.services import feature_undelete, feature_update
+
+    def asof(moment):
+        return [(f["id"], f["properties"]["_version"]) for f in
+                json.loads(feature_collection_asof_geojson(layer=schools, asof=moment))["features"]]
+
+    manager = users["planning_manager"]
+    first = Feature.objects.get(layer=schools, name="哈尔滨市第一中学")
     old = Feature.objects.get(layer=schools, name="老学校")
+    before = timezone.now()
     _, job = post(write_geojson(tmp_path), layer=schools.slug, mode="upsert", key="name")
+    after = timezone.now()
     versions = FeatureVersion.objects.filter(layer=schools, channel="import")
-    assert versions.filter(action="create").count() == 2
     updated = versions.get(action="update")
-    assert updated.version == 2 and updated.properties["pupils"] == 1200 and updated.user == users["planning_manager"]
+    assert updated.version == 2 and updated.properties["pupils"] == 1200 and updated.user == manager
+    assert not versions.filter(action="create").exists()
+    created = list(Feature.objects.filter(layer=schools).exclude(pk__in=[first.pk, old.pk]))
+    assert len(created) == 2 and {(f.created_by, f.version) for f in created} == {(manager, 1)}
+    assert before <= created[0].created_at <= after
+
+    # "As of": before the import the two old features, after it all four.
+    assert asof(before) == [(first.pk, 1), (old.pk, 1)]
+    assert asof(after) == sorted([(first.pk, 2), (old.pk, 1), *((f.pk, 1) for f in created)])
+    assert asof(before - datetime.timedelta(days=1)) == []
+
+    # An imported feature's history: its stored state, written by the importer at the import.
+    imported = created[0]
+    listed = feature_versions(layer=schools, feature_id=imported.pk)
+    assert [(v["version"], v["action"], v["user"], v["properties"]) for v in listed] == [
+        (1, "baseline", manager.username, imported.properties)]
+    assert parse_datetime(listed[0]["recorded_at"]) == imported.created_at
+
+    # Edited, then restored: its first change keeps the imported state as version 1.
+    edited = feature_update(feature=imported, base_version=1, properties={"pupils": 1}, partial=True,
+                            user=users["admin"], channel="browser")
+    restored = feature_restore_version(feature=edited, version=1, base_version=2, user=users["admin"])
+    assert restored.version == 3 and restored.properties == imported.properties
+    assert [(v["version"], v["action"]) for v in feature_versions(layer=schools, feature_id=imported.pk)] == [
+        (3, "restore"), (2, "update"), (1, "baseline")]
+    assert asof(after) == sorted([(first.pk, 2), (old.pk, 1), *((f.pk, 1) for f in created)])
+
+    # The audit log names who imported what.
+    entry = AuditLog.objects.get(layer=schools, action="layer.import")
+    assert entry.actor == manager and entry.changes["job"] == [None, job["id"]]
+    assert (entry.changes["mode"], entry.changes["created"], entry.changes["updated"]) == (
+        [None, "upsert"], [None, 2], [None, 1])
+
+    # Replace: every feature's last state is kept as a deletion (imported ones too), and the new
+    # features are created after those deletions, so no moment shows both.
     _, job = post(write_geojson(tmp_path), layer=schools.slug, mode="replace")
     deleted = FeatureVersion.objects.get(feature_id=old.pk, action="delete")
     assert deleted.channel == "import" and deleted.deleted and deleted.properties["name"] == "老学校"
     assert FeatureVersion.objects.filter(layer=schools, action="delete").count() == 4
+    assert FeatureVersion.objects.get(feature_id=created[1].pk, action="baseline").user == manager
+    new = list(Feature.objects.filter(layer=schools))
+    assert len(new) == 3 and min(f.created_at for f in new) > max(
+        v.recorded_at for v in FeatureVersion.objects.filter(layer=schools, action="delete"))
+    assert asof(timezone.now()) == [(f.pk, 1) for f in new]
+    back = feature_undelete(layer=schools, feature_id=created[1].pk, channel="browser")  # undo works for them too
+    assert back.properties == created[1].properties and back.version == 3
 
 
 def test_api_tokens_import_into_their_layers_and_see_only_their_jobs(client, schools, tmp_path, users,

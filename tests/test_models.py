@@ -50,3 +50,17 @@ def test_features_keep_geometry_in_4326_and_go_with_their_layer(school_layer):
     assert str(unnamed) == f"{school_layer.pk}/None"
     school_layer.delete()
     assert not Feature.objects.filter(pk=feature.pk).exists()
+
+
+@pytest.mark.django_db
+def test_a_deleted_user_leaves_the_features_they_wrote_without_a_writer(school_layer, users):
+    """created_by / updated_by have no database constraint; Django clears them when a user goes."""
+    from layers.services import feature_create
+
+    writer = users["education_editor"]
+    feature = feature_create(layer=school_layer, geometry=Point(126.6, 45.7, srid=4326),
+                             properties={"name": "新校", "level": "middle"}, user=writer)
+    assert (feature.created_by, feature.updated_by) == (writer, writer)
+    writer.delete()
+    feature.refresh_from_db()
+    assert (feature.created_by_id, feature.updated_by_id) == (None, None)

@@ -47,7 +47,8 @@ class FeatureVersion(models.Model):
 
 
 class AuditLog(models.Model):
-    """Who changed a layer's metadata, schema, style or permissions (or a department's editors), and what."""
+    """Who changed a layer's metadata, schema, style or permissions (or a department's editors), or
+    imported features into it, and what."""
 
     class Action(models.TextChoices):
         LAYER_CREATE = "layer.create", "Layer created"
@@ -57,8 +58,8 @@ class AuditLog(models.Model):
         GRANT = "grant.set", "Permission granted"
         REVOKE = "grant.revoke", "Permission revoked"
         MEMBER_ROLE = "member.role", "Department member's role changed"
-        LAYER_IMPORT = "layer.import", "Data imported into the layer"
-        LAYER_EXPORT = "layer.export", "Layer exported"
+        IMPORT = "layer.import", "Features imported"
+        EXPORT = "layer.export", "Layer exported"
 
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="+")

@@ -28,13 +28,25 @@ def _fetch_json(sql: str, params: list):
 
 
 def feature_versions(*, layer: Layer, feature_id: int) -> list[dict]:
-    """Every recorded version of one feature, newest first."""
+    """Every recorded version of one feature, newest first.
+
+    A feature without versions (imported, or loaded by raw SQL, and not changed since) has one:
+    its stored state as the baseline that its first change will record (who and when the row
+    was last written, i.e. created)."""
     sql = f"""
-        SELECT coalesce(json_agg({_VERSION_JSON} ORDER BY v.version DESC), '[]'::json)
-        FROM history_featureversion v LEFT JOIN accounts_user u ON u.id = v.user_id
-        WHERE v.layer_id = %s AND v.feature_id = %s
+        SELECT coalesce(
+            (SELECT json_agg({_VERSION_JSON} ORDER BY v.version DESC)
+             FROM history_featureversion v LEFT JOIN accounts_user u ON u.id = v.user_id
+             WHERE v.layer_id = %s AND v.feature_id = %s),
+            (SELECT json_build_array({_VERSION_JSON})
+             FROM (SELECT f.id AS feature_id, f.version, 'baseline' AS action, false AS deleted,
+                          'system' AS channel, f.updated_by_id AS user_id, f.updated_at AS recorded_at, f.geom,
+                          f.properties
+                   FROM layers_feature f WHERE f.layer_id = %s AND f.id = %s) v
+             LEFT JOIN accounts_user u ON u.id = v.user_id),
+            '[]'::json)
     """
-    return _fetch_json(sql, [layer.pk, feature_id])
+    return _fetch_json(sql, [layer.pk, feature_id, layer.pk, feature_id])
 
 
 def layer_changes(*, layer: Layer, deleted_only: bool = False, limit: int = 200) -> list[dict]:
@@ -72,7 +84,8 @@ def features_asof_relation(*, layer_id: int, asof: datetime.datetime, name_field
     holding the layer's features as they were at `asof`, for use as `FROM (<sql>) f`.
 
     Each feature's latest version recorded at or before `asof`, unless that version is a deletion.
-    Features written without history (raw loads) count as unchanged since their creation."""
+    Features written without history (created by an import, or loaded by raw SQL) count as
+    unchanged since their creation."""
     sql = """
         SELECT s.id, s.layer_id, s.geom, s.properties, coalesce(left(s.properties ->> %s, 255), '') AS name,
                s.version

@@ -26,6 +26,9 @@ from layers.io.staging import pg_dsn
 from layers.models import Layer
 
 PLAIN_TABLE = "bench_ogr2ogr_plain"
+# The job's timings (layers/io/importer.py, write.py) in the order they happen.
+_PHASES = ["stage", "plan", "check_geometries", "check_attributes", "write_delete", "write_update", "write_insert",
+           "write_search_index", "write_stats", "write_audit", "commit"]
 
 
 def _rss_kib(pid: int) -> int:
@@ -126,8 +129,10 @@ def _run(*, layer: Layer, stdout, folder: Path) -> None:
         stdout.write(f"our import FAILED: {job.error}")
         return
     imported = Layer.objects.get(pk=job.layer_id)
+    timings = job.report.get("timings") or {}  # stored as jsonb, which keeps no key order
+    phases = {name: timings[name] for name in sorted(timings, key=lambda n: _PHASES.index(n) if n in _PHASES else 99)}
     stdout.write(f"our import ({imported.feature_count:,} features, checks + atomic write): {ours_s:.1f} s; "
-                 f"phases {job.report.get('timings')}")
+                 f"phases {phases}")
     imported.delete()
 
     # 3. The reference: ogr2ogr straight into a plain table, same file, same database.

@@ -159,9 +159,13 @@ def _run(job: ImportJob, table: str) -> dict:
         with transaction.atomic():
             layer = job.target_layer or _new_layer(job, schema=schema, geometry_type=geometry_type)
             counts = write_features(table=table, layer=layer, mode=job.mode, key=job.params.get("key"),
-                                    schema=schema, mapping=mapping, user=job.created_by)
+                                    schema=schema, mapping=mapping, user=job.created_by, lap=lap)
             report.update(counts)
-            lap("write")
+            # Who imported what into the layer: created features carry no version rows (layers/history).
+            audit_record(actor=job.created_by, action=AuditLog.Action.IMPORT, layer=layer,
+                         changes={key: [None, value] for key, value in
+                                  {"import": job.source_name, "mode": job.mode, "job": str(job.pk), **counts}.items()})
+            lap("write_audit")
             if _cancel_requested(job):
                 raise Cancelled("The import was cancelled; nothing was written.")
             if job.dry_run:

@@ -1,6 +1,8 @@
 """The atomic write of checked staging rows into a layer: append, replace or upsert by key."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db import connection, transaction
 from psycopg import sql
 
@@ -12,7 +14,7 @@ from layers.history.recording import (
 from layers.io.errors import RowsRejected
 from layers.io.load import REPORT_ROW_LIMIT, properties_sql
 from layers.models import Feature, Layer
-from layers.search.indexing import index_feature_ids
+from layers.search.indexing import index_columns, index_written
 from layers.services import layer_refresh_stats
 from layers.signals import features_changed
 
@@ -46,24 +48,29 @@ def _check_keys(cursor, *, table: sql.Identifier, layer: Layer, key_value: sql.C
 
 
 def write_features(*, table: str, layer: Layer, mode: str, key: str | None, schema: list[dict],
-                   mapping: dict[str, str], user) -> dict:
-    """Write every staged row into `layer` in the caller's transaction; return counts.
+                   mapping: dict[str, str], user, lap: Callable[[str], None] = lambda phase: None) -> dict:
+    """Write every staged row into `layer` in the caller's transaction; return counts. `lap(phase)`
+    is called as each phase ends (the job's timings).
 
     This set-wise write stands in for layers.services.features_bulk_create (which validates and
     inserts row by row), so it keeps the same promises: feature history is recorded with channel
-    "import" (baselines, deletions, updates, creations — set-wise, in this transaction), the search
-    index follows (in this transaction; deleted rows leave it by cascade), the layer's
-    statistics are refreshed, and features_changed is sent when the transaction commits."""
+    "import" (baselines, deletions and updates — set-wise, in this transaction), the search index
+    follows (in this transaction; deleted rows leave it by cascade), the layer's statistics are
+    refreshed, and features_changed is sent when the transaction commits.
+
+    Created features get no version row: history reads a feature without versions as unchanged
+    since its creation (created_by, created_at), and copies it as a baseline before its first
+    change (layers/history). Copying every new row would double the import's writes for nothing
+    the feature row does not already say."""
     ident = sql.Identifier(table)
     props = properties_sql(schema, mapping)
     staged = sql.SQL("SELECT s.ogc_fid, s.geom, {} AS props, {} AS name FROM {} s").format(
         props, _name_sql(layer, mapping), ident)
     user_id = getattr(user, "pk", None)
     counts = {"created": 0, "updated": 0, "deleted": 0}
-    updated_ids: list[int] = []
     insert = sql.SQL(
         "INSERT INTO layers_feature (layer_id, geom, properties, name, version, created_by_id, updated_by_id, "
-        "created_at, updated_at) SELECT %(layer)s, q.geom, q.props, q.name, 1, %(user)s, %(user)s, now(), now() "
+        "created_at, updated_at) SELECT %(layer)s, q.geom, q.props, q.name, 1, %(user)s, %(user)s, %(at)s, %(at)s "
         "FROM ({}) q {} ORDER BY q.ogc_fid {}")
     with transaction.atomic(), connection.cursor() as cursor:
         if mode == "replace":
@@ -71,6 +78,7 @@ def write_features(*, table: str, layer: Layer, mode: str, key: str | None, sche
             feature_versions_record_bulk_delete(layer_id=layer.pk, channel="import", user=user)
             cursor.execute("DELETE FROM layers_feature WHERE layer_id = %s", [layer.pk])
             counts["deleted"] = cursor.rowcount
+            lap("write_delete")
         where = sql.SQL("")
         if mode == "upsert":
             key_value = sql.SQL("({}) ->> {}").format(props, sql.Literal(key))
@@ -78,24 +86,33 @@ def write_features(*, table: str, layer: Layer, mode: str, key: str | None, sche
             cursor.execute(sql.SQL(
                 "SELECT f.id FROM layers_feature f JOIN ({}) q ON f.properties ->> %(key)s = q.props ->> %(key)s "
                 "WHERE f.layer_id = %(layer)s").format(staged), {"layer": layer.pk, "key": key})
-            feature_versions_ensure_baseline_bulk(layer_id=layer.pk, feature_ids=[r[0] for r in cursor.fetchall()])
+            matched = [r[0] for r in cursor.fetchall()]  # the features the update below rewrites
+            feature_versions_ensure_baseline_bulk(layer_id=layer.pk, feature_ids=matched)
+            cursor.execute("DELETE FROM search_searchentry WHERE feature_id = ANY(%s)", [matched])
             cursor.execute(sql.SQL(
                 "UPDATE layers_feature f SET geom = q.geom, properties = q.props, name = q.name, "
                 "version = f.version + 1, updated_by_id = %(user)s, updated_at = now() FROM ({}) q "
                 "WHERE f.layer_id = %(layer)s AND f.properties ->> %(key)s = q.props ->> %(key)s "
-                "RETURNING f.id").format(staged), {"layer": layer.pk, "user": user_id, "key": key})
+                "RETURNING {}").format(staged, index_columns(layer, "f")),
+                {"layer": layer.pk, "user": user_id, "key": key})
             counts["updated"] = cursor.rowcount
-            updated_ids = [r[0] for r in cursor.fetchall()]
-            feature_versions_record_bulk(feature_ids=updated_ids, channel="import", user=user, action="update")
+            index_written(layer=layer, cursor=cursor)
+            feature_versions_record_bulk(feature_ids=matched, channel="import", user=user, action="update")
+            lap("write_update")
             where = sql.SQL("WHERE NOT EXISTS (SELECT 1 FROM layers_feature f WHERE f.layer_id = %(layer)s "
                             "AND f.properties ->> %(key)s = q.props ->> %(key)s)")
-        cursor.execute(insert.format(staged, where, sql.SQL("RETURNING id")),
-                       {"layer": layer.pk, "user": user_id, "key": key})
+        # Created after the deletions and updates recorded above, so that "as of" never shows old
+        # and new rows of a replace together.
+        cursor.execute("SELECT clock_timestamp()")
+        created_at = cursor.fetchone()[0]
+        cursor.execute(insert.format(staged, where, sql.SQL("RETURNING {}").format(index_columns(layer))),
+                       {"layer": layer.pk, "user": user_id, "key": key, "at": created_at})
         counts["created"] = cursor.rowcount
-        created_ids = [r[0] for r in cursor.fetchall()]
-        feature_versions_record_bulk(feature_ids=created_ids, channel="import", user=user)
-        index_feature_ids(layer=layer, feature_ids=updated_ids + created_ids)  # deletes cascade
+        lap("write_insert")
+        index_written(layer=layer, cursor=cursor)  # deleted features leave the index by cascade
+        lap("write_search_index")
         layer_refresh_stats(layer=layer)
+        lap("write_stats")
         layer_id = layer.pk
         transaction.on_commit(lambda: features_changed.send(sender=Feature, layer_id=layer_id, bboxes=None))
     return counts

@@ -1,8 +1,9 @@
 """The search index: one row per searchable feature, written with the feature (layers/services.py).
 
-Rows reference features and layers with database-level ON DELETE CASCADE (added in the
-migration), so a deleted feature or layer leaves the index in the same statement, whichever
-way it was deleted: the index never shows deleted data."""
+Rows reference features with a database-level ON DELETE CASCADE (added in the migration), so a
+deleted feature leaves the index in the same statement, whichever way it was deleted: the index
+never shows deleted data. `layer` repeats the feature's layer for the permission filter; a layer's
+features go before the layer can (their own foreign key), taking its rows with them."""
 from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex

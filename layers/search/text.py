@@ -10,6 +10,7 @@ import unicodedata
 from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
+from pypinyin.seg.simpleseg import simple_seg
 
 _SPACE_RE = re.compile(r"\s+")
 _PINYIN_KEEP_RE = re.compile(r"[^0-9a-z]")
@@ -18,7 +19,8 @@ _PINYIN_KEEP_RE = re.compile(r"[^0-9a-z]")
 def normalise(value: str) -> str:
     """The comparable form of a text: NFKC, case-folded, no control characters, single spaces."""
     text = unicodedata.normalize("NFKC", value)
-    text = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in text)
+    if not text.isprintable():  # printable text has none of the categories below: skip the scan
+        text = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in text)
     return _SPACE_RE.sub(" ", text).strip().casefold()
 
 
@@ -30,11 +32,21 @@ def has_han(text: str) -> bool:
 def pinyin_forms(text: str) -> tuple[str, str]:
     """(full, initials) pinyin of a normalised text, letters and digits only: 南岗区 -> (nangangqu, ngq).
 
-    Empty for text without Chinese (its letters are in the text already). Cached: names repeat
-    a lot (street names, building types), and pypinyin costs ~50 µs a call."""
+    Empty for text without Chinese (its letters are in the text already). Cached, and so are the
+    runs a text is made of: names repeat a lot (street names, building types), and pypinyin costs
+    ~50 µs a call."""
     if not has_han(text):
         return "", ""
-    syllables = lazy_pinyin(text, style=Style.NORMAL, errors="default", v_to_u=False)
+    forms = [_run_forms(run) for run in simple_seg(text)]
+    return "".join(full for full, _ in forms), "".join(initials for _, initials in forms)
+
+
+@lru_cache(maxsize=100_000)
+def _run_forms(run: str) -> tuple[str, str]:
+    """pinyin_forms of one run of Chinese characters or of other characters. pypinyin splits a
+    text into such runs before it segments words (simple_seg), and converts each run on its own,
+    so a text's pinyin is its runs' pinyin joined (南岗区12号楼: 南岗区, 12, 号楼)."""
+    syllables = lazy_pinyin(run, style=Style.NORMAL, errors="default", v_to_u=False)
     full = _PINYIN_KEEP_RE.sub("", "".join(syllables).casefold())
     initials = []
     for syllable in syllables:

@@ -83,6 +83,23 @@ def test_bulk_writes_are_indexed_set_wise(client, layer, departments):
     assert found(client, "CODE-0399") == ["网点399号"]
 
 
+def test_bulk_writers_index_exactly_as_the_services(layer):
+    """The COPY path of imports and rebuilds writes the rows the services' upsert writes, quoting
+    and all (array and JSON metacharacters, backslashes, full-width text)."""
+    from layers.search.indexing import reindex_layer
+
+    odd = ['区{1,2}"号\\楼', "Ａ座, 银行 {}", "重庆路 NULL", "\t tab\u3000间隔", "a\"b'c", "行"]
+    rows = [FeatureInput(geometry=Point(126.6 + i * 1e-3, 45.7, srid=4326),
+                         properties={"name": name, "name_en": name.upper(), "credit_code": f"{{{i}}},\\N"})
+            for i, name in enumerate(odd)]
+    features_bulk_create(layer=layer, rows=rows)
+    columns = ("feature_id", "layer_id", "name", "text", "pinyin", "initials", "codes", "bigrams", "fields", "point")
+    by_services = list(SearchEntry.objects.order_by("feature_id").values_list(*columns))
+    assert reindex_layer(layer=layer) == len(rows)
+    assert list(SearchEntry.objects.order_by("feature_id").values_list(*columns)) == by_services
+    assert by_services[0][6] == sorted({'区{1,2}"号\\楼', '区{1,2}"号\\楼'.upper().casefold(), "{0},\\n"})
+
+
 def test_reindex_command_picks_up_a_schema_change(client, layer):
     feature_create(layer=layer, geometry=Point(126.6, 45.7, srid=4326),
                    properties={"name": "图书馆", "hours": "全天开放"})
@@ -154,3 +171,20 @@ def test_imports_are_indexed_in_every_mode(client, users, departments, tmp_path,
     load(mode="upsert", key="name")
     assert SearchEntry.objects.filter(layer=schools).count() == Feature.objects.filter(layer=schools).count() == 3
     assert found(client, "nangangqushiyan") == ["南岗区实验小学"]
+
+
+@pytest.mark.parametrize(("text", "initials"), [
+    ("重庆路12号银行大楼", "cql12hyhdl"), ("长春街a座", "ccjaz"), ("行政服务中心", "xzfwzx"),
+    ("乐器行2楼·音乐厅", "yqx2l·yyt"), ("南岗区 重要 还款", "ngq zy hk"),
+])
+def test_pinyin_by_runs_is_pinyin_of_the_whole_text(text, initials):
+    """Pinyin is computed and cached per run of Chinese (or other) characters; pypinyin segments
+    words within a run only, so the joined result is what it gives for the whole text."""
+    import re
+
+    from pypinyin import lazy_pinyin
+
+    from layers.search.text import pinyin_forms
+
+    full = re.sub(r"[^0-9a-z]", "", "".join(lazy_pinyin(text)).casefold())
+    assert pinyin_forms(text) == (full, re.sub(r"[^0-9a-z]", "", initials))

@@ -76,7 +76,7 @@ class LayerExportView(APIView):
         query = export.select_sql(layer=layer, srid=srid, bbox=bbox, conditions=conditions, names=names, cql2=cql2)
         audit.info("export layer=%s user=%s format=%s crs=%s bbox=%s filter=%s", layer.slug,
                    request.user.get_username() or "anonymous", name, srid, bbox, params.get("filter", ""))
-        audit_record(actor=request.user, action=AuditLog.Action.LAYER_EXPORT, layer=layer, changes={
+        audit_record(actor=request.user, action=AuditLog.Action.EXPORT, layer=layer, changes={
             "format": [None, name], "crs": [None, srid], "bbox": [None, bbox], "filter": [None, params.get("filter")]})
         filename = f"{layer.slug}.{fmt.extension}"
         if fmt.streams:

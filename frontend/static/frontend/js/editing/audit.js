@@ -5,7 +5,8 @@ import { call } from "./api.js";
 import { modal } from "./dialog.js";
 import { m } from "./messages.js";
 
-const ACTIONS = ["", "layer.create", "layer.update", "schema.update", "style.update", "grant.set", "grant.revoke"];
+const ACTIONS = ["", "layer.create", "layer.update", "schema.update", "style.update", "grant.set", "grant.revoke",
+  "layer.import"];
 
 function changesText(changes) {
   return Object.entries(changes).map(([key, value]) => `${key}: ${JSON.stringify(value)}`).join("; ");

@@ -19,5 +19,5 @@ DROP FUNCTION IF EXISTS layers_layer_notify();
 
 
 class Migration(migrations.Migration):
-    dependencies = [("layers", "0002_feature_geom_single_index_dropped")]
+    dependencies = [("layers", "0003_feature_writers_unconstrained")]
     operations = [migrations.RunSQL(CREATE, DROP)]
