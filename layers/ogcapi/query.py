@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -260,6 +261,16 @@ def _chunk(rows: list[tuple[int, bytes, list | None]]) -> Chunk:
                  _keys(first[2]), _keys(last[2]))
 
 
+def _logged(rows: Iterator, raw_cursor, stmt: Fragment) -> Iterator:
+    """The streamed rows, the statement noted in Django's query log (DEBUG, tests) as Django's
+    own cursors note theirs once it has run."""
+    started = time.monotonic()
+    yield from rows
+    if connection.queries_logged:
+        sql = connection.ops.last_executed_query(raw_cursor, stmt.sql, stmt.params)
+        connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
+
+
 def items_chunks(q: ItemsQuery) -> Iterator[Chunk]:
     """The page's features in output order, FETCH_SIZE at a time, as PostgreSQL sends them;
     a look-ahead row comes last as its own empty chunk.
@@ -269,7 +280,7 @@ def items_chunks(q: ItemsQuery) -> Iterator[Chunk]:
     stmt = items_sql(q)
     with connection.cursor() as cursor, connection.wrap_database_errors:
         read_text_as_bytes(cursor)  # the features go to the client as PostgreSQL wrote them
-        rows = cursor.cursor.stream(stmt.sql, stmt.params, size=FETCH_SIZE)
+        rows = _logged(cursor.cursor.stream(stmt.sql, stmt.params, size=FETCH_SIZE), cursor.cursor, stmt)
         if q.backwards:
             page = list(rows)
             ahead = len(page) > q.limit
