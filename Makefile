@@ -4,7 +4,6 @@ VENV ?= $(CURDIR)/.venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
-WORKERS ?= 3
 DB_NAME ?= geoportal
 export VENV
 # Local defaults; set DATABASE_URL / REDIS_URL to use existing services instead.

@@ -8,7 +8,9 @@ Django is imported once and the workers forked from it, so they start in a fract
 import os
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
-workers = int(os.environ.get("WORKERS", "3"))
+# Tile and page requests spend most of their time waiting for PostGIS, not running Python, so a
+# machine serves about four at once per core: one synchronous worker each.
+workers = int(os.environ.get("WORKERS") or 4 * (os.cpu_count() or 1))
 worker_class = "sync"
 preload_app = True
 timeout = 120
