@@ -42,12 +42,14 @@ def _who(request, principal) -> tuple[str, str]:
 
 @dataclass
 class _Window:
+    period: int
     number: int
     counted: int = 0  # this window's total in Redis when last read
     pending: int = 0  # requests here not yet added to it
 
 
 _windows: dict[str, _Window] = {}
+_swept: dict[int, int] = {}  # period -> the window number last swept
 _lock = threading.Lock()
 
 
@@ -73,11 +75,13 @@ def retry_after(request, principal) -> int | None:
     with _lock:
         if len(_windows) > 10_000:
             _windows.clear()  # many clients in one window: forget local counts, Redis keeps the totals
+        if _swept.get(period, number) < number:  # a new window began: forget the ended ones, once
+            for stale in [k for k, w in _windows.items() if w.period == period and w.number < number]:
+                del _windows[stale]
+        _swept[period] = number
         window = _windows.get(key)
         if window is None:
-            window = _windows[key] = _Window(number)
-            for stale in [k for k, w in _windows.items() if w.number < number]:
-                del _windows[stale]
+            window = _windows[key] = _Window(period, number)
         window.pending += 1
         if window.pending >= batch or window.counted + window.pending > limit:
             _sync(key, window, period)

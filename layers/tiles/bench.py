@@ -42,7 +42,6 @@ SEED = 20260
 TILE_COUNT = 300
 ZOOM_WEIGHTS = {10: 1, 11: 2, 12: 3, 13: 6, 14: 7, 15: 7, 16: 6, 17: 3, 18: 2}
 CENTER = (126.63, 45.75)  # the benchmark layer's centre (fixtures/benchmark.py)
-PORTS = range(8130, 8140)
 SIZE_LIMIT = 500 * 1024
 
 
@@ -148,10 +147,7 @@ def run(*, layer: Layer, stdout, options) -> None:
         conn.adapters.register_loader("text", Utf8BytesLoader)  # read as the server reads
         return conn
 
-    def sql(name: str, concurrency: int):
-        results[(name, concurrency)] = _run(statements[name], _sql_work, concurrency, connect)
-
-    sql("raw mvt", 1)  # warm the database's buffers once, unmeasured
+    _run(statements["raw mvt"], _sql_work, 1, connect)  # warm the database's buffers once, unmeasured
     with BenchServer(TILE_CACHE_URL="", CACHE_KEY_PREFIX="bench-uncached") as uncached:
         for fmt in ("mvt", "geojson"):
             jobs = list(zip(statements[f"raw {fmt}"], paths[fmt], strict=True))

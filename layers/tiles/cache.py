@@ -149,13 +149,18 @@ class TileCache:
 
     def lookup(self, *, layer: Layer, tile: Tile, fmt: str) -> tuple[CachedTile | None, bytes]:
         """The cached tile (or None) and the layer's epoch to hand back to `store`."""
-        value, epoch = self.client.mget(
-            self.prefix + "t:" + self._member(layer, tile, fmt), f"{self.prefix}e:{layer.pk}"
+        cached, epoch, _ = self.lookup_published(layer=layer, tile=tile, fmt=fmt)
+        return cached, epoch
+
+    def lookup_published(self, *, layer: Layer, tile: Tile, fmt: str) -> tuple[CachedTile | None, bytes, bool]:
+        """`lookup`, and whether the fast path holds the layer's current publication (same round trip)."""
+        value, epoch, published = self.client.mget(
+            self.prefix + "t:" + self._member(layer, tile, fmt), f"{self.prefix}e:{layer.pk}",
+            f"{self.prefix}p:{layer.slug}",
         )
-        epoch = epoch or b"0"
-        if value is None:
-            return None, epoch
-        return CachedTile(etag=value[:ETAG_LENGTH].decode(), body=value[ETAG_LENGTH:]), epoch
+        current = published == f"{layer.pk}:{self.stamp(layer)}".encode()
+        entry = None if value is None else CachedTile(etag=value[:ETAG_LENGTH].decode(), body=value[ETAG_LENGTH:])
+        return entry, epoch or b"0", current
 
     def store(self, *, layer: Layer, tile: Tile, fmt: str, entry: CachedTile, epoch: bytes) -> bool:
         member = self._member(layer, tile, fmt)
@@ -236,28 +241,29 @@ def tile_cache() -> TileCache | None:
 
 def on_layer_saved(sender, *, instance: Layer, **kwargs) -> None:
     """Publish or withdraw a layer for the fast path once its change has committed."""
-    cache_ = tile_cache()
-    if cache_ is None:
-        return
-    slug, layer_id, stamp = instance.slug, instance.pk, TileCache.stamp(instance)
-    public = instance.visibility == Layer.Visibility.PUBLIC
-    transaction.on_commit(lambda: _publish_logged(cache_, slug=slug, layer_id=layer_id, stamp=stamp, public=public))
+    _publish_on_commit(instance, stamp=TileCache.stamp(instance),
+                       public=instance.visibility == Layer.Visibility.PUBLIC)
 
 
 def on_layer_deleted(sender, *, instance: Layer, **kwargs) -> None:
+    """Withdraw a deleted layer, stamped now: later than any state it had."""
+    _publish_on_commit(instance, stamp=str(int(time.time() * 1_000_000)), public=False)
+
+
+def _publish_on_commit(layer: Layer, *, stamp: str, public: bool) -> None:
     cache_ = tile_cache()
     if cache_ is None:
         return
-    slug, layer_id, stamp = instance.slug, instance.pk, str(int(time.time() * 1_000_000))
-    transaction.on_commit(lambda: _publish_logged(cache_, slug=slug, layer_id=layer_id, stamp=stamp, public=False))
+    slug, layer_id = layer.slug, layer.pk
 
+    def publish() -> None:
+        try:
+            cache_.publish(slug=slug, layer_id=layer_id, stamp=stamp, public=public)
+        except redis.RedisError:
+            logger.error("tile cache unreachable: the fast path may answer %s for up to %s s", slug,
+                         PUBLICATION_TTL, exc_info=True)
 
-def _publish_logged(cache_: TileCache, **kwargs) -> None:
-    try:
-        cache_.publish(**kwargs)
-    except redis.RedisError:
-        logger.error("tile cache unreachable: the fast path may answer %s for up to %s s", kwargs["slug"],
-                     PUBLICATION_TTL, exc_info=True)
+    transaction.on_commit(publish)
 
 
 def on_features_changed(sender, *, layer_id: int, bboxes=None, **kwargs) -> None:

@@ -18,16 +18,16 @@ def tile_get(*, layer: Layer, tile: Tile, fmt: str) -> tuple[CachedTile, bool]:
 
     A cache that cannot be reached degrades to rendering every tile (logged), never to an error."""
     cache = tile_cache()
-    epoch = None
+    epoch, published = None, True
     if cache is not None:
         try:
-            cached, epoch = cache.lookup(layer=layer, tile=tile, fmt=fmt)
+            cached, epoch, published = cache.lookup_published(layer=layer, tile=tile, fmt=fmt)
         except redis.RedisError:
             logger.warning("tile cache unreachable; rendering %s/%s uncached", layer.slug, tile, exc_info=True)
             cache = None
         else:
             if cached is not None:
-                _publish(cache, layer)
+                _publish(cache, layer, published)
                 return cached, True
     body = tile_render(layer=layer, tile=tile, fmt=fmt)
     entry = CachedTile(etag=etag_for(body), body=body)
@@ -37,13 +37,14 @@ def tile_get(*, layer: Layer, tile: Tile, fmt: str) -> tuple[CachedTile, bool]:
         except redis.RedisError:
             logger.warning("tile cache unreachable; %s/%s not kept", layer.slug, tile, exc_info=True)
         else:
-            _publish(cache, layer)
+            _publish(cache, layer, published)
     return entry, False
 
 
-def _publish(cache: TileCache, layer: Layer) -> None:
-    """A public layer's tiles reached Django, so the fast path lacks (or lost) its publication."""
-    if layer.visibility != Layer.Visibility.PUBLIC:
+def _publish(cache: TileCache, layer: Layer, published: bool) -> None:
+    """A public layer's tiles reached Django without its current publication (never made, lapsed,
+    or older): publish it for the fast path."""
+    if published or layer.visibility != Layer.Visibility.PUBLIC:
         return
     try:
         cache.publish(slug=layer.slug, layer_id=layer.pk, stamp=TileCache.stamp(layer), public=True)
