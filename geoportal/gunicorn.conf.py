@@ -11,7 +11,9 @@ bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 # Tile and page requests spend most of their time waiting for PostGIS, not running Python, so a
 # machine serves about four at once per core: one synchronous worker each.
 workers = int(os.environ.get("WORKERS") or 4 * (os.cpu_count() or 1))
-worker_class = "sync"
+# The stock sync worker, but one idle worker is woken per connection, not all of them
+# (geoportal/gunicorn_worker.py).
+worker_class = "geoportal.gunicorn_worker.ExclusiveWakeSyncWorker"
 preload_app = True
 timeout = 120
 accesslog = os.environ.get("ACCESS_LOG", "-")
