@@ -7,9 +7,12 @@ import zipfile
 
 import pytest
 from django.contrib.gis.geos import Point
+from django.db import connection
 from pyproj import Transformer
 
+from layers.gcj02 import gcj02_to_wgs84, wgs84_to_gcj02
 from layers.history.models import AuditLog
+from layers.io.crs import map_geojson_coords
 from layers.models import Layer
 from layers.services import feature_create
 from tests.conftest import make_layer
@@ -104,6 +107,74 @@ def test_csv_lon_lat_columns(client, school_layer, tmp_path):
     _, path = export(client, school_layer.slug, tmp_path, format="csv", geometry="xy")
     header = path.read_text("utf-8-sig").splitlines()[0]
     assert header.startswith("X,Y,")
+
+
+GCJ02_CASES = [
+    "POINT(126.63 45.75)",
+    "LINESTRING(126.60 45.70, 126.61 45.71, 126.65 45.72)",
+    "POLYGON((126.60 45.70, 126.70 45.70, 126.70 45.80, 126.60 45.80, 126.60 45.70),"
+    " (126.62 45.72, 126.64 45.72, 126.64 45.74, 126.62 45.72))",
+    "MULTIPOLYGON(((126.6 45.7, 126.61 45.7, 126.61 45.71, 126.6 45.7)),"
+    " ((126.7 45.8, 126.71 45.8, 126.71 45.81, 126.7 45.8), (126.702 45.802, 126.705 45.802, 126.705 45.805,"
+    " 126.702 45.802)))",
+    "MULTILINESTRING((126.6 45.7, 126.7 45.8), (126.5 45.6, 126.55 45.65, 126.58 45.61))",
+    "MULTIPOINT((126.6 45.7), (127.1 46.2))",
+    "GEOMETRYCOLLECTION(POINT(126.6 45.7), LINESTRING(126.6 45.7, 126.7 45.8))",
+    "POINT(2.35 48.85)",  # outside China: the formula leaves it
+    "POLYGON EMPTY",
+]
+
+
+def _numbers(value):
+    """Every coordinate of a GeoJSON geometry, in order."""
+    if isinstance(value, (int, float)):
+        yield float(value)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _numbers(item)
+    else:
+        yield from _numbers(value.get("coordinates", value.get("geometries", [])))
+
+
+def _shape(value):
+    """The nesting of a GeoJSON geometry: types, parts, rings and vertex counts, without coordinates."""
+    if isinstance(value, dict):
+        return value["type"], _shape(value.get("coordinates", value.get("geometries", [])))
+    if isinstance(value, list) and value and isinstance(value[0], (int, float)):
+        return len(value)
+    return [_shape(item) for item in value] if isinstance(value, list) else value
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("wkt", GCJ02_CASES)
+def test_gcj02_sql_function_matches_the_python_formula(wkt):
+    """Every vertex moved exactly as layers/gcj02.py moves it; types, parts, rings kept."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT ST_AsGeoJSON(g, 15), ST_AsGeoJSON(layers_io_to_gcj02(g), 15), "
+                       "ST_SRID(layers_io_to_gcj02(g)) FROM ST_GeomFromText(%s, 4326) g", [wkt])
+        source, shifted, srid = cursor.fetchone()
+    source, shifted = json.loads(source), json.loads(shifted)
+    expected = map_geojson_coords(source, wgs84_to_gcj02)
+    assert srid == 4326
+    assert _shape(shifted) == _shape(expected)
+    assert list(_numbers(shifted)) == pytest.approx(list(_numbers(expected)), abs=1e-10)
+    if wkt.startswith(("POINT(2", "POLYGON EMPTY")):
+        assert shifted == source
+    else:
+        assert shifted != source
+
+
+@with_ogr2ogr
+@pytest.mark.parametrize("fmt", ["geojson", "gpkg"])
+def test_gcj02_export_round_trips_to_wgs84(client, school_layer, tmp_path, fmt):
+    _, path = export(client, school_layer.slug, tmp_path, format=fmt, crs="GCJ02")
+    features = sorted(read_back(path)["features"], key=lambda f: f["properties"]["name"])
+    lon, lat = features[0]["geometry"]["coordinates"][:2]
+    assert (lon, lat) == pytest.approx(wgs84_to_gcj02(126.63, 45.75), abs=1e-9)
+    assert abs(lon - 126.63) > 0.003  # several hundred metres east, as Chinese web maps draw it
+    assert gcj02_to_wgs84(lon, lat) == pytest.approx((126.63, 45.75), abs=1e-8)  # under a millimetre
+    entry = AuditLog.objects.filter(layer=school_layer, action=AuditLog.Action.EXPORT).latest("id")
+    assert entry.changes["crs"] == [None, "GCJ02"]
 
 
 @pytest.mark.django_db

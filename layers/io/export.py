@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import connection
 from psycopg import ClientCursor, sql
 
+from layers.io.crs import GCJ02
 from layers.io.errors import InvalidRequest
 from layers.io.gdalenv import child_env
 from layers.io.staging import pg_dsn
@@ -105,14 +106,27 @@ def _field_expr(name: str, ftype: str) -> sql.Composable:
     return sql.SQL("{}::{}").format(text, sql.SQL(cast)) if cast else text
 
 
-def select_sql(*, layer: Layer, srid: int, bbox, conditions, names: dict[str, str] | None = None,
+def _geometry_sql(srid: int | str) -> sql.Composable:
+    """The exported geometry: reprojected by PROJ, or moved into GCJ-02 by the SQL function of the
+    public formula (layers/io/migrations/0004; GCJ-02 has no PROJ definition)."""
+    if srid == GCJ02:
+        return sql.SQL("layers_io_to_gcj02(f.geom)")
+    return sql.SQL("ST_Transform(f.geom, {})").format(sql.Literal(srid))
+
+
+def output_srs(srid: int | str) -> str:
+    """What the file declares: GCJ-02 has no EPSG code, and is by convention labelled WGS 84."""
+    return "EPSG:4326" if srid == GCJ02 else f"EPSG:{srid}"
+
+
+def select_sql(*, layer: Layer, srid: int | str, bbox, conditions, names: dict[str, str] | None = None,
                cql2: sql.Composable | None = None) -> str:
     """The SELECT ogr2ogr runs, as a string composed by psycopg (values are quoted literals)."""
     fields = parse_schema(layer.schema)
     names = names or {f.name: f.name for f in fields}
     columns = [sql.SQL("f.id AS fid")]
     columns += [sql.SQL("{} AS {}").format(_field_expr(f.name, f.type), sql.Identifier(names[f.name])) for f in fields]
-    columns.append(sql.SQL("ST_Transform(f.geom, {}) AS geom").format(sql.Literal(srid)))
+    columns.append(sql.SQL("{} AS geom").format(_geometry_sql(srid)))
     where = [sql.SQL("f.layer_id = {}").format(sql.Literal(layer.pk))]
     if bbox:
         where.append(sql.SQL("f.geom && ST_MakeEnvelope({}, {}, {}, {}, 4326)").format(*map(sql.Literal, bbox)))
@@ -162,10 +176,10 @@ def shapefile_names(layer: Layer) -> dict[str, str]:
     return names
 
 
-def _ogr2ogr(fmt: ExportFormat, destination: str, query: str, layer: Layer, srid: int) -> list[str]:
+def _ogr2ogr(fmt: ExportFormat, destination: str, query: str, layer: Layer, srid: int | str) -> list[str]:
     dsn, _ = pg_dsn()
     cmd = ["ogr2ogr", "-f", fmt.driver, destination, dsn, "-sql", query, "-nln", layer.slug, *fmt.options,
-           "-a_srs", f"EPSG:{srid}"]
+           "-a_srs", output_srs(srid)]
     if fmt.driver == "CSV":
         cmd += ["-lco", "GEOMETRY=AS_XY" if fmt.extension == "xy.csv" else "GEOMETRY=AS_WKT"]
     family = {"point": "MULTIPOINT", "line": "MULTILINESTRING", "polygon": "MULTIPOLYGON"}.get(layer.geometry_type)
@@ -178,7 +192,7 @@ def _env(fmt: ExportFormat) -> dict[str, str]:
     return child_env((fmt.driver, "PostgreSQL"), pg_dsn()[1])
 
 
-def stream_stdout(fmt: ExportFormat, query: str, layer: Layer, srid: int) -> Iterator[bytes]:
+def stream_stdout(fmt: ExportFormat, query: str, layer: Layer, srid: int | str) -> Iterator[bytes]:
     """ogr2ogr to /vsistdout/, yielded in chunks as GDAL writes them."""
     proc = subprocess.Popen(_ogr2ogr(fmt, "/vsistdout/", query, layer, srid), env=_env(fmt),
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=tempfile.gettempdir())
@@ -192,7 +206,7 @@ def stream_stdout(fmt: ExportFormat, query: str, layer: Layer, srid: int) -> Ite
             proc.wait()
 
 
-def write_file(fmt: ExportFormat, query: str, layer: Layer, srid: int, folder: Path,
+def write_file(fmt: ExportFormat, query: str, layer: Layer, srid: int | str, folder: Path,
                names: dict[str, str] | None = None) -> Path:
     """ogr2ogr into folder; Shapefiles are zipped with their field-name mapping."""
     target = folder / f"{layer.slug}.{'shp' if fmt.driver == 'ESRI Shapefile' else fmt.extension}"

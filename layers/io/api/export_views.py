@@ -41,7 +41,8 @@ class LayerExportView(APIView):
 
     @extend_schema(operation_id="layers_export", parameters=[
         OpenApiParameter("format", str, enum=["geojson", "gpkg", "shapefile", "csv", "kml", "fgb"]),
-        OpenApiParameter("crs", str, description="EPSG:xxxx (default EPSG:4326)"),
+        OpenApiParameter("crs", str, description="EPSG:xxxx (default EPSG:4326), or GCJ02 (the offset system of "
+                                                  "Chinese web maps; the file is labelled WGS 84)"),
         OpenApiParameter("bbox", str, description="west,south,east,north in degrees"),
         OpenApiParameter("filter", str, description="field=value;field>=n;field~text, or CQL2 with filter-lang"),
         OpenApiParameter("filter-lang", str, enum=["cql2-text", "cql2-json"]),
@@ -59,9 +60,8 @@ class LayerExportView(APIView):
         if fmt is None:
             raise InvalidRequest(f"format must be one of: {', '.join(k for k in export.FORMATS if k != 'csv-xy')}.")
         srid = parse_crs(params.get("crs")) or 4326
-        if srid == GCJ02 or (fmt.only_4326 and srid != 4326):
-            raise InvalidRequest(f"{fmt.driver} exports are in EPSG:4326 only." if srid != GCJ02
-                                 else "GCJ-02 is accepted for imports only.")
+        if fmt.only_4326 and srid not in (4326, GCJ02):
+            raise InvalidRequest(f"{fmt.driver} exports are in EPSG:4326 only, or GCJ02.")
         if name == "csv-xy" and layer.geometry_type != "point":
             raise InvalidRequest("Longitude/latitude columns suit point layers; use geometry=wkt.")
         if fmt.driver == "ESRI Shapefile" and layer.geometry_type == "mixed":
