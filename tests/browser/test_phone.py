@@ -39,6 +39,9 @@ def test_phone_layout_panel_controls_and_popup(phone, live_server, map_layers):
     for selector in ["[data-testid=panel-toggle]", ".leaflet-control-zoom-in", ".leaflet-control-zoom-out",
                      "[data-testid=share]", "[data-testid=lang-switch]", "[data-testid=login]"]:
         assert reachable(page, selector), selector
+    # The search box sits beside the panel's button, not under it.
+    toggle_box, search_box = (page.locator(s).bounding_box() for s in ("[data-testid=panel-toggle]", ".gp-search"))
+    assert toggle_box["x"] + toggle_box["width"] <= search_box["x"], (toggle_box, search_box)
 
     toggle = page.locator("[data-testid=panel-toggle]")
     toggle.tap()
@@ -73,3 +76,15 @@ def test_share_panel_fits_a_phone(phone, live_server, map_layers):
     box = page.locator(".gp-share-panel").bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 375, box
     assert reachable(page, ".gp-share-copy")
+
+
+def test_download_dialog_fits_a_phone(phone, live_server, map_layers):
+    page = phone
+    page.goto(live_server.url + "/")
+    wait_for_map(page)
+    page.locator("[data-testid=panel-toggle]").tap()
+    page.wait_for_function("() => document.getElementById('gp-panel').getBoundingClientRect().left >= 0")
+    page.locator("li[data-layer=schools] .gp-download-button").tap()
+    box = page.get_by_test_id("download").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 375, box
+    assert reachable(page, "[data-testid=download-go]")

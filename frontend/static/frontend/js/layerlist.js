@@ -1,10 +1,13 @@
 // The layer panel: layers grouped by theme, each with its legend swatch, a switch, a
-// zoom-to-extent button, and a note when the current zoom is outside the layer's range.
+// zoom-to-extent button, a download button, and a note when the current zoom is outside the
+// layer's range.
 import { el } from "./dom.js";
+import { openDownload } from "./download.js";
 import { pick, t, themeName } from "./i18n.js";
 import { swatch } from "./legend.js";
 
-function layerRow(layer, layers) {
+function layerRow(layer, app) {
+  const { layers } = app;
   const id = `gp-layer-${layer.slug}`;
   const checkbox = el("input", { type: "checkbox", id, "data-layer": layer.slug });
   checkbox.checked = layers.isOn(layer.slug);
@@ -23,6 +26,10 @@ function layerRow(layer, layers) {
       type: "button", class: "gp-zoom", title: t("zoomToLayer"), "aria-label": `${t("zoomToLayer")}: ${title}`,
       disabled: layer.extent ? null : "disabled", onclick: () => layers.zoomTo(layer.slug),
     }, [el("span", { class: "gp-zoom-icon", "aria-hidden": "true" })]),
+    el("button", {
+      type: "button", class: "gp-download-button", title: t("download"), "aria-label": `${t("download")}: ${title}`,
+      onclick: () => openDownload(app, layer),
+    }, [el("span", { class: "gp-download-icon", "aria-hidden": "true" })]),
   ]);
 }
 
@@ -43,7 +50,7 @@ export function init(app) {
   for (const [theme, members] of themeSections(layers.all())) {
     const list = el("ul", { class: "gp-theme-layers" });
     for (const layer of members) {
-      const row = layerRow(layer, layers);
+      const row = layerRow(layer, app);
       rows.set(layer.slug, row);
       list.append(row);
     }
