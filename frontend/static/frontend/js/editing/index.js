@@ -13,6 +13,7 @@ import { openMembers } from "./members.js";
 import { m } from "./messages.js";
 import { addPopupHistory } from "./popuphistory.js";
 import { EditSession } from "./session.js";
+import { isTiled } from "../tiles.js";
 
 // Take a layer's display overlay off the map while something else draws it; give it back fresh.
 function borrow(layers, slug) {
@@ -51,7 +52,8 @@ async function start(app) {
     onStart: async (slug) => {
       asof.clear();
       giveBack = borrow(layers, slug);
-      session = new EditSession(map, layers.get(slug), host);
+      const layer = layers.get(slug);
+      session = new EditSession(map, layer, host, { byView: isTiled(layer, config.tiles) });
       await session.start();
     },
     onStop: async () => {

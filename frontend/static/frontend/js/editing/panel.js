@@ -24,6 +24,7 @@ export class FeaturePanel {
       onclick: () => handlers.onHistory(this.history) });
     this.history = el("div", { class: "gp-history-box" });
     this.status = el("p", { class: "gp-status", role: "status" });
+    this.noticeBox = el("p", { class: "gp-edit-notice", role: "status", "data-testid": "edit-notice" });
     this.element = el("aside", { class: "gp-edit-panel", id: "gp-edit-panel", hidden: "",
       "aria-label": pick(layer.title_zh, layer.title_en) }, [
       this.title,
@@ -44,7 +45,7 @@ export class FeaturePanel {
       event.preventDefault();
       handlers.onSave();
     });
-    host.append(this.element, this.status);
+    host.append(this.element, this.status, this.noticeBox);
   }
 
   open(meta) {
@@ -76,8 +77,14 @@ export class FeaturePanel {
     this._flashTimer = setTimeout(() => { this.status.textContent = ""; }, 4000);
   }
 
+  // A lasting note about the session (e.g. "zoom in to edit"); "" takes it away.
+  notice(text) {
+    this.noticeBox.textContent = text;
+  }
+
   remove() {
     this.element.remove();
     this.status.remove();
+    this.noticeBox.remove();
   }
 }

@@ -1,6 +1,10 @@
 // An editing session on one layer: its features as editable Leaflet layers, Geoman's toolbar
 // for the layer's geometry type (draw, vertices, snapping, drag, cut holes), and saving
 // through the editing API with the base version each feature was loaded at.
+//
+// A large layer (one the map draws from tiles) is edited where the map is: from VIEW_MIN_ZOOM on,
+// the features in view are loaded (VIEW_LIMIT at most), and more as the map moves; features
+// already loaded, and unsaved changes to them, stay as they are.
 import { leafletStyle, styleOf } from "../style.js";
 import { call, editUrl } from "./api.js";
 import { conflictDialog } from "./conflict.js";
@@ -8,6 +12,9 @@ import { confirmDialog } from "./dialog.js";
 import { renderHistory } from "./history.js";
 import { m } from "./messages.js";
 import { FeaturePanel } from "./panel.js";
+
+const VIEW_MIN_ZOOM = 15;
+const VIEW_LIMIT = 2000;
 
 const TOOLS = {
   point: { drawCircleMarker: true },
@@ -21,9 +28,11 @@ function ownProperties(properties = {}) {
 }
 
 export class EditSession {
-  constructor(map, layer, host) {
+  constructor(map, layer, host, { byView = false } = {}) {
     this.map = map;
     this.layer = layer;
+    this.byView = byView;
+    this.loaded = new Set();
     const { pane, ...style } = leafletStyle(layer);
     this.style = style;
     this.radius = styleOf(layer).radius;
@@ -43,8 +52,6 @@ export class EditSession {
   }
 
   async start() {
-    const response = await fetch(`/api/layers/${this.layer.slug}/features/`, { credentials: "same-origin" });
-    const data = await response.json();
     this.group = L.geoJSON(null, {
       pmIgnore: false,
       style: () => this.style,
@@ -52,7 +59,14 @@ export class EditSession {
         L.circleMarker(latlng, { ...this.style, radius: this.radius, pmIgnore: false }),
       onEachFeature: (feature, leafletLayer) => this._adopt(leafletLayer, feature),
     }).addTo(this.map);
-    this.group.addData(data);
+    if (this.byView) {
+      this._onMove = () => this._loadView();
+      this.map.on("moveend", this._onMove);
+      await this._loadView();
+    } else {
+      const response = await fetch(`/api/layers/${this.layer.slug}/features/`, { credentials: "same-origin" });
+      this.group.addData(await response.json());
+    }
     this.map.pm.setGlobalOptions({ snappable: true, snapDistance: 15, pathOptions: { ...this.style } });
     this.map.pm.addControls({
       position: "topleft", drawMarker: false, drawCircleMarker: false, drawPolyline: false, drawRectangle: false,
@@ -63,7 +77,26 @@ export class EditSession {
     this.map.on("pm:cut", this._onCut);
   }
 
+  // The features in view that are not loaded yet (large layers).
+  async _loadView() {
+    if (this.map.getZoom() < VIEW_MIN_ZOOM) {
+      this.panel.notice(m("zoomInToEdit", { zoom: VIEW_MIN_ZOOM }));
+      return;
+    }
+    const params = new URLSearchParams({ bbox: this.map.getBounds().toBBoxString(), limit: VIEW_LIMIT });
+    const response = await fetch(`/api/layers/${this.layer.slug}/features/?${params}`, { credentials: "same-origin" });
+    if (!this.group) return;  // the session ended meanwhile
+    if (!response.ok) {
+      this.panel.notice(m("loadFailed"));
+      return;
+    }
+    const data = await response.json();
+    this.group.addData({ type: "FeatureCollection", features: data.features.filter((f) => !this.loaded.has(f.id)) });
+    this.panel.notice(data.features.length >= VIEW_LIMIT ? m("tooManyToEdit", { limit: VIEW_LIMIT }) : "");
+  }
+
   stop() {
+    if (this._onMove) this.map.off("moveend", this._onMove);
     this.deselect({ discardNew: true });
     this.map.pm.disableDraw();
     this.map.pm.disableGlobalEditMode();
@@ -71,6 +104,7 @@ export class EditSession {
     this.map.off("pm:create", this._onCreate);
     this.map.off("pm:cut", this._onCut);
     this.group?.remove();
+    this.group = null;
     this.panel.remove();
   }
 
@@ -81,6 +115,7 @@ export class EditSession {
       version: feature.properties?._version ?? feature.version ?? null,
       properties: ownProperties(feature.properties),
     };
+    if (leafletLayer.gp.id !== null) this.loaded.add(leafletLayer.gp.id);
     leafletLayer.on("click", () => this.select(leafletLayer));
     leafletLayer.on("pm:edit pm:dragend", () => { if (this.selected !== leafletLayer) this.select(leafletLayer); });
   }
@@ -159,6 +194,7 @@ export class EditSession {
       : await call("POST", editUrl(this.layer.slug, "features"), body);
     if (response.ok) {
       layer.gp = { id: response.data.id, version: response.data.version, properties: response.data.properties };
+      this.loaded.add(layer.gp.id);
       this.deselect();
       this.panel.flash(m("saved"));
       return;
