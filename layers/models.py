@@ -115,7 +115,8 @@ class LayerGrant(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=(Q(department__isnull=False, user__isnull=True) | Q(department__isnull=True, user__isnull=False)),
+                condition=(Q(department__isnull=False, user__isnull=True)
+                           | Q(department__isnull=True, user__isnull=False)),
                 name="grant_one_grantee",
             ),
             models.UniqueConstraint(fields=["layer", "department"], name="grant_unique_department"),

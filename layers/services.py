@@ -99,7 +99,8 @@ def _adjust_layer_stats(layer: Layer, *, delta: int, geometry: GEOSGeometry | No
     The extent only grows here; layer_refresh_stats() shrinks it back after deletes or moves."""
     with connection.cursor() as cursor:
         if geometry is None:
-            cursor.execute("UPDATE layers_layer SET feature_count = feature_count + %s WHERE id = %s", [delta, layer.pk])
+            cursor.execute("UPDATE layers_layer SET feature_count = feature_count + %s WHERE id = %s",
+                           [delta, layer.pk])
             return
         west, south, east, north = geometry.extent
         cursor.execute(

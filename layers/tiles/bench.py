@@ -14,9 +14,9 @@ layer's buildings are, i.e. denser toward the centre) is measured at concurrency
 Latency (p50/p95, and the ratios served/raw): raw and served requests of the same tile take
 turns, in alternating order, so both meet the same database buffers and the same machine load
 (a busy neighbour or a cold cache slows them alike); the database's buffers and every server
-worker are warmed first, unmeasured, so that start-up costs stay out of the figures. Throughput (requests/s): each of served,
-plain and cached runs alone over the whole list. It prints the per-zoom p50 and the largest
-tile too. Speed is reported, never asserted.
+worker are warmed first, unmeasured, so that start-up costs stay out of the figures.
+Throughput (requests/s): each of served, plain and cached runs alone over the whole list. It
+prints the per-zoom p50 and the largest tile too. Speed is reported, never asserted.
 """
 from __future__ import annotations
 
