@@ -15,11 +15,13 @@ import select
 
 from gunicorn.workers.sync import StopWaiting, SyncWorker
 
+EXCLUSIVE_WAKE = hasattr(select, "EPOLLEXCLUSIVE")  # Linux; elsewhere the stock wait
+
 
 class ExclusiveWakeSyncWorker(SyncWorker):
     """SyncWorker whose idle wait wakes it alone for a new connection."""
 
-    _poller: select.epoll | None = None
+    _poller = None  # select.epoll, made in the worker process after the fork
     _by_fd: dict[int, object]
 
     def _register(self) -> select.epoll:
@@ -33,6 +35,8 @@ class ExclusiveWakeSyncWorker(SyncWorker):
         return poller
 
     def wait(self, timeout):
+        if not EXCLUSIVE_WAKE:
+            return super().wait(timeout)
         if self._poller is None:
             self._poller = self._register()
         self.notify()
