@@ -57,6 +57,11 @@ class BenchServer:
         self.__exit__()
         raise RuntimeError(f"gunicorn did not answer on port {self.port}; see {self.log}")
 
+    def worker_pids(self) -> list[int]:
+        """The worker processes gunicorn forked (its master's children)."""
+        pid = self.process.pid
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
     def __exit__(self, *exc) -> None:
         if self.process is not None:
             self.process.terminate()
