@@ -36,4 +36,4 @@ lint: ## ruff
 	@$(VENV)/bin/ruff check .
 
 check: ## Django's deployment checks with production settings
-	@$(RUN_ENV) SECRET_KEY=$$(head -c 48 /dev/urandom | base64) $(PY) manage.py check --deploy
+	@$(RUN_ENV) SECRET_KEY=$$(head -c 48 /dev/urandom | base64) $(PY) manage.py check --deploy --database default

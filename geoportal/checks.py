@@ -7,6 +7,8 @@ mistyped city, extent, centre or base map fails `manage.py check` instead of dra
     geoportal.W004  MAP_CENTER lies outside CITY_EXTENT
     geoportal.E005  BASEMAP_URL is not an http(s) XYZ template with {z}, {x} and {y}
     geoportal.E006  MAP_ZOOM is outside 0-22
+    geoportal.W007  PostgreSQL's autovacuum is off (a database check: `check --database default`,
+                    and every `migrate`)
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import re
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
+from django.db import DatabaseError, connections
 
 
 def _numbers(value, count: int) -> bool:
@@ -75,3 +78,24 @@ def check_basemap(app_configs=None, **kwargs) -> list:
             hint="For example https://tile.openstreetmap.org/{z}/{x}/{y}.png, or leave it empty for no base map.",
             id="geoportal.E005")]
     return []
+
+
+@register(Tags.database)
+def check_autovacuum(app_configs=None, databases=None, **kwargs) -> list:
+    """Every edit, import and history write leaves dead rows; without autovacuum they stay, and
+    tile, page and search queries read through them (seen: a layer's tiles twice as slow)."""
+    if not databases or "default" not in databases:
+        return []
+    try:
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SELECT setting FROM pg_settings WHERE name = 'autovacuum'")
+            (setting,) = cursor.fetchone()
+    except DatabaseError:
+        return []  # an unreachable database is reported by the checks that need it
+    if setting == "on":
+        return []
+    return [Warning(
+        "PostgreSQL's autovacuum is off: rows left behind by edits and imports are never cleaned up, "
+        "and every tile, page and search reads through them.",
+        hint="Set autovacuum = on in postgresql.conf (PostgreSQL's default), or run VACUUM (ANALYZE) "
+             "regularly, e.g. nightly.", id="geoportal.W007")]

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
 from django.test import override_settings
 
 from geoportal.env import env_floats
@@ -22,6 +23,19 @@ def _ids(**overrides) -> list[str]:
 
 def test_default_settings_pass():
     assert _ids() == []
+
+
+@pytest.mark.django_db
+def test_autovacuum_off_is_a_database_warning():
+    """Run as `check --database default` (and by migrate): warned exactly when the server has it off."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW autovacuum")
+        off = cursor.fetchone()[0] == "off"
+    found = [m for m in checks.run_checks(databases=["default"]) if m.id == "geoportal.W007"]
+    assert len(found) == (1 if off else 0)
+    if off:
+        assert "VACUUM" in found[0].hint
+    assert not [m for m in checks.run_checks() if m.id == "geoportal.W007"]  # needs --database
 
 
 @pytest.mark.parametrize("overrides, expected", [
