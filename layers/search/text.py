@@ -71,10 +71,14 @@ def query_pinyin(q: str) -> str:
 
 
 def bigrams(text: str) -> list[str]:
-    """Distinct two-character substrings: pg_trgm cannot index a two-character Chinese query
-    (no full trigram fits inside it), so those are answered from this array's GIN index."""
-    compact = text.replace(" ", "")
-    return sorted({compact[i : i + 2] for i in range(len(compact) - 1)})
+    """Distinct two-character substrings of each '|'-separated part of an index text: pg_trgm
+    cannot index a two-character Chinese query (no full trigram fits inside it), so those are
+    answered from this array's GIN index. No pair spans two parts (a name and an address)."""
+    pairs: set[str] = set()
+    for part in text.split("|"):
+        compact = part.replace(" ", "")
+        pairs.update(compact[i : i + 2] for i in range(len(compact) - 1))
+    return sorted(pairs)
 
 
 def like_escape(text: str) -> str:

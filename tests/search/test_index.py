@@ -188,3 +188,13 @@ def test_pinyin_by_runs_is_pinyin_of_the_whole_text(text, initials):
 
     full = re.sub(r"[^0-9a-z]", "", "".join(lazy_pinyin(text)).casefold())
     assert pinyin_forms(text) == (full, re.sub(r"[^0-9a-z]", "", initials))
+
+
+def test_two_character_pieces_stay_inside_each_indexed_value(client, layer):
+    """A name and another searchable value are separate texts: no piece spans the two."""
+    feature = feature_create(layer=layer, geometry=Point(126.6, 45.7, srid=4326),
+                             properties={"name": "南岗中心", "name_en": "红军街"})
+    entry = SearchEntry.objects.get(feature=feature)
+    assert {"南岗", "中心", "红军", "军街"} <= set(entry.bigrams)
+    assert not [piece for piece in entry.bigrams if "|" in piece]
+    assert found(client, "军街") == ["南岗中心"]
