@@ -48,7 +48,11 @@ def _rss_kib(pid: int) -> int:
 
 def _tree(pid: int) -> list[int]:
     pids = [pid]
-    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return pids  # the process ended between listing and reading (an ogr2ogr that finished)
+    for child in children:
         pids += _tree(int(child))
     return pids
 
