@@ -20,6 +20,14 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def child_pids(pid: int) -> list[int]:
+    """The processes `pid` started (Linux /proc); none once it has ended."""
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
 class BenchServer:
     """`with BenchServer(**env) as server:` serves on `server.port` until the block ends."""
 
@@ -59,8 +67,7 @@ class BenchServer:
 
     def worker_pids(self) -> list[int]:
         """The worker processes gunicorn forked (its master's children)."""
-        pid = self.process.pid
-        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+        return child_pids(self.process.pid)
 
     def __exit__(self, *exc) -> None:
         if self.process is not None:

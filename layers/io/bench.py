@@ -21,7 +21,7 @@ from django.db import connection
 from django.test import override_settings
 
 from geoportal.accounts.models import User
-from layers.bench_server import BenchServer
+from layers.bench_server import BenchServer, child_pids
 from layers.io.export import CHUNK
 from layers.io.gdalenv import child_env
 from layers.io.models import ImportJob
@@ -47,13 +47,10 @@ def _rss_kib(pid: int) -> int:
 
 
 def _tree(pid: int) -> list[int]:
+    """`pid` and its descendants (one that ends while being listed has none)."""
     pids = [pid]
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        return pids  # the process ended between listing and reading (an ogr2ogr that finished)
-    for child in children:
-        pids += _tree(int(child))
+    for child in child_pids(pid):
+        pids += _tree(child)
     return pids
 
 

@@ -114,7 +114,7 @@ def _geometry_sql(srid: int | str) -> sql.Composable:
     return sql.SQL("ST_Transform(f.geom, {})").format(sql.Literal(srid))
 
 
-def output_srs(srid: int | str) -> str:
+def _output_srs(srid: int | str) -> str:
     """What the file declares: GCJ-02 has no EPSG code, and is by convention labelled WGS 84."""
     return "EPSG:4326" if srid == GCJ02 else f"EPSG:{srid}"
 
@@ -179,7 +179,7 @@ def shapefile_names(layer: Layer) -> dict[str, str]:
 def _ogr2ogr(fmt: ExportFormat, destination: str, query: str, layer: Layer, srid: int | str) -> list[str]:
     dsn, _ = pg_dsn()
     cmd = ["ogr2ogr", "-f", fmt.driver, destination, dsn, "-sql", query, "-nln", layer.slug, *fmt.options,
-           "-a_srs", output_srs(srid)]
+           "-a_srs", _output_srs(srid)]
     if fmt.driver == "CSV":
         cmd += ["-lco", "GEOMETRY=AS_XY" if fmt.extension == "xy.csv" else "GEOMETRY=AS_WKT"]
     family = {"point": "MULTIPOINT", "line": "MULTILINESTRING", "polygon": "MULTIPOLYGON"}.get(layer.geometry_type)

@@ -47,7 +47,7 @@ export function openDownload(app, layer) {
   const whole = el("input", { type: "radio", name: "extent", value: "layer", checked: "checked" });
   const view = el("input", { type: "radio", name: "extent", value: "view" });
   const note = el("p", { class: "gp-download-note", role: "status" });
-  const link = el("a", { class: "gp-download-go", "data-testid": "download-go", text: t("downloadGo") });
+  const link = el("a", { class: "gp-download-go", "data-testid": "download-go", download: "", text: t("downloadGo") });
   const field = (label, control) => el("label", { class: "gp-download-field" }, [el("span", { text: label }), control]);
 
   const refresh = () => {
@@ -61,7 +61,6 @@ export function openDownload(app, layer) {
     link.href = exportUrl(app.config.urls.layers, layer.slug, {
       format: format.value, crs: crs.value, bbox: view.checked ? viewBbox(app.map) : null,
     });
-    link.setAttribute("download", "");
   };
 
   const dialog = el("dialog", { class: "gp-download", "data-testid": "download", "aria-label": t("download") }, [
