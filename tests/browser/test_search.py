@@ -41,6 +41,9 @@ def test_type_pick_the_district_zoom_and_popup(page, live_server, world):
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for()
     assert "南岗区" in popup.inner_text() and "230103" in popup.inner_text()
+    # The popup may open while the map is still zooming to the district: wait for the move to end.
+    page.wait_for_function("z => window.geoportal.map.getZoom() > z && !window.geoportal.map._animatingZoom",
+                           arg=zoom_before, timeout=5000)
     view = _view(page)
     assert view["zoom"] > zoom_before
     assert NANGANG[0] < view["lng"] < NANGANG[2] and NANGANG[1] < view["lat"] < NANGANG[3]
