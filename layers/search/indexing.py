@@ -23,6 +23,15 @@ from layers.search.text import bigrams, normalise, pinyin_forms
 
 BATCH_SIZE = 5000
 MAX_CODE_LENGTH = 100
+# GIN indexes take new entries into a pending list (fastupdate) that every search reads through
+# until VACUUM merges it. After a bulk write it holds up to gin_pending_list_limit (4 MB) per
+# index: on the 300,000-feature benchmark layer, search p50/p95 went from 5.5/13 ms to 9/23 ms
+# until the next VACUUM. Bulk writes of at least this many rows merge it before they commit
+# (0.2 s for 300,000 rows); fastupdate off instead made the bulk write 3.6 times slower.
+PENDING_MERGE_ROWS = 1000
+_MERGE_PENDING = ("SELECT gin_clean_pending_list(i.indexrelid) FROM pg_index i "
+                  "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam "
+                  "WHERE a.amname = 'gin' AND i.indrelid = 'search_searchentry'::regclass")
 
 _UPSERT = """
 INSERT INTO search_searchentry (feature_id, layer_id, name, text, pinyin, initials, codes, bigrams, fields, point)
@@ -157,6 +166,9 @@ def index_written(*, layer: Layer, cursor) -> int:
                                 _text_array(values["codes"]), _text_array(values["bigrams"]),
                                 json.dumps(values["fields"], ensure_ascii=False), point))
             count += len(chunk)
+    if count >= PENDING_MERGE_ROWS:
+        with connection.cursor() as merge:
+            merge.execute(_MERGE_PENDING)
     return count
 
 

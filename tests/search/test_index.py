@@ -198,3 +198,26 @@ def test_two_character_pieces_stay_inside_each_indexed_value(client, layer):
     assert {"南岗", "中心", "红军", "军街"} <= set(entry.bigrams)
     assert not [piece for piece in entry.bigrams if "|" in piece]
     assert found(client, "军街") == ["南岗中心"]
+
+
+def _pending_gin_entries() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE EXTENSION IF NOT EXISTS pgstattuple")
+        cursor.execute("SELECT sum((pgstatginindex(i.indexrelid)).pending_tuples) FROM pg_index i "
+                       "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam "
+                       "WHERE a.amname = 'gin' AND i.indrelid = 'search_searchentry'::regclass")
+        return cursor.fetchone()[0]
+
+
+def test_a_bulk_write_merges_the_gin_pending_lists(client, layer, monkeypatch):
+    """Entries left in GIN's pending lists are read by every search until VACUUM merges them."""
+    from layers.search import indexing
+
+    _bulk(layer, 1200)
+    monkeypatch.setattr(indexing, "PENDING_MERGE_ROWS", 10_000)
+    assert indexing.reindex_layer(layer=layer) == 1200
+    assert _pending_gin_entries() > 1200  # several index keys a row, all still pending
+    monkeypatch.setattr(indexing, "PENDING_MERGE_ROWS", 1000)
+    assert indexing.reindex_layer(layer=layer) == 1200
+    assert _pending_gin_entries() == 0
+    assert found(client, "CODE-1199") == ["网点1199号"]
