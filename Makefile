@@ -4,7 +4,9 @@ VENV ?= $(CURDIR)/.venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
-DB_NAME ?= geoportal
+DB_NAME ?= $(or $(GEOPORTAL_DB_NAME),geoportal)
+# Every script (set-up, serving, tests) works on the same local database.
+export GEOPORTAL_DB_NAME := $(DB_NAME)
 export VENV
 # Local defaults; set DATABASE_URL / REDIS_URL to use existing services instead.
 LOCAL_DB := postgis://geoportal:geoportal@127.0.0.1:5432/$(DB_NAME)
