@@ -221,3 +221,18 @@ def test_a_bulk_write_merges_the_gin_pending_lists(client, layer, monkeypatch):
     assert indexing.reindex_layer(layer=layer) == 1200
     assert _pending_gin_entries() == 0
     assert found(client, "CODE-1199") == ["网点1199号"]
+
+
+def test_the_migration_drops_pieces_spanning_two_values(layer):
+    """Rows indexed under the old rule (pieces across the '|') are rewritten by search 0003."""
+    import importlib
+
+    migration = importlib.import_module("layers.search.migrations.0003_bigrams_within_parts")
+    feature = feature_create(layer=layer, geometry=Point(126.6, 45.7, srid=4326),
+                             properties={"name": "南岗中心", "name_en": "红军街"})
+    entry = SearchEntry.objects.get(feature=feature)
+    current = list(entry.bigrams)
+    SearchEntry.objects.filter(pk=entry.pk).update(bigrams=sorted([*current, "心|", "|红"]))
+    with connection.schema_editor() as editor:
+        migration.rebuild_spanning_bigrams(None, editor)
+    assert SearchEntry.objects.get(pk=entry.pk).bigrams == current
