@@ -151,8 +151,8 @@ def test_asof_on_the_map_features_endpoint(client, layer):
     feature = feature_create(layer=layer, geometry=Point(126.6, 45.7, srid=4326), properties=PROPS)
     moment = timezone.localtime().isoformat()
     feature_delete(feature=feature, base_version=1)
-    then = client.get(f"/api/layers/{layer.slug}/features/", {"asof": moment}).json()
-    now = client.get(f"/api/layers/{layer.slug}/features/").json()
+    then = body(client.get(f"/api/layers/{layer.slug}/features/", {"asof": moment}))
+    now = body(client.get(f"/api/layers/{layer.slug}/features/"))
     assert [f["id"] for f in then["features"]] == [feature.pk] and now["features"] == []
     bad = client.get(f"/api/layers/{layer.slug}/features/", {"asof": "yesterday"})
     assert bad.status_code == 400 and "ISO 8601" in bad.json()["error"]

@@ -31,6 +31,7 @@ def hidden_layer(departments):
 def test_map_contract_features_list(client, school_layer):
     response = client.get("/api/layers/schools/features/", HTTP_ACCEPT="application/geo+json")
     assert response.status_code == 200 and response["Content-Type"] == "application/geo+json"
+    assert response.streaming  # sent as the rows are read, like the OGC items pages
     data = read(response)
     assert data["type"] == "FeatureCollection" and len(data["features"]) == 3
     props = data["features"][0]["properties"]

@@ -2,7 +2,7 @@
 the features list); writes go through layers.services with channel "rest"."""
 from __future__ import annotations
 
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.translation import get_language
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -101,7 +101,7 @@ class FeatureList(APIView):
             # "error" is the map's contract for a refused list; "detail" DRF's.
             return Response({"detail": exc.description, "error": exc.description}, status=exc.status)
         body = feature_reads.stream_list(q, next_url=lambda after: feature_reads.next_url(request, after))
-        return HttpResponse(b"".join(body), content_type="application/geo+json")
+        return StreamingHttpResponse(body, content_type="application/geo+json")
 
     @extend_schema(summary="Create a feature", request=FeatureInputSerializer,
                    responses={201: FeatureSerializer, **_ERRORS})
