@@ -31,7 +31,9 @@ MAX_CODE_LENGTH = 100
 PENDING_MERGE_ROWS = 1000
 _MERGE_PENDING = ("SELECT gin_clean_pending_list(i.indexrelid) FROM pg_index i "
                   "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam "
-                  "WHERE a.amname = 'gin' AND i.indrelid = 'search_searchentry'::regclass")
+                  "WHERE a.amname = 'gin' AND i.indrelid = 'search_searchentry'::regclass "
+                  # Merging needs the index's owner (as VACUUM does); a role that only writes rows skips it.
+                  "AND pg_has_role(c.relowner, 'USAGE')")
 
 _UPSERT = """
 INSERT INTO search_searchentry (feature_id, layer_id, name, text, pinyin, initials, codes, bigrams, fields, point)

@@ -221,6 +221,12 @@ def test_a_bulk_write_merges_the_gin_pending_lists(client, layer, monkeypatch):
     assert indexing.reindex_layer(layer=layer) == 1200
     assert _pending_gin_entries() == 0
     assert found(client, "CODE-1199") == ["网点1199号"]
+    with connection.cursor() as cursor:  # a role that does not own the indexes leaves the merge out
+        cursor.execute("CREATE ROLE search_writer_only; GRANT SELECT, INSERT, DELETE ON ALL TABLES IN SCHEMA public "
+                       "TO search_writer_only; SET LOCAL ROLE search_writer_only")
+        cursor.execute(indexing._MERGE_PENDING)
+        assert cursor.fetchall() == []
+        cursor.execute("RESET ROLE")
 
 
 def test_the_migration_drops_pieces_spanning_two_values(layer):
