@@ -96,3 +96,53 @@ def test_jobs_of_a_dead_worker_are_failed_and_cleaned(queue, users, tmp_path):
     job.refresh_from_db()
     assert job.state == "failed" and "worker stopped" in job.error
     assert not folder.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_progress_is_seen_while_the_write_transaction_is_open(client, users, tmp_path, monkeypatch):
+    """The job's percent covers the write too, and another connection (the browser's polling) sees
+    it move before the write commits."""
+    from django.db import DEFAULT_DB_ALIAS, connection, connections
+
+    client.force_login(users["planning_manager"])
+    monkeypatch.setattr(importer._Progress, "INTERVAL", 0)
+    real_call = importer._Progress.__call__
+    observer = connections.create_connection(DEFAULT_DB_ALIAS)
+    seen: list[tuple[bool, float, float]] = []  # (inside the write transaction, written, read elsewhere)
+
+    def recording(self, fraction):
+        real_call(self, fraction)
+        with observer.cursor() as cursor:
+            cursor.execute("SELECT fraction FROM layers_io_importjob WHERE id = %s", [self.job.pk])
+            seen.append((connection.in_atomic_block, self.job.fraction, cursor.fetchone()[0]))
+
+    monkeypatch.setattr(importer._Progress, "__call__", recording)
+    try:
+        with open(write_geojson(tmp_path), "rb") as handle:
+            body = client.post("/api/imports/", {"file": handle, "title": "进度"}).json()
+    finally:
+        observer.close()
+    during_write = [(written, read) for inside, written, read in seen if inside]
+    assert len(during_write) >= 4, seen  # features inserted, search rows sent, indexed, statistics
+    assert all(read == written for written, read in during_write)
+    assert 0.1 < during_write[0][0] < during_write[-1][0] < 1.0  # the commit is the rest
+    fractions = [written for _, written, _ in seen]
+    assert fractions == sorted(fractions)
+    job = client.get(body["url"]).json()
+    assert job["state"] == "succeeded" and job["progress"]["percent"] == 100.0
+
+
+@pytest.mark.django_db
+def test_time_left_follows_the_whole_job(users):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from layers.io.api.views import job_payload
+
+    job = ImportJob.objects.create(mode="new", source_name="a.gpkg", source_format="gpkg", state="running",
+                                   rows_done=1000, rows_total=1000, fraction=0.25,
+                                   started_at=timezone.now() - timedelta(seconds=30))
+    progress = job_payload(job)["progress"]
+    assert progress["percent"] == 25.0 and progress["rows_done"] == 1000  # all rows read, a quarter done
+    assert 89 < progress["seconds_left"] < 92

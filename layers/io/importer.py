@@ -10,7 +10,7 @@ import logging
 import time
 from pathlib import Path
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from pypinyin import lazy_pinyin
@@ -39,6 +39,42 @@ def _update(job: ImportJob, **fields) -> None:
     for name, value in fields.items():
         setattr(job, name, value)
     ImportJob.objects.filter(pk=job.pk).update(**fields)
+
+
+# Shares of a job's time at which its phases end, from a run of the job worker on the 300,000-
+# polygon benchmark file into a new layer: reading the file 3%, the checks 7%, the write the rest
+# (write.py splits its own share).
+_READ, _CHECKED = 0.03, 0.1
+
+
+class _Progress:
+    """The job's fraction done, written through a database connection of its own: the write runs in
+    one transaction, and what the job's own connection writes meanwhile is seen only at commit.
+    Never goes backwards; written at most every half second."""
+
+    INTERVAL = 0.5
+
+    def __init__(self, job: ImportJob):
+        self.job = job
+        self.side = None
+        self.written_at = 0.0
+
+    def __call__(self, fraction: float) -> None:
+        fraction = min(max(fraction, self.job.fraction), 1.0)
+        self.job.fraction = fraction
+        now = time.monotonic()
+        if now - self.written_at < self.INTERVAL:
+            return
+        self.written_at = now
+        if self.side is None:
+            self.side = connections.create_connection(DEFAULT_DB_ALIAS)
+        with self.side.cursor() as cursor:  # autocommit: seen at once
+            cursor.execute(f"UPDATE {ImportJob._meta.db_table} SET fraction = %s WHERE id = %s",
+                           [fraction, self.job.pk])
+
+    def close(self) -> None:
+        if self.side is not None:
+            self.side.close()
 
 
 def _cancel_requested(job: ImportJob) -> bool:
@@ -99,8 +135,9 @@ def run_import(job_id: str) -> None:
         return
     _update(job, state=ImportJob.State.RUNNING, started_at=timezone.now(), phase="reading")
     table = STAGING_PREFIX + job.pk.hex
+    progress = _Progress(job)
     try:
-        report = _run(job, table)
+        report = _run(job, table, progress)
     except IOFailure as exc:
         state = ImportJob.State.CANCELLED if isinstance(exc, Cancelled) else ImportJob.State.FAILED
         _update(job, state=state, error=exc.message, finished_at=timezone.now(),
@@ -110,13 +147,15 @@ def run_import(job_id: str) -> None:
         _update(job, state=ImportJob.State.FAILED, finished_at=timezone.now(),
                 error="An internal error stopped the import; nothing was written.")
     else:
-        _update(job, state=ImportJob.State.SUCCEEDED, phase="done", finished_at=timezone.now(), report=report)
+        _update(job, state=ImportJob.State.SUCCEEDED, phase="done", finished_at=timezone.now(), report=report,
+                fraction=1.0)
     finally:
+        progress.close()
         drop_staging(table)
         remove_work_dir(job.work_dir)
 
 
-def _run(job: ImportJob, table: str) -> dict:
+def _run(job: ImportJob, table: str, progress: _Progress) -> dict:
     info = job.source_info
     source = Source(**{**info["source"], "path": Path(info["source"]["path"])})
     described = Described(**info["described"])
@@ -133,12 +172,14 @@ def _run(job: ImportJob, table: str) -> dict:
     def on_progress(percent: int) -> None:
         if total:
             _update(job, rows_done=int(total * percent / 100))
+        progress(_READ * percent / 100)
 
     stage(source=source, described=described, table=table, srs_args=source_srs_args(source, described, crs),
           on_progress=on_progress, should_cancel=lambda: _cancel_requested(job))
     lap("stage")
     if crs == GCJ02:
         shift_from_gcj02(table)
+    progress(_READ)
     _update(job, phase="checking", rows_done=total or 0)
     schema, mapping = _plan_schema(job, described)
     report: dict = {"source": described.as_dict(), "encoding": source.encoding, "detected": source.detected,
@@ -154,12 +195,14 @@ def _run(job: ImportJob, table: str) -> dict:
     lap("check_attributes")
     if _cancel_requested(job):
         raise Cancelled("The import was cancelled; nothing was written.")
+    progress(_CHECKED)
     _update(job, phase="writing", report=report)
     try:
         with transaction.atomic():
             layer = job.target_layer or _new_layer(job, schema=schema, geometry_type=geometry_type)
             counts = write_features(table=table, layer=layer, mode=job.mode, key=job.params.get("key"),
-                                    schema=schema, mapping=mapping, user=job.created_by, lap=lap)
+                                    schema=schema, mapping=mapping, user=job.created_by, lap=lap,
+                                    progress=lambda share: progress(_CHECKED + (1 - _CHECKED) * share))
             report.update(counts)
             # Who imported what into the layer: created features carry no version rows (layers/history).
             audit_record(actor=job.created_by, action=AuditLog.Action.IMPORT, layer=layer,

@@ -28,6 +28,8 @@ class ImportJob(models.Model):
     phase = models.CharField(max_length=40, blank=True)
     rows_done = models.PositiveIntegerField(default=0)
     rows_total = models.PositiveIntegerField(null=True, blank=True)
+    fraction = models.FloatField(default=0, help_text="Share of the job's work done, 0–1 (phases weighted by "
+                                                      "their measured cost); the API's percent and time left.")
     mode = models.CharField(max_length=8, choices=Mode.choices)
     dry_run = models.BooleanField(default=False)
     params = models.JSONField(default=dict, blank=True, help_text="The request's options (crs, key, mapping …).")

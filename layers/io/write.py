@@ -47,10 +47,19 @@ def _check_keys(cursor, *, table: sql.Identifier, layer: Layer, key_value: sql.C
                            f"{', '.join(map(str, stored))}; upsert needs a unique key.")
 
 
+# Shares of the write's time at which its steps end, from a run of the job worker on the
+# 300,000-polygon benchmark file into a new layer: the features' insert 30%; the search rows sent
+# 55% (the server is still indexing what was sent, so their batches fill only part of the search
+# index's share), indexed 85%, statistics 90%; the commit (deferred key checks) is the rest.
+_INSERTED, _SENT, _INDEXED, _STATS = 0.3, 0.55, 0.85, 0.9
+
+
 def write_features(*, table: str, layer: Layer, mode: str, key: str | None, schema: list[dict],
-                   mapping: dict[str, str], user, lap: Callable[[str], None] = lambda phase: None) -> dict:
+                   mapping: dict[str, str], user, lap: Callable[[str], None] = lambda phase: None,
+                   progress: Callable[[float], None] = lambda share: None) -> dict:
     """Write every staged row into `layer` in the caller's transaction; return counts. `lap(phase)`
-    is called as each phase ends (the job's timings).
+    is called as each phase ends (the job's timings), `progress(share)` with the share of the
+    write done (0–1, by the steps' measured cost) as it goes.
 
     This set-wise write stands in for layers.services.features_bulk_create (which validates and
     inserts row by row), so it keeps the same promises: feature history is recorded with channel
@@ -107,12 +116,16 @@ def write_features(*, table: str, layer: Layer, mode: str, key: str | None, sche
         created_at = cursor.fetchone()[0]
         cursor.execute(insert.format(staged, where, sql.SQL("RETURNING {}").format(index_columns(layer))),
                        {"layer": layer.pk, "user": user_id, "key": key, "at": created_at})
-        counts["created"] = cursor.rowcount
+        counts["created"] = created = cursor.rowcount
         lap("write_insert")
-        index_written(layer=layer, cursor=cursor)  # deleted features leave the index by cascade
+        progress(_INSERTED)
+        index_written(layer=layer, cursor=cursor,  # deleted features leave the index by cascade
+                      on_batch=lambda done: progress(_INSERTED + (_SENT - _INSERTED) * done / max(created, 1)))
         lap("write_search_index")
+        progress(_INDEXED)
         layer_refresh_stats(layer=layer)
         lap("write_stats")
+        progress(_STATS)
         layer_id = layer.pk
         transaction.on_commit(lambda: features_changed.send(sender=Feature, layer_id=layer_id, bboxes=None))
     return counts

@@ -10,7 +10,7 @@ COPY (`index_written`)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from operator import itemgetter
 from typing import Any
 
@@ -148,10 +148,11 @@ def index_columns(layer: Layer, alias: str = "") -> sql.Composable:
         t=t, others=sql.Literal(others))
 
 
-def index_written(*, layer: Layer, cursor) -> int:
+def index_written(*, layer: Layer, cursor, on_batch: Callable[[int], None] = lambda done: None) -> int:
     """Index the features of `layer` in the result `cursor` holds (columns `index_columns`; the
     RETURNING of the statement that wrote them, or a read), none of which has an index row yet:
-    one COPY, fed while the result is read in batches. Call inside the writing transaction."""
+    one COPY, fed while the result is read in batches; `on_batch(rows so far)` after each batch.
+    Call inside the writing transaction."""
     searchable = [f for f in parse_schema(layer.schema) if f.searchable]
     count = 0
     with connection.cursor() as out, out.copy(_COPY) as copy:
@@ -168,6 +169,7 @@ def index_written(*, layer: Layer, cursor) -> int:
                                 _text_array(values["codes"]), _text_array(values["bigrams"]),
                                 json.dumps(values["fields"], ensure_ascii=False), point))
             count += len(chunk)
+            on_batch(count)
     if count >= PENDING_MERGE_ROWS:
         with connection.cursor() as merge:
             merge.execute(_MERGE_PENDING)

@@ -56,13 +56,12 @@ def _text(data, name: str) -> str | None:
 
 
 def job_payload(job: ImportJob) -> dict:
-    percent = None
-    if job.rows_total:
-        percent = round(100 * min(job.rows_done, job.rows_total) / job.rows_total, 1)
+    # Percent and time left cover the whole job (reading, checks, the write), not only the rows read.
+    percent = 100.0 if job.state == ImportJob.State.SUCCEEDED else round(100 * job.fraction, 1)
     eta = None
-    if job.state == ImportJob.State.RUNNING and job.started_at and job.rows_total and job.rows_done:
+    if job.state == ImportJob.State.RUNNING and job.started_at and job.fraction >= 0.01:
         elapsed = (timezone.now() - job.started_at).total_seconds()
-        eta = round(elapsed * (job.rows_total - job.rows_done) / job.rows_done, 1)
+        eta = round(elapsed * (1 - job.fraction) / job.fraction, 1)
     return {
         "id": str(job.pk),
         "url": reverse("layers_io_api:import-detail", args=[job.pk]),
