@@ -168,7 +168,6 @@ def _run(*, layer: Layer, stdout, folder: Path) -> None:
                  f"{index_count} indexes built at once: {floor_s:.1f} s = {floor_s / plain_s:.2f}x ogr2ogr")
 
 
-
 def _search_rows_bulk_seconds(layer: Layer) -> tuple[float, int]:
     """The cheapest way the imported layer's search rows (already computed) can reach indexes: a
     bare table filled at once, then every index of search_searchentry built over it (no per-row
