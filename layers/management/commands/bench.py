@@ -15,6 +15,9 @@ SECTIONS = {
     # write (a search reindex, an import of 300,000 rows), whose dead rows and autovacuum would
     # otherwise slow the readers measured after them.
     "tiles": "layers.tiles.bench",
+    "rasters": "layers.rasters.bench",
+    "wms": "layers.maps.bench",
+    "print": "layers.printing.bench",
     "items": "layers.ogcapi.bench",
     "history": "layers.history.bench",
     "search": "layers.search.bench",
