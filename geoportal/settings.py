@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "layers.history",
     "layers.io",
     "layers.rasters",
+    "layers.printing",
     "layers.search",
     "annotations",
     "frontend",

@@ -16,6 +16,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/edit/", include("layers.editing.urls")),
     path("api/search", include("layers.search.urls")),
+    path("api/prints/", include("layers.printing.urls")),
     path("api/", include("layers.api.urls")),
     path("tiles/", include("layers.tiles.urls")),
     path("api/", include("layers.io.api.urls")),
