@@ -132,6 +132,8 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 # Raster layers' Cloud-Optimized GeoTIFFs (layers.rasters); a larger or shared disk may hold them.
 RASTER_ROOT = Path(env_str("RASTER_ROOT", str(MEDIA_ROOT / "rasters")))
+# The largest raster an upload may hold (width × height); larger headers are refused unread.
+RASTER_MAX_PIXELS = env_int("RASTER_MAX_PIXELS", 40_000 * 40_000)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -247,6 +249,8 @@ IMPORT_WORK_DIR = env_str("IMPORT_WORK_DIR", str(BASE_DIR / "var" / "imports"))
 IMPORT_JOBS_SYNC = env_bool("IMPORT_JOBS_SYNC", False)
 # One queue per database, so that several deployments may share a Redis.
 IMPORT_QUEUE = env_str("IMPORT_QUEUE", "geoportal-imports-" + env_str("GEOPORTAL_DB_NAME", "geoportal"))
+# Printed maps (layers.printing) run on that queue too; their files are deleted after this many seconds.
+PRINT_FILE_MAX_AGE = env_int("PRINT_FILE_MAX_AGE", 24 * 3600)
 # Non-file form fields stay small; files go to disk past 2.5 MB (Django's default).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2621440)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2621440)
