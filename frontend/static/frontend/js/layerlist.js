@@ -1,10 +1,14 @@
 // The layer panel: layers grouped by theme, each with its legend swatch, a switch, a
-// zoom-to-extent button, a download button, and a note when the current zoom is outside the
-// layer's range.
+// zoom-to-extent button, an info button (metadata and service URLs), a download button for
+// vector layers, an opacity slider while the layer is on, and a note when the current zoom is
+// outside the layer's range.
 import { el } from "./dom.js";
 import { openDownload } from "./download.js";
 import { pick, t, themeName } from "./i18n.js";
 import { swatch } from "./legend.js";
+import { opacitySlider } from "./opacity.js";
+import { isRaster } from "./rasters.js";
+import { openLayerInfo } from "./services.js";
 
 function layerRow(layer, app) {
   const { layers } = app;
@@ -14,7 +18,8 @@ function layerRow(layer, app) {
   checkbox.addEventListener("change", () => layers.setOn(layer.slug, checkbox.checked));
   const status = el("span", { class: "gp-layer-status", "aria-live": "polite" });
   const title = pick(layer.title_zh, layer.title_en);
-  return el("li", { class: "gp-layer", "data-layer": layer.slug }, [
+  return el("li", { class: `gp-layer${layers.isOn(layer.slug) ? " gp-on" : ""}`, "data-layer": layer.slug,
+    "data-kind": isRaster(layer) ? "raster" : "vector" }, [
     checkbox,
     swatch(layer),
     el("label", { for: id, title: pick(layer.description_zh, layer.description_en) || title }, [
@@ -27,9 +32,14 @@ function layerRow(layer, app) {
       disabled: layer.extent ? null : "disabled", onclick: () => layers.zoomTo(layer.slug),
     }, [el("span", { class: "gp-zoom-icon", "aria-hidden": "true" })]),
     el("button", {
+      type: "button", class: "gp-info-button", title: t("layerInfo"), "aria-label": `${t("layerInfo")}: ${title}`,
+      onclick: () => openLayerInfo(app, layer),
+    }, [el("span", { class: "gp-info-icon", "aria-hidden": "true", text: "i" })]),
+    isRaster(layer) ? null : el("button", {
       type: "button", class: "gp-download-button", title: t("download"), "aria-label": `${t("download")}: ${title}`,
       onclick: () => openDownload(app, layer),
     }, [el("span", { class: "gp-download-icon", "aria-hidden": "true" })]),
+    opacitySlider(app, layer),
   ]);
 }
 
@@ -65,6 +75,7 @@ export function init(app) {
   };
   layers.on("change", ({ slug, on }) => {
     rows.get(slug).querySelector("input").checked = on;
+    rows.get(slug).classList.toggle("gp-on", on);
   });
   layers.on("range", ({ slug, inRange }) => {
     const layer = layers.get(slug);

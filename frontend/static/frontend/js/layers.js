@@ -9,8 +9,9 @@
 //   "state"   {slug, state, error}  loading | ready | error
 //   "range"   {slug, inRange}       the zoom entered or left a layer's range
 //   "overlay" {slug, overlay}       an overlay was made (first time a layer shows)
+//   "opacity" {slug, opacity}       the person moved a layer's opacity slider (0–1)
 export class LayerManager extends L.Evented {
-  constructor(map, layers, { on = [], featuresUrl }) {
+  constructor(map, layers, { on = [], featuresUrl, opacity = {} }) {
     super();
     this.map = map;
     this.context = { map, featuresUrl };
@@ -21,6 +22,8 @@ export class LayerManager extends L.Evented {
     this._states = new Map();
     this._loads = new Map();
     this._ranges = new Map();
+    this._opacity = new Map(Object.entries(opacity).filter(([slug, value]) =>
+      this._layers.has(slug) && value >= 0 && value <= 1));
     this._started = false;
   }
 
@@ -51,6 +54,23 @@ export class LayerManager extends L.Evented {
   inRange(slug, zoom = this.map.getZoom()) {
     const layer = this.get(slug);
     return Boolean(layer) && zoom >= layer.min_zoom && zoom <= layer.max_zoom;
+  }
+
+  // The overlay's opacity on top of its style, 1 unless the person changed it.
+  opacity(slug) {
+    return this._opacity.get(slug) ?? 1;
+  }
+
+  // Layers whose opacity differs from 1, as {slug: opacity} (for the permalink).
+  opacities() {
+    return Object.fromEntries([...this._opacity].filter(([, value]) => value !== 1));
+  }
+
+  setOpacity(slug, opacity) {
+    const value = Math.min(Math.max(Number(opacity), 0), 1);
+    if (!this._layers.has(slug) || !Number.isFinite(value) || this.opacity(slug) === value) return;
+    this._opacity.set(slug, value);
+    this.fire("opacity", { slug, opacity: value });
   }
 
   setOn(slug, on) {

@@ -17,26 +17,31 @@
  *        app.i18n      { t, pick, language, localField }; add the module's strings to js/i18n.js
  *        app.ready     a Promise: resolves when the first layers are drawn; #map then carries
  *                      data-ready="true" (browser tests wait for it)
+ *        app.basemap   the base-map switcher (js/basemap.js): current()/set(id); the map fires
+ *                      "gp-basemapchange" {id} when it changes
+ *        app.initial   what the page's hash asked for (js/permalink.js parseHash)
  *   Other renderers reuse popupContent(layer, feature) (js/popup.js) and leafletStyle/paneFor
  *   (js/style.js), so every layer looks and reads the same however it is drawn. A module's CSS
  *   and non-module scripts go into the `styles` and `scripts` blocks of frontend/map.html.
  */
 import * as annotations from "./annotations.js";
-import { basemapLayer } from "./basemap.js";
+import * as basemap from "./basemap.js";
 import * as editing from "./editing/index.js";
 import { ShareControl } from "./controls/share.js";
 import * as i18n from "./i18n.js";
 import * as keepView from "./keepview.js";
 import * as layerList from "./layerlist.js";
 import { LayerManager } from "./layers.js";
+import * as opacity from "./opacity.js";
 import { geojsonRenderer } from "./overlays.js";
 import * as panel from "./panel.js";
 import * as permalink from "./permalink.js";
+import * as rasters from "./rasters.js";
 import * as search from "./search.js";
 import { createPanes } from "./style.js";
 import * as tiles from "./tiles.js";
 
-const MODULES = [layerList, panel, permalink, keepView, tiles, editing, annotations, search];
+const MODULES = [layerList, panel, basemap, permalink, keepView, tiles, rasters, opacity, editing, annotations, search];
 
 const config = JSON.parse(document.getElementById("gp-config").textContent);
 i18n.setLanguage(config.language);
@@ -51,10 +56,10 @@ map.attributionControl.setPrefix('<a href="https://leafletjs.com" rel="noopener"
 map.setView(initial.view?.center ?? config.center, initial.view?.zoom ?? config.zoom);
 createPanes(map);
 L.control.scale({ imperial: false, maxWidth: 140 }).addTo(map);
-basemapLayer(config.basemap)?.addTo(map);
 
 const layers = new LayerManager(map, config.layers, {
   on: initial.layers ?? config.layers.filter((l) => l.visibility === "public").map((l) => l.slug),
+  opacity: initial.opacity,
   featuresUrl: (layer) => `${config.urls.layers}${layer.slug}/features/`,
 });
 layers.renderers.push(geojsonRenderer);
@@ -63,7 +68,7 @@ let markReady;
 const ready = new Promise((resolve) => {
   markReady = resolve;
 });
-const app = { map, config, layers, i18n, ready };
+const app = { map, config, layers, i18n, ready, initial };
 window.geoportal = app;
 
 map.addControl(new ShareControl({

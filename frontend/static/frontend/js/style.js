@@ -4,6 +4,7 @@ const DEFAULTS = { stroke: "#3367d6", fill: "#6f9bf1", opacity: 0.8, fill_opacit
 
 const PANES = [
   // name, z-index inside the overlay pane
+  ["gp-raster", 0],
   ["gp-backdrop", 1],
   ["gp-polygon", 2],
   ["gp-line", 3],

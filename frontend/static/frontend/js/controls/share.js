@@ -1,4 +1,5 @@
 // A Leaflet control that shows a link to the current view (the permalink) and copies it.
+import { copyText } from "../clipboard.js";
 import { el } from "../dom.js";
 
 export const ShareControl = L.Control.extend({
@@ -80,16 +81,7 @@ export const ShareControl = L.Control.extend({
 
   async _copy() {
     this._refresh();
-    try {
-      if (!navigator.clipboard) throw new Error("no clipboard here (plain HTTP)");
-      await navigator.clipboard.writeText(this._input.value);
-      this._status.textContent = this.options.copied;
-    } catch {
-      // Without clipboard access (insecure origin, permission refused) the link is selected
-      // for the person to copy.
-      this._input.focus();
-      this._input.select();
-      this._status.textContent = this.options.copyByHand;
-    }
+    const outcome = await copyText(this._input.value, this._input);
+    this._status.textContent = outcome === "copied" ? this.options.copied : this.options.copyByHand;
   },
 });
