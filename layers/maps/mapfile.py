@@ -1,0 +1,254 @@
+"""Layers and their styles as one MapServer map (mapscript.mapObj).
+
+The mapfile text is generated from fixed keywords, numbers and checked names only (slugs,
+schema field names); every text that comes from a person — titles, abstracts, the database
+password — is set afterwards through the object API, so nothing typed into a layer's
+metadata can change the map's structure.
+
+Vector layers read PostGIS through Django's database settings (one sub-select of
+layers_feature per layer, compared with a bigint so the (layer, geom) GiST index serves it);
+the sub-select is completed per drawing by `vector_data` with the pixel size (thinning).
+Raster layers read their COG under RASTER_ROOT.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import mapscript
+import psycopg
+from django.conf import settings
+from django.db import connection
+
+from layers.maps import styles
+from layers.models import Layer
+from layers.schema import SchemaError, parse_schema
+
+FONTSET = Path(__file__).with_name("fontset.txt")
+MAX_SIZE = 10000  # pixels per side MapServer accepts at all (prints at 300 dpi on A3 stay under it)
+_SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,64}$")
+DIMENSIONS = {"point": 0, "line": 1, "polygon": 2}
+_TYPES = {"point": "POINT", "line": "LINE", "polygon": "POLYGON"}
+
+OUTPUT_FORMATS = """
+OUTPUTFORMAT NAME "png" DRIVER AGG/PNG MIMETYPE "image/png" IMAGEMODE RGBA TRANSPARENT ON EXTENSION "png"
+  FORMATOPTION "COMPRESSION=6" END
+OUTPUTFORMAT NAME "jpeg" DRIVER AGG/JPEG MIMETYPE "image/jpeg" IMAGEMODE RGB EXTENSION "jpg"
+  FORMATOPTION "QUALITY=85" END
+OUTPUTFORMAT NAME "pdf" DRIVER CAIRO/PDF MIMETYPE "application/pdf" IMAGEMODE RGB EXTENSION "pdf" END
+OUTPUTFORMAT NAME "svg" DRIVER CAIRO/SVG MIMETYPE "image/svg+xml" IMAGEMODE RGB EXTENSION "svg" END
+"""
+
+
+def layer_name(layer: Layer) -> str:
+    """The MapServer/WMS name of a layer: its slug (checked, as it goes into the mapfile)."""
+    if not _SLUG.match(layer.slug):
+        raise ValueError(f"Layer slug {layer.slug!r} cannot name a map layer.")
+    return layer.slug
+
+
+def pg_connection() -> str:
+    """libpq connection string of Django's default database (values quoted by psycopg)."""
+    db = connection.settings_dict
+    options = db.get("OPTIONS", {})
+    return psycopg.conninfo.make_conninfo(
+        dbname=db["NAME"], user=db.get("USER") or None, password=db.get("PASSWORD") or None,
+        host=db.get("HOST") or None, port=str(db.get("PORT") or "") or None,
+        options=options.get("options") or None, application_name="geoportal-maps",
+    )
+
+
+def _dimensions(layer: Layer) -> list[str]:
+    if layer.geometry_type == Layer.GeometryType.MIXED:
+        return ["polygon", "line", "point"]
+    return [layer.geometry_type]
+
+
+def has_hillshade(layer: Layer) -> bool:
+    raster = layer.raster
+    return bool(raster.kind == raster.Kind.ELEVATION and raster.hillshade_path
+                and styles.raster_style(layer.style, raster.value_range).hillshade)
+
+
+def sublayer_names(layer: Layer) -> list[str]:
+    """The MapServer layers a Geoportal layer is drawn by, bottom to top: the slug itself, or
+    for mixed vector layers and shaded elevation `slug__<part>` layers grouped under the slug."""
+    name = layer_name(layer)
+    if layer.is_raster:
+        return [f"{name}__colour", f"{name}__hillshade"] if has_hillshade(layer) else [name]
+    dims = _dimensions(layer)
+    return [name] if len(dims) == 1 else [f"{name}__{d}" for d in dims]
+
+
+def schema_fields(layer: Layer) -> list[str]:
+    """The layer's schema field names (checked by layers.schema: [a-z][a-z0-9_]*)."""
+    try:
+        return [field.name for field in parse_schema(layer.schema)]
+    except SchemaError:
+        return []
+
+
+def label_field(layer: Layer) -> str:
+    field = styles.vector_style(layer.style).label_field
+    return field if field in schema_fields(layer) else ""
+
+
+def _group(name: str, sub: str) -> str:
+    return f'GROUP "{name}"' if sub != name else ""
+
+
+def _vector_blocks(layer: Layer) -> str:
+    style = styles.vector_style(layer.style)
+    labelled = bool(label_field(layer))
+    name = layer_name(layer)
+    blocks = []
+    for dimension, sub in zip(_dimensions(layer), sublayer_names(layer), strict=True):
+        label_item = 'LABELITEM "gp_label"' if labelled else ""
+        blocks.append(f"""
+LAYER NAME "{sub}" {_group(name, sub)} TYPE {_TYPES[dimension]} STATUS ON
+  CONNECTIONTYPE POSTGIS
+  PROCESSING "CLOSE_CONNECTION=DEFER"
+  PROJECTION "init=epsg:4326" END
+  TEMPLATE "ttt"
+  TOLERANCE 4 TOLERANCEUNITS PIXELS
+  {label_item}
+  {styles.vector_class_block(style, dimension, labelled=labelled)}
+END""")
+    return "\n".join(blocks)
+
+
+def raster_file(relative: str) -> str:
+    """An absolute path under RASTER_ROOT; a stored path leaving it is refused."""
+    root = Path(settings.RASTER_ROOT).resolve()
+    path = (root / relative).resolve()
+    if root not in path.parents:
+        raise ValueError(f"Raster path {relative!r} is outside RASTER_ROOT.")
+    return str(path)
+
+
+def _raster_processing(layer: Layer, style: styles.RasterStyle) -> list[str]:
+    raster = layer.raster
+    processing = [f"NODATA={raster.nodata!r}"] if raster.nodata is not None else []
+    if raster.kind == raster.Kind.ELEVATION:
+        low, high = style.ramp[0][0], style.ramp[-1][0]
+        if len(raster.value_range or []) == 2:
+            low, high = min(low, raster.value_range[0]), max(high, raster.value_range[1])
+        processing += [f"SCALE={low!r},{high!r}", "SCALE_BUCKETS=4096", "RESAMPLE=BILINEAR"]
+    elif raster.kind == raster.Kind.IMAGERY:
+        bands = "1,2,3,4" if raster.band_count >= 4 else ("1,2,3" if raster.band_count == 3 else "1")
+        processing += [f"BANDS={bands}", "RESAMPLE=BILINEAR"]
+    else:
+        processing += ["RESAMPLE=NEAREST"]
+    return processing
+
+
+def _raster_blocks(layer: Layer) -> str:
+    raster = layer.raster
+    style = styles.raster_style(layer.style, raster.value_range)
+    name = layer_name(layer)
+    names = sublayer_names(layer)
+    processing = " ".join(f'PROCESSING "{item}"' for item in _raster_processing(layer, style))
+    classes = styles.ramp_class_blocks(style) if raster.kind == raster.Kind.ELEVATION else ""
+    opacity = round(style.opacity * 100)
+    blocks = [f"""
+LAYER NAME "{names[0]}" {_group(name, names[0])} TYPE RASTER STATUS ON
+  {processing}
+  COMPOSITE OPACITY {opacity} END
+  TEMPLATE "ttt"
+  {classes}
+END"""]
+    if len(names) > 1:
+        shade = round(style.hillshade_opacity * opacity)
+        blocks.append(f"""
+LAYER NAME "{names[1]}" {_group(name, names[1])} TYPE RASTER STATUS ON
+  PROCESSING "RESAMPLE=BILINEAR"
+  PROCESSING "NODATA=0"
+  COMPOSITE OPACITY {shade} COMPOP "multiply" END
+END""")
+    return "\n".join(blocks)
+
+
+@dataclass(frozen=True)
+class MapLayer:
+    """One Geoportal layer in a built map: its MapServer layer names, bottom to top."""
+
+    layer: Layer
+    names: list[str]
+
+
+def map_text(layers: list[Layer], web: str = "") -> str:
+    """The mapfile of `layers` (first at the bottom); `web` is a WEB block's inside (WMS)."""
+    blocks = [_raster_blocks(layer) if layer.is_raster else _vector_blocks(layer) for layer in layers]
+    return f"""
+MAP
+  NAME "geoportal"
+  SIZE 256 256
+  MAXSIZE {MAX_SIZE}
+  EXTENT -180 -90 180 90
+  UNITS DD
+  IMAGETYPE "png"
+  IMAGECOLOR 255 255 255
+  FONTSET "{FONTSET}"
+  DEFRESOLUTION 96
+  RESOLUTION 96
+  PROJECTION "init=epsg:4326" END
+  {OUTPUT_FORMATS}
+  {styles.symbols_block()}
+  WEB {web} END
+  {"".join(blocks)}
+END
+"""
+
+
+def build_map(layers: list[Layer], web: str = "") -> tuple[mapscript.mapObj, list[MapLayer]]:
+    """The map of `layers` (bottom to top); data sources are set through the object API."""
+    mapobj = mapscript.fromstring(map_text(layers, web))
+    built = []
+    for layer in layers:
+        names = sublayer_names(layer)
+        for index, name in enumerate(names):
+            target = mapobj.getLayerByName(name)
+            if layer.is_raster:
+                raster = layer.raster
+                target.data = raster_file(raster.hillshade_path if index else raster.path)
+                if raster.epsg:
+                    target.setProjection(f"init=epsg:{int(raster.epsg)}")
+                else:
+                    target.setWKTProjection(raster.srs_wkt)
+            else:
+                target.connection = pg_connection()
+        built.append(MapLayer(layer, names))
+    return mapobj, built
+
+
+def _sql_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def vector_data(layer: Layer, dimension: str | None, pixel_deg: float) -> str:
+    """DATA of a vector layer for one drawing whose pixels are `pixel_deg` degrees of longitude
+    wide: the features meeting the view (!BOX!), lines and polygons smaller than a pixel left
+    out (they would draw as less than one, the vector tiles' size rule), geometries simplified
+    to half a pixel; the schema fields as text columns (and the label as gp_label)."""
+    columns = "".join(f", f.properties ->> {_sql_literal(field)} AS \"{field}\"" for field in schema_fields(layer))
+    label = label_field(layer)
+    label_column = f", f.properties ->> {_sql_literal(label)} AS gp_label" if label else ""
+    size = f"{pixel_deg:.12f}"
+    tolerance = f"{pixel_deg * 0.5:.12f}"
+    dimension_filter = f" AND ST_Dimension(f.geom) = {DIMENSIONS[dimension]}" if dimension else ""
+    return (
+        "geom FROM (SELECT f.id" + columns + label_column +
+        f", CASE WHEN ST_Dimension(f.geom) = 0 THEN f.geom ELSE ST_Simplify(f.geom, {tolerance}, true) END AS geom"
+        f" FROM layers_feature f WHERE f.layer_id = {int(layer.pk)}::bigint AND f.geom && !BOX!{dimension_filter}"
+        f" AND (ST_Dimension(f.geom) = 0 OR GREATEST(ST_XMax(f.geom) - ST_XMin(f.geom),"
+        f" (ST_YMax(f.geom) - ST_YMin(f.geom)) / cos(radians(ST_YMin(f.geom)))) >= {size})"
+        ") AS t USING UNIQUE id USING SRID=4326"
+    )
+
+
+def dimension_of(layer: Layer, name: str) -> str | None:
+    """Which geometry dimension a MapServer layer of a mixed layer draws (None: all)."""
+    if layer.geometry_type != Layer.GeometryType.MIXED:
+        return None
+    return name.rsplit("__", 1)[1]

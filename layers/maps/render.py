@@ -1,0 +1,229 @@
+"""map_render, legend_icon, legend_entries: layers drawn by MapServer (mapscript).
+
+The caller has checked permissions; these functions draw what they are given. A built map is
+kept per thread (mapscript objects are not shared between threads), keyed by the layers' ids
+and update times, so that a tile or WMS client asking again for the same layers reuses the
+parsed map and MapServer's deferred PostGIS connection.
+
+Formats: png (AGG, RGBA), jpeg, webp (MapServer's RGBA image encoded by Pillow: MapServer's
+GDAL/WEBP output cannot be written to memory), and pdf/svg (Cairo, vector output for printing;
+the COG of a raster layer is embedded as an image).
+"""
+from __future__ import annotations
+
+import io
+import math
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from functools import lru_cache
+
+import mapscript
+from PIL import Image
+
+from layers.maps import mapfile, styles
+from layers.maps.errors import MapRequestError
+from layers.models import Layer
+
+FORMATS = ("png", "jpeg", "webp", "pdf", "svg")
+MEDIA_TYPES = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp", "pdf": "application/pdf",
+               "svg": "image/svg+xml"}
+_CRS = re.compile(r"^(?:EPSG:|urn:ogc:def:crs:EPSG:[0-9.]*:|http://www\.opengis\.net/def/crs/EPSG/0/)(\d{4,6})$",
+                  re.IGNORECASE)
+_CRS84 = {"CRS:84", "OGC:CRS84", "URN:OGC:DEF:CRS:OGC:1.3:CRS84", "HTTP://WWW.OPENGIS.NET/DEF/CRS/OGC/1.3/CRS84"}
+_MAPS_PER_THREAD = 32
+_local = threading.local()
+
+
+def epsg_of(crs: str) -> int:
+    """The EPSG code a CRS name means ("EPSG:4326", "CRS:84", URNs); MapRequestError if unknown."""
+    text = (crs or "").strip()
+    if text.upper() in _CRS84:
+        return 4326
+    match = _CRS.match(text)
+    if not match or not _known_epsg(int(match.group(1))):
+        raise MapRequestError(f"Unknown or unsupported CRS {crs!r}; give one as EPSG:<code>.", "InvalidCRS")
+    return int(match.group(1))
+
+
+@lru_cache(maxsize=256)
+def _known_epsg(code: int) -> bool:
+    try:
+        mapscript.projectionObj(f"init=epsg:{code}")
+    except mapscript.MapServerError:
+        return False
+    return True
+
+
+@lru_cache(maxsize=256)
+def _projection(code: int) -> mapscript.projectionObj:
+    return mapscript.projectionObj(f"init=epsg:{code}")
+
+
+def _check(bbox, width: int, height: int, fmt: str, dpi: float) -> tuple[float, float, float, float]:
+    if fmt not in FORMATS:
+        raise MapRequestError(f"Unknown format {fmt!r}; use one of {', '.join(FORMATS)}.", "InvalidFormat")
+    for name, value in (("width", width), ("height", height)):
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= mapfile.MAX_SIZE:
+            raise MapRequestError(f"The {name} must be a whole number of pixels from 1 to {mapfile.MAX_SIZE}.")
+    if not isinstance(dpi, (int, float)) or not 10 <= dpi <= 1200:
+        raise MapRequestError("The dpi must be between 10 and 1200.")
+    try:
+        minx, miny, maxx, maxy = (float(v) for v in bbox)
+    except (TypeError, ValueError):
+        raise MapRequestError("The bounding box must be four numbers: minx, miny, maxx, maxy.") from None
+    if not all(math.isfinite(v) for v in (minx, miny, maxx, maxy)) or minx >= maxx or miny >= maxy:
+        raise MapRequestError("The bounding box must have minx < maxx and miny < maxy.")
+    return minx, miny, maxx, maxy
+
+
+def _key(layers: Sequence[Layer]) -> tuple:
+    parts = []
+    for layer in layers:
+        raster = layer.raster if layer.is_raster else None
+        parts.append((layer.pk, layer.updated_at, raster.updated_at if raster else None))
+    return tuple(parts)
+
+
+def built_map(layers: Sequence[Layer]) -> tuple[mapscript.mapObj, list[mapfile.MapLayer]]:
+    """The map of `layers` for this thread, built once per set of layer versions."""
+    cache = getattr(_local, "maps", None)
+    if cache is None:
+        cache = _local.maps = OrderedDict()
+    key = _key(layers)
+    found = cache.get(key)
+    if found is None:
+        found = mapfile.build_map(list(layers))
+        cache[key] = found
+        while len(cache) > _MAPS_PER_THREAD:
+            cache.popitem(last=False)
+    cache.move_to_end(key)
+    return found
+
+
+def pixel_degrees(extent: tuple[float, float, float, float], epsg: int, width: int) -> float:
+    """How many degrees of longitude one pixel of the drawing spans (at the view's centre)."""
+    if epsg == 4326 or epsg == 4490:
+        return (extent[2] - extent[0]) / width
+    rect = mapscript.rectObj(*extent)
+    if rect.project(_projection(epsg), _projection(4326)) != mapscript.MS_SUCCESS:
+        raise MapRequestError("The bounding box cannot be expressed in longitude and latitude.")
+    return max(rect.maxx - rect.minx, 1e-12) / width
+
+
+def prepare(mapobj: mapscript.mapObj, built: list[mapfile.MapLayer], *, extent, epsg: int, width: int,
+            height: int, dpi: float, pixel_deg: float) -> None:
+    """Size, CRS, extent, resolution and each vector layer's DATA for one drawing."""
+    mapobj.setSize(width, height)
+    mapobj.setProjection(f"init=epsg:{epsg}")
+    mapobj.units = mapscript.MS_DD if _projection(epsg).getUnits() == mapscript.MS_DD else mapscript.MS_METERS
+    mapobj.setExtent(*extent)
+    mapobj.resolution = float(dpi)
+    mapobj.defresolution = 96
+    for item in built:
+        if item.layer.is_raster:
+            continue
+        for name in item.names:
+            mapobj.getLayerByName(name).data = mapfile.vector_data(
+                item.layer, mapfile.dimension_of(item.layer, name), pixel_deg)
+
+
+def map_render(*, layers: Sequence[Layer], bbox: tuple[float, float, float, float], crs: str, width: int,
+               height: int, fmt: str = "png", transparent: bool = True, dpi: float = 96,
+               language: str = "zh") -> bytes:
+    """`layers` (bottom to top) drawn over `bbox` (minx, miny, maxx, maxy in `crs`, always
+    east/north order) into an image of width × height pixels. `dpi` scales symbols, lines and
+    text (96 draws them as the web map does). `language` is accepted for the interface; map
+    images carry no translated text."""
+    extent = _check(bbox, width, height, fmt, dpi)
+    epsg = epsg_of(crs)
+    pixel_deg = pixel_degrees(extent, epsg, width)
+    mapobj, built = built_map(layers)
+    prepare(mapobj, built, extent=extent, epsg=epsg, width=width, height=height, dpi=dpi, pixel_deg=pixel_deg)
+    for index in range(mapobj.numlayers):
+        mapobj.getLayer(index).status = mapscript.MS_ON
+    mapobj.selectOutputFormat("png" if fmt == "webp" else fmt)
+    see_through = transparent and fmt in ("png", "webp")
+    mapobj.outputformat.transparent = mapscript.MS_ON if see_through else mapscript.MS_OFF
+    try:
+        image = mapobj.draw()
+    except mapscript.MapServerError as error:
+        raise MapRequestError(f"The map could not be drawn: {error}") from error
+    body = bytes(image.getBytes())
+    return _webp(body) if fmt == "webp" else body
+
+
+def _webp(png: bytes) -> bytes:
+    out = io.BytesIO()
+    with Image.open(io.BytesIO(png)) as picture:
+        picture.save(out, "WEBP", quality=85, method=2)
+    return out.getvalue()
+
+
+def _legend_map() -> mapscript.mapObj:
+    found = getattr(_local, "legend", None)
+    if found is None:
+        found = _local.legend = mapscript.fromstring(mapfile.map_text([]))
+        found.selectOutputFormat("png")
+        found.outputformat.transparent = mapscript.MS_ON
+    return found
+
+
+def _icon(block: str, layer_type: int, width: int, height: int, dpi: float) -> bytes:
+    """A legend swatch of one CLASS block drawn on a layer of `layer_type`."""
+    legend = _legend_map()
+    legend.resolution = float(dpi)
+    target = mapscript.layerObj(legend)
+    try:
+        target.type = layer_type
+        target.status = mapscript.MS_ON
+        klass = mapscript.classObj(target)
+        klass.updateFromString(block)
+        image = klass.createLegendIcon(legend, target, width, height)
+        return bytes(image.getBytes())
+    finally:
+        legend.removeLayer(target.index)
+
+
+def _vector_icon(layer: Layer, width: int, height: int, dpi: float) -> bytes:
+    style = styles.vector_style(layer.style)
+    dimension = "polygon" if layer.geometry_type == Layer.GeometryType.MIXED else layer.geometry_type
+    types = {"point": mapscript.MS_LAYER_POINT, "line": mapscript.MS_LAYER_LINE,
+             "polygon": mapscript.MS_LAYER_POLYGON}
+    return _icon(styles.vector_class_block(style, dimension, labelled=False), types[dimension], width, height, dpi)
+
+
+def _swatch(color: tuple[int, int, int], width: int, height: int, dpi: float) -> bytes:
+    r, g, b = color
+    block = f"CLASS STYLE COLOR {r} {g} {b} END STYLE OUTLINECOLOR 120 120 120 WIDTH 0.5 END END"
+    return _icon(block, mapscript.MS_LAYER_POLYGON, width, height, dpi)
+
+
+def legend_icon(*, layer: Layer, width: int, height: int, dpi: float = 96) -> bytes:
+    """A PNG swatch of the layer as the map draws it (an elevation layer: its ramp's middle
+    colour; imagery and scanned maps: a neutral tile)."""
+    _check((0, 0, 1, 1), width, height, "png", dpi)
+    if not layer.is_raster:
+        return _vector_icon(layer, width, height, dpi)
+    raster = layer.raster
+    if raster.kind == raster.Kind.ELEVATION:
+        ramp = styles.raster_style(layer.style, raster.value_range).ramp
+        return _swatch(ramp[len(ramp) // 2][1], width, height, dpi)
+    return _swatch((200, 200, 200), width, height, dpi)
+
+
+def _format_value(value: float) -> str:
+    return f"{value:.0f}" if abs(value) >= 10 or value == int(value) else f"{value:.2f}"
+
+
+def legend_entries(*, layer: Layer, language: str) -> list[dict]:
+    """Legend rows of a layer: [{"label", "png"}]; one per ramp stop for elevation, else one
+    row titled with the layer's title in `language` ("zh" or "en")."""
+    title = layer.title_en if language.startswith("en") and layer.title_en else layer.title_zh
+    if layer.is_raster and layer.raster.kind == layer.raster.Kind.ELEVATION:
+        ramp = styles.raster_style(layer.style, layer.raster.value_range).ramp
+        unit = " m"
+        return [{"label": f"{title} {_format_value(value)}{unit}", "png": _swatch(color, 16, 12, 96)}
+                for value, color in ramp]
+    return [{"label": title, "png": legend_icon(layer=layer, width=18, height=18)}]
