@@ -27,6 +27,8 @@ from layers.io.staging import STAGING_PREFIX, Described, drop_staging, source_sr
 from layers.io.upload import remove_work_dir
 from layers.io.write import preview_geojson, write_features
 from layers.models import Layer
+from layers.rasters.services import SOURCE_FORMAT as RASTER_FORMAT
+from layers.rasters.services import raster_import_run
 
 logger = logging.getLogger(__name__)
 
@@ -155,7 +157,16 @@ def run_import(job_id: str) -> None:
         remove_work_dir(job.work_dir)
 
 
+def _run_raster(job: ImportJob, progress: _Progress) -> dict:
+    report = raster_import_run(job, progress=progress, phase=lambda name: _update(job, phase=name),
+                               cancelled=lambda: _cancel_requested(job), unique_slug=_unique_slug)
+    _update(job, layer=Layer.objects.get(slug=report["layer"]))
+    return report
+
+
 def _run(job: ImportJob, table: str, progress: _Progress) -> dict:
+    if job.source_format == RASTER_FORMAT:
+        return _run_raster(job, progress)
     info = job.source_info
     source = Source(**{**info["source"], "path": Path(info["source"]["path"])})
     described = Described(**info["described"])

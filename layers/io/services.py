@@ -22,6 +22,8 @@ from layers.io.staging import STAGING_PREFIX, describe, drop_staging, source_srs
 from layers.io.upload import new_work_dir, remove_work_dir, save_upload
 from layers.models import Layer
 from layers.permissions import can_create_layers, layers_for
+from layers.rasters.services import SOURCE_FORMAT as RASTER_FORMAT
+from layers.rasters.services import is_raster_upload, raster_upload_check
 from layers.schema import parse_schema
 
 INVALID_CHOICES = ("repair", "skip", "fail")
@@ -83,6 +85,13 @@ def import_job_create(*, user, uploaded, request: ImportRequest) -> ImportJob:
     folder = new_work_dir()
     try:
         path = save_upload(uploaded, folder, _safe_name(uploaded.name))
+        if is_raster_upload(path):
+            job = _raster_job_create(user=user, uploaded=uploaded, request=request, path=path, crs=crs, target=target,
+                                     folder=folder)
+            enqueue_import(str(job.pk))
+            return job
+        if target is not None and target.is_raster:
+            raise InvalidRequest(f"Layer {target.slug!r} is a raster layer: upload a GeoTIFF (.tif) to replace it.")
         options = ReadOptions(encoding=request.encoding, source_layer=request.source_layer, x_field=request.x_field,
                               y_field=request.y_field, wkt_field=request.wkt_field)
         source = open_upload(path, options)
@@ -100,6 +109,17 @@ def import_job_create(*, user, uploaded, request: ImportRequest) -> ImportJob:
         raise
     enqueue_import(str(job.pk))
     return job
+
+
+def _raster_job_create(*, user, uploaded, request: ImportRequest, path, crs, target, folder) -> ImportJob:
+    if crs == "GCJ02":
+        raise InvalidRequest("A GeoTIFF cannot be in GCJ02; name an EPSG coordinate system (crs) or none.")
+    info = raster_upload_check(path=path, crs=crs, mode=request.mode, target=target)
+    return ImportJob.objects.create(
+        mode=request.mode, dry_run=False, source_name=uploaded.name[:255], source_format=RASTER_FORMAT,
+        params={"title": request.title, "layer_slug": request.layer_slug}, source_info=info,
+        work_dir=str(folder), target_layer=target,
+        **owner_fields(user))
 
 
 def import_job_cancel(*, job: ImportJob) -> ImportJob:
