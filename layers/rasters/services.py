@@ -22,6 +22,7 @@ from layers.history.audit import audit_record
 from layers.history.models import AuditLog
 from layers.io.archive import unpack_zip
 from layers.io.errors import Cancelled, InvalidRequest, UnsupportedFormat
+from layers.io.prescan import scan_upload
 from layers.models import Layer
 from layers.rasters.cog import cog_create, hillshade_create
 from layers.rasters.models import RasterSource
@@ -53,7 +54,9 @@ def raster_upload_check(*, path: Path, crs: int | None, mode: str, target: Layer
     if path.suffix.lower() == ".zip":
         unpacked = path.parent / "unpacked"
         unpacked.mkdir()
-        tiffs = [f for f in unpack_zip(path, unpacked) if f.suffix.lower() in TIFF_EXTENSIONS]
+        files = unpack_zip(path, unpacked)
+        scan_upload(files)  # nothing beside the GeoTIFF may be a VRT or name a /vsi… path either
+        tiffs = [f for f in files if f.suffix.lower() in TIFF_EXTENSIONS]
         if len(tiffs) != 1:
             raise UnsupportedFormat(f"The zip holds {len(tiffs)} GeoTIFFs; upload one at a time.")
         path = tiffs[0]
