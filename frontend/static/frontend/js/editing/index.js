@@ -13,6 +13,7 @@ import { openMembers } from "./members.js";
 import { m } from "./messages.js";
 import { addPopupHistory } from "./popuphistory.js";
 import { EditSession } from "./session.js";
+import { isRaster } from "../rasters.js";
 import { isTiled } from "../tiles.js";
 
 // Take a layer's display overlay off the map while something else draws it; give it back fresh.
@@ -23,6 +24,13 @@ function borrow(layers, slug) {
     layers.reload(slug);
     if (wasOn) layers.setOn(slug, true);
   };
+}
+
+// A raster layer's new style shows at once: its tiles are fetched again under the layer's new
+// updated_at (js/rasters.js puts it in the tile URL), so no cached tile of the old style is drawn.
+function restyled(layers, saved) {
+  Object.assign(layers.get(saved.slug), saved);
+  layers.reload(saved.slug);
 }
 
 async function start(app) {
@@ -70,7 +78,7 @@ async function start(app) {
       renderDeleted(box, { slug, onRestored: (feature) => { session?.addFeature(feature); dialog.close(); } });
     },
     onManage: (slug) => openLayerAdmin({ layer: layers.get(slug), preview: preview(slug),
-      onSaved: () => location.reload() }),
+      onSaved: (saved) => (isRaster(layers.get(slug)) ? restyled(layers, saved) : location.reload()) }),
     onCreate: () => openLayerAdmin({ layer: null, onSaved: () => location.reload() }),
     onAudit: () => openAuditLog({ layers: data.manage }),
     onMembers: openMembers,

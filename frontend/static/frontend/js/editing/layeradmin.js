@@ -1,11 +1,14 @@
 // Managers create and edit layers in the browser: titles and descriptions (zh/en), geometry
 // type, visibility, zoom range, a style editor with live preview on the map, and the schema
-// editor with a dry run that lists the features a change would break.
+// editor with a dry run that lists the features a change would break. A raster layer has no
+// geometry type nor schema: its dialog edits metadata and the raster style (js/editing/rasterstyle.js).
 import { el } from "../dom.js";
+import { isRaster } from "../rasters.js";
 import { leafletStyle } from "../style.js";
 import { call } from "./api.js";
 import { modal } from "./dialog.js";
 import { m } from "./messages.js";
+import { RasterStyleEditor } from "./rasterstyle.js";
 import { SchemaEditor } from "./schemaeditor.js";
 
 const STYLE_INPUTS = [
@@ -38,6 +41,7 @@ function choiceSelect(name, value, options) {
 // `layer` is null for a new layer; `preview(style)` restyles the layer on the map live.
 export function openLayerAdmin({ layer, preview = () => {}, onSaved }) {
   const isNew = !layer;
+  const raster = isRaster(layer);
   const data = layer || { geometry_type: "point", visibility: "department", min_zoom: 0, max_zoom: 22,
     schema: [], style: { stroke: "#3367d6", fill: "#6f9bf1", weight: 2, opacity: 0.8, fill_opacity: 0.3, radius: 6 } };
   const inputs = {
@@ -49,6 +53,8 @@ export function openLayerAdmin({ layer, preview = () => {}, onSaved }) {
     min_zoom: textInput("min_zoom", data.min_zoom, "number"), max_zoom: textInput("max_zoom", data.max_zoom, "number"),
   };
   if (isNew) inputs.slug = textInput("slug", "");
+  if (raster) delete inputs.geometry_type;
+  const rasterStyle = raster ? new RasterStyleEditor(layer) : null;
   const labels = { slug: "slug", title_zh: "titleZh", title_en: "titleEn", description_zh: "descriptionZh",
     description_en: "descriptionEn", geometry_type: "geometryType", visibility: "visibility",
     min_zoom: "minZoom", max_zoom: "maxZoom" };
@@ -58,9 +64,11 @@ export function openLayerAdmin({ layer, preview = () => {}, onSaved }) {
     return [key, input];
   }));
   const swatch = el("span", { class: "gp-style-swatch", "data-testid": "style-swatch" });
-  const style = () => ({ ...data.style, ...Object.fromEntries(Object.entries(styleInputs).map(([key, input]) =>
+  const vectorStyle = () => ({ ...data.style, ...Object.fromEntries(Object.entries(styleInputs).map(([key, input]) =>
     [key, input.type === "color" ? input.value : Number(input.value)])) });
+  const style = () => (raster ? rasterStyle.style() : vectorStyle());
   const showStyle = () => {
+    if (raster) return;
     const leaflet = leafletStyle({ ...data, style: style() });
     swatch.style.borderColor = leaflet.color;
     swatch.style.borderWidth = `${leaflet.weight}px`;
@@ -94,7 +102,7 @@ export function openLayerAdmin({ layer, preview = () => {}, onSaved }) {
     const body = Object.fromEntries(Object.entries(inputs).map(([key, input]) =>
       [key, input.type === "number" ? Number(input.value) : input.value.trim()]));
     body.style = style();
-    body.schema = schemaEditor.schema();
+    if (!raster) body.schema = schemaEditor.schema();
     const renames = schemaEditor.renames();
     if (!isNew && Object.keys(renames).length) body.renames = renames;
     const response = isNew
@@ -119,20 +127,20 @@ export function openLayerAdmin({ layer, preview = () => {}, onSaved }) {
   const dialog = modal(isNew ? m("newLayer") : m("manageLayer"), [
     el("form", { class: "gp-layer-form", novalidate: "" }, [
       ...Object.entries(inputs).map(([key, input]) => labelled(key, m(labels[key]), input)),
-      el("fieldset", { class: "gp-style-editor" }, [
+      raster ? rasterStyle.element : el("fieldset", { class: "gp-style-editor" }, [
         el("legend", {}, [m("style"), " ", swatch]),
         ...STYLE_INPUTS.map(([key]) => labelled(key, m(STYLE_LABELS[key]), styleInputs[key])),
       ]),
-      schemaEditor.element,
+      raster ? null : schemaEditor.element,
       report,
       formError,
     ]),
   ], [
-    isNew ? null : el("button", { type: "button", "data-action": "dry-run", text: m("dryRun"), onclick: dryRun }),
+    isNew || raster ? null : el("button", { type: "button", "data-action": "dry-run", text: m("dryRun"), onclick: dryRun }),
     el("button", { type: "button", class: "gp-primary", "data-action": "save", text: m("save"), onclick: save }),
     el("button", { type: "button", "data-action": "cancel", text: m("cancel"), onclick: () => dialog.close() }),
   ], { testid: "layer-admin" });
-  dialog.addEventListener("close", () => { if (!isNew) preview(layer.style || {}); });
+  dialog.addEventListener("close", () => { if (!isNew && !raster) preview(layer.style || {}); });
   showStyle();
   return dialog;
 }
