@@ -86,12 +86,14 @@ def _key(layers: Sequence[Layer]) -> tuple:
     return tuple(parts)
 
 
-def built_map(layers: Sequence[Layer]) -> tuple[mapscript.mapObj, list[mapfile.MapLayer]]:
-    """The map of `layers` for this thread, built once per set of layer versions."""
+def built_map(layers: Sequence[Layer], epsg: int) -> tuple[mapscript.mapObj, list[mapfile.MapLayer]]:
+    """The map of `layers` drawn in EPSG:`epsg` for this thread, built once per set of layer
+    versions and CRS (MapServer keeps each layer's reprojector once made, so a map is not
+    switched from one CRS to another)."""
     cache = getattr(_local, "maps", None)
     if cache is None:
         cache = _local.maps = OrderedDict()
-    key = _key(layers)
+    key = (_key(layers), epsg)
     found = cache.get(key)
     if found is None:
         found = mapfile.build_map(list(layers))
@@ -139,7 +141,7 @@ def map_render(*, layers: Sequence[Layer], bbox: tuple[float, float, float, floa
     extent = _check(bbox, width, height, fmt, dpi)
     epsg = epsg_of(crs)
     pixel_deg = pixel_degrees(extent, epsg, width)
-    mapobj, built = built_map(layers)
+    mapobj, built = built_map(layers, epsg)
     prepare(mapobj, built, extent=extent, epsg=epsg, width=width, height=height, dpi=dpi, pixel_deg=pixel_deg)
     for index in range(mapobj.numlayers):
         mapobj.getLayer(index).status = mapscript.MS_ON
