@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from layers.printing import views
 
 app_name = "layers_printing"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.PrintListView.as_view(), name="print-list"),
+    path("<uuid:pk>/", views.PrintDetailView.as_view(), name="print-detail"),
+    path("<uuid:pk>/file", views.PrintFileView.as_view(), name="print-file"),
+]
