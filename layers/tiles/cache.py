@@ -17,6 +17,9 @@ Keys (all under `<CACHE_KEY_PREFIX>:tiles:`):
   so a publication that could not be withdrawn (Redis unreachable at that moment) lapses as
   quickly as the public tiles already held by browsers and proxies (TILE_HTTP_MAX_AGE).
 
+Tiles of another grid than the XYZ one (WMTS's `c`, layers/wmts) carry the grid in their format,
+`<fmt>@<grid>`, and are invalidated by that grid's tile numbers.
+
 `stamp` is the layer's updated_at, so a change of schema, zoom range or name starts fresh keys.
 On `features_changed` the tiles of every zoom whose buffered envelope meets a changed box are
 deleted, and only those; `bboxes=None` drops the layer's whole cache.
@@ -35,8 +38,12 @@ from django.db import transaction
 
 from layers.models import Layer
 from layers.tiles.grid import GRID_MAX_ZOOM, Tile, tile_range
+from layers.tiles.matrixsets import matrix_set, tiles_covering
 
 ETAG_LENGTH = 16
+# Rendered tiles of other grids are drawn with symbols and labels that reach across their edges:
+# a change in a neighbouring tile drops a tile too.
+GRID_TILE_MARGIN = 1
 logger = logging.getLogger(__name__)
 
 # KEYS: tile, index, order, bytes, epoch. ARGV: expected epoch, body, index member, order member,
@@ -210,11 +217,15 @@ class TileCache:
             pipe.smembers(f"{self.prefix}i:{layer_id}:{z}")
         doomed = []
         for z, members in enumerate(pipe.execute()):
-            ranges = None if bboxes is None else [tile_range(bbox, z) for bbox in bboxes]
+            ranges: dict[str, list[tuple[int, int, int, int]]] = {}
             for raw in members:
                 member = raw.decode()
-                x, y = (int(v) for v in member.split(":", 2)[:2])
-                if ranges is None or any(x0 <= x <= x1 and y0 <= y <= y1 for x0, y0, x1, y1 in ranges):
+                x, y, fmt = member.split(":", 3)[:3]
+                grid = fmt.partition("@")[2]
+                if bboxes is not None and grid not in ranges:
+                    ranges[grid] = [_grid_range(grid, bbox, z) for bbox in bboxes]
+                if bboxes is None or any(x0 <= int(x) <= x1 and y0 <= int(y) <= y1
+                                         for x0, y0, x1, y1 in ranges[grid]):
                     doomed.append(f"{layer_id}:{z}:{member}")
         if not doomed:
             return 0
@@ -228,6 +239,19 @@ class TileCache:
         keys = list(self.client.scan_iter(match=self.prefix + "*", count=1000))
         for start in range(0, len(keys), 1000):
             self.client.delete(*keys[start:start + 1000])
+
+
+def _grid_range(grid: str, bbox: tuple[float, float, float, float], z: int) -> tuple[int, int, int, int]:
+    """The tiles of `z` in `grid` ("" for the XYZ grid) that may show something inside `bbox`."""
+    if not grid:
+        return tile_range(bbox, z)
+    matrices = matrix_set(grid)
+    if z not in matrices.levels:
+        return (0, 0, -1, -1)
+    col0, row0, col1, row1 = tiles_covering(matrices, bbox, z)
+    columns, rows = matrices.matrix(z).matrixWidth, matrices.matrix(z).matrixHeight
+    reach = GRID_TILE_MARGIN
+    return max(0, col0 - reach), max(0, row0 - reach), min(columns - 1, col1 + reach), min(rows - 1, row1 + reach)
 
 
 @cache

@@ -1,0 +1,125 @@
+"""WMTS 1.0.0 requests, KVP and RESTful, answered without a web framework: parameters in, WmtsResponse out.
+
+Clients configured for a 天地图 layer work by changing only the URL and the layer name: KVP names
+are case-insensitive, STYLE=default, TILEMATRIXSET=c|w, FORMAT=tiles (the layer's default image
+format), TILEMATRIX as a bare level number, and `tk` is ignored."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from layers.maps.errors import MapRequestError
+from layers.models import Layer
+from layers.permissions import layers_for, visible_layer_or_none
+from layers.tiles.matrixsets import GridError, check_tile, matrix_set, parse_level
+from layers.wmts.capabilities import DEFAULT_STYLE, FORMATS, capabilities_document, grid_levels
+from layers.wmts.exceptions import OwsError
+from layers.wmts.tiles import grid_tile_get
+
+VERSION = "1.0.0"
+XML = "application/xml"
+TIANDITU_FORMAT = "tiles"
+_BY_MEDIA = {media: fmt for fmt, media in FORMATS.items()}
+EXTENSION_FORMATS = {"png": "png", "jpg": "jpeg", "jpeg": "jpeg", "webp": "webp"}
+
+
+@dataclass
+class WmtsResponse:
+    status: int
+    body: bytes
+    content_type: str
+    headers: dict[str, str] = field(default_factory=dict)
+    layer: Layer | None = None  # the layer a tile belongs to (for its cache headers)
+
+
+def error_response(error: OwsError) -> WmtsResponse:
+    return WmtsResponse(error.status, error.document(), XML)
+
+
+def _required(params: Mapping[str, str], name: str) -> str:
+    value = params.get(name.lower(), "").strip()
+    if not value:
+        raise OwsError(f"The parameter {name} is missing.", code="MissingParameterValue", locator=name)
+    return value
+
+
+def kvp(*, params: Mapping[str, str], principal, service_url: str, token: str | None = None) -> WmtsResponse:
+    """`params` with lower-case names. GetCapabilities and GetTile; anything else is not supported."""
+    service = _required(params, "SERVICE")
+    if service.upper() != "WMTS":
+        raise OwsError(f"This endpoint is WMTS, not {service[:20]!r}.", locator="SERVICE")
+    request = _required(params, "REQUEST")
+    if request.lower() == "getcapabilities":
+        accepted = params.get("acceptversions", "")
+        if accepted and VERSION not in [v.strip() for v in accepted.split(",")]:
+            raise OwsError(f"Only WMTS {VERSION} is served.", code="VersionNegotiationFailed",
+                           locator="AcceptVersions")
+        return capabilities(principal=principal, service_url=service_url, token=token)
+    if request.lower() == "gettile":
+        version = params.get("version", VERSION).strip()
+        if version != VERSION:
+            raise OwsError(f"Only WMTS {VERSION} is served, not {version[:20]!r}.", locator="VERSION")
+        return tile(principal=principal, layer=_required(params, "LAYER"), style=_required(params, "STYLE"),
+                    matrix_set_id=_required(params, "TILEMATRIXSET"), matrix=_required(params, "TILEMATRIX"),
+                    row=_required(params, "TILEROW"), col=_required(params, "TILECOL"),
+                    media_type=_required(params, "FORMAT"))
+    raise OwsError(f"The operation {request[:40]!r} is not supported; this server answers GetCapabilities and "
+                   "GetTile.", code="OperationNotSupported", locator="REQUEST")
+
+
+def capabilities(*, principal, service_url: str, token: str | None = None) -> WmtsResponse:
+    layers = layers_for(principal, "view").select_related("raster").order_by("theme", "slug")
+    return WmtsResponse(200, capabilities_document(layers=layers, service_url=service_url, token=token), XML)
+
+
+def default_format(layer: Layer) -> str:
+    """Imagery without transparency is a photograph: JPEG; everything else keeps its alpha: PNG."""
+    source = getattr(layer, "raster", None) if layer.is_raster else None
+    if source is not None and source.kind == "imagery" and source.band_count == 3 and source.nodata is None:
+        return "jpeg"
+    return "png"
+
+
+def _format(layer: Layer, media_type: str) -> str:
+    if media_type.lower() == TIANDITU_FORMAT:
+        return default_format(layer)
+    fmt = _BY_MEDIA.get(media_type.lower())
+    if fmt is None:
+        raise OwsError(f"FORMAT {media_type[:40]!r} is not offered: use {', '.join(FORMATS.values())} or "
+                       f"{TIANDITU_FORMAT}.", locator="FORMAT")
+    return fmt
+
+
+def tile(*, principal, layer: str, style: str, matrix_set_id: str, matrix: str, row: str, col: str,
+         media_type: str | None = None, extension: str | None = None) -> WmtsResponse:
+    """GetTile; a layer the requester may not see answers exactly as a layer that does not exist."""
+    found = visible_layer_or_none(principal, layer)
+    if found is None:
+        raise OwsError(f"There is no layer {layer[:60]!r}.", locator="LAYER")
+    if style.lower() != DEFAULT_STYLE:
+        raise OwsError(f"The layer {found.slug!r} has one style, {DEFAULT_STYLE!r}, not {style[:40]!r}.",
+                       locator="STYLE")
+    if extension is not None:
+        fmt = EXTENSION_FORMATS.get(extension.lower())
+        if fmt is None:
+            raise OwsError(f"Tiles end in .png, .jpg or .webp, not .{extension[:10]}.", locator="FORMAT")
+    else:
+        fmt = _format(found, media_type or "")
+    try:
+        grid = matrix_set(matrix_set_id)
+        level = parse_level(grid, matrix)
+        row_, col_ = check_tile(grid, level, row, col)
+    except GridError as exc:
+        raise OwsError(str(exc), code=exc.code, locator=exc.locator) from exc
+    levels = grid_levels(found, grid)
+    if level not in levels:
+        raise OwsError(f"The layer {found.slug!r} has tiles of {grid.id} from level {levels.start} to "
+                       f"{levels.stop - 1}, not at level {level}." if levels else
+                       f"The layer {found.slug!r} has no tiles in {grid.id}.", code="TileOutOfRange",
+                       locator="TileMatrix")
+    try:
+        entry, hit = grid_tile_get(layer=found, grid=grid, level=level, row=row_, col=col_, fmt=fmt)
+    except MapRequestError as exc:
+        raise OwsError(exc.message, code="NoApplicableCode") from exc
+    return WmtsResponse(200, entry.body, FORMATS[fmt], {"ETag": f'"{entry.etag}"',
+                                                        "X-Tile-Cache": "hit" if hit else "miss"}, found)
