@@ -27,6 +27,7 @@
 import * as annotations from "./annotations.js";
 import * as basemap from "./basemap.js";
 import * as editing from "./editing/index.js";
+import { printControl } from "./controls/print.js";
 import { ShareControl } from "./controls/share.js";
 import * as i18n from "./i18n.js";
 import * as keepView from "./keepview.js";
@@ -77,6 +78,7 @@ map.addControl(new ShareControl({
   copyByHand: t("copyByHand"), close: t("close"),
 }));
 
+map.addControl(printControl(app));
 for (const module of MODULES) module.init(app);
 layers.start().then(() => {
   map.getContainer().dataset.ready = "true";
