@@ -12,6 +12,7 @@ Raster layers read their COG under RASTER_ROOT.
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,6 +93,17 @@ def schema_fields(layer: Layer) -> list[str]:
 def label_field(layer: Layer) -> str:
     field = styles.vector_style(layer.style).label_field
     return field if field in schema_fields(layer) else ""
+
+
+def label_min_zoom(layer: Layer) -> float:
+    """From which zoom labels show, as style.js labelMinZoom: style.label_min_zoom when given,
+    else the layer's min_zoom for polygons and at least 15 for points and lines."""
+    given = layer.style.get("label_min_zoom") if isinstance(layer.style, dict) else None
+    if not isinstance(given, bool) and isinstance(given, (int, float)) and math.isfinite(given):
+        return float(given)
+    if layer.geometry_type == Layer.GeometryType.POLYGON:
+        return float(layer.min_zoom)
+    return float(max(layer.min_zoom, 15))
 
 
 def _group(name: str, sub: str) -> str:

@@ -116,19 +116,28 @@ def pixel_degrees(extent: tuple[float, float, float, float], epsg: int, width: i
 
 def prepare(mapobj: mapscript.mapObj, built: list[mapfile.MapLayer], *, extent, epsg: int, width: int,
             height: int, dpi: float, pixel_deg: float) -> None:
-    """Size, CRS, extent, resolution and each vector layer's DATA for one drawing."""
+    """Size, CRS, extent, resolution and each vector layer's DATA for one drawing; labels only
+    from the zoom the web map shows them at (`pixel_deg` at 96 dpi gives the zoom)."""
     mapobj.setSize(width, height)
     mapobj.setProjection(f"init=epsg:{epsg}")
     mapobj.units = mapscript.MS_DD if _projection(epsg).getUnits() == mapscript.MS_DD else mapscript.MS_METERS
     mapobj.setExtent(*extent)
     mapobj.resolution = float(dpi)
     mapobj.defresolution = 96
+    zoom = web_zoom(pixel_deg * dpi / 96)
     for item in built:
         if item.layer.is_raster:
             continue
+        labelled = bool(mapfile.label_field(item.layer)) and zoom >= mapfile.label_min_zoom(item.layer) - 0.5
         for name in item.names:
-            mapobj.getLayerByName(name).data = mapfile.vector_data(
-                item.layer, mapfile.dimension_of(item.layer, name), pixel_deg)
+            target = mapobj.getLayerByName(name)
+            target.data = mapfile.vector_data(item.layer, mapfile.dimension_of(item.layer, name), pixel_deg)
+            target.labelitem = "gp_label" if labelled else None
+
+
+def web_zoom(pixel_deg: float) -> float:
+    """The web map zoom (256-pixel tiles) whose pixels span `pixel_deg` degrees of longitude."""
+    return math.log2(360 / (256 * pixel_deg))
 
 
 def map_render(*, layers: Sequence[Layer], bbox: tuple[float, float, float, float], crs: str, width: int,

@@ -197,3 +197,15 @@ def test_mixed_layer_draws_each_dimension(transactional_db, departments):
     assert _near(image.getpixel((75, 225)), (0, 0, 255, 255))
     assert image.getpixel((200, 50))[3] > 200
     assert image.getpixel((250, 250))[3] > 200
+
+
+def test_point_labels_show_from_zoom_15_as_on_the_web_map(point_layer):
+    close = (126.627, 45.747, 126.633, 45.753)  # 0.00002° pixels: zoom 16.1
+    plain_13, plain_16 = pixels(_draw([point_layer])), pixels(_draw([point_layer], bbox=close))
+    point_layer.style = {**point_layer.style, "label_field": "name"}
+    point_layer.save()
+    zoom_13 = pixels(_draw([point_layer]))  # 0.0002° pixels: zoom 12.8
+    zoom_16 = pixels(_draw([point_layer], bbox=close))
+    assert zoom_13.tobytes() == plain_13.tobytes()
+    changed = sum(1 for x in range(300) for y in range(300) if zoom_16.getpixel((x, y)) != plain_16.getpixel((x, y)))
+    assert changed > 100
