@@ -17,6 +17,7 @@ from layers.history.audit import audit_changes, audit_record
 from layers.history.models import AuditLog
 from layers.models import Feature, Layer, default_style
 from layers.permissions import can_create_layers, user_can
+from layers.rasters.styles import validate_raster_style
 from layers.schema import PropertyValidationError, SchemaError, parse_schema, validate_properties
 from layers.search.indexing import reindex_layer
 from layers.services import GEOMETRY_FAMILIES
@@ -62,6 +63,15 @@ def clean_style(raw: Any) -> dict:
     if errors:
         raise LayerChangeError(errors)
     return style
+
+
+def clean_raster_style(raw: Any, *, layer: Layer) -> dict:
+    """A raster layer's style (layers/rasters/styles.py), its ramp and hillshade for elevation only."""
+    kind = getattr(getattr(layer, "raster", None), "kind", "")
+    try:
+        return validate_raster_style(raw, kind=kind)
+    except ValueError as exc:
+        raise LayerChangeError({"style": str(exc)}) from exc
 
 
 def _full_clean(layer: Layer) -> None:
@@ -174,7 +184,10 @@ def layer_update(*, layer: Layer, actor, changes: dict[str, Any], renames: dict[
         if "geometry_type" in metadata:
             _check_geometry_type(layer, metadata["geometry_type"])
         if "style" in changes:
-            layer.style = clean_style(changes["style"])
+            layer.style = (clean_raster_style(changes["style"], layer=layer) if layer.is_raster
+                           else clean_style(changes["style"]))
+        if layer.is_raster and ("schema" in changes or renames):
+            raise LayerChangeError({"schema": "A raster layer has no attribute schema."})
         schema_changed = bool(renames) or ("schema" in changes and changes["schema"] != layer.schema)
         if schema_changed:
             schema = _clean_schema(changes.get("schema", layer.schema))
