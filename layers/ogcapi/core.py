@@ -76,6 +76,10 @@ def landing(req: ApiRequest) -> ApiResponse:
             _link(req.url("/api", {"f": "html"}), "service-doc", HTML, "The API documentation"),
             _link(req.url("/conformance"), "conformance", JSON, "Conformance classes"),
             _link(req.url("/collections"), "data", JSON, "Collections"),
+            _link(req.url("/tileMatrixSets"), "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes", JSON,
+                  "Tile matrix sets"),
+            _link(req.url("/map"), "http://www.opengis.net/def/rel/ogc/1.0/map", "image/png",
+                  "A map of the collections named by ?collections="),
         ],
     }
     return _render(req, "landing", doc)
@@ -103,6 +107,9 @@ def collection_doc(req: ApiRequest, layer: Layer) -> dict:
             _link(req.url(f"{base}/items", {"f": "html"}), "items", HTML, "Features as HTML"),
             _link(req.url(f"{base}/queryables"), "http://www.opengis.net/def/rel/ogc/1.0/queryables",
                   SCHEMA_JSON, "Queryables"),
+            _link(req.url(f"{base}/tiles"), "http://www.opengis.net/def/rel/ogc/1.0/tilesets-"
+                  + ("map" if layer.is_raster else "vector"), JSON, "Tilesets"),
+            _link(req.url(f"{base}/map"), "http://www.opengis.net/def/rel/ogc/1.0/map", "image/png", "Map"),
         ],
         "crs": list(crs_mod.SUPPORTED),
         "storageCrs": crs_mod.CRS84,

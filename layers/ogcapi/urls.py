@@ -12,4 +12,13 @@ urlpatterns = [
     path("collections/<slug:collection_id>/queryables", views.queryables, name="queryables"),
     path("collections/<slug:collection_id>/items", views.items, name="items"),
     path("collections/<slug:collection_id>/items/<str:feature_id>", views.item, name="item"),
+    path("tileMatrixSets", views.tile_matrix_sets, name="tile_matrix_sets"),
+    path("tileMatrixSets/<str:tms_id>", views.tile_matrix_set, name="tile_matrix_set"),
+    path("collections/<slug:collection_id>/tiles", views.tilesets, name="tilesets"),
+    path("collections/<slug:collection_id>/tiles/<str:tms_id>", views.tileset, name="tileset"),
+    # The tile's numbers are captured as text so that bad ones get a 400 with a message.
+    path("collections/<slug:collection_id>/tiles/<str:tms_id>/<str:matrix>/<str:row>/<str:col>", views.tile,
+         name="tile"),
+    path("collections/<slug:collection_id>/map", views.collection_map, name="collection_map"),
+    path("map", views.dataset_map, name="map"),
 ]

@@ -9,7 +9,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from layers.api.throttling import retry_after
 from layers.api.tokens import TokenError, request_principal
-from layers.ogcapi import core, openapi, transactions
+from layers.ogcapi import core, maps, openapi, tiles, transactions
 from layers.ogcapi.protocol import ApiError, ApiRequest, ApiResponse
 
 
@@ -38,10 +38,11 @@ def to_django(response: ApiResponse) -> HttpResponse:
 FORMATS = (None, "json", "html")
 
 
-def serve(handler, request: HttpRequest, *args) -> HttpResponse:
+def serve(handler, request: HttpRequest, *args, formats: tuple[str | None, ...] = FORMATS) -> HttpResponse:
+    """`formats` are the values of `f` the handler answers; None lets the handler judge `f` itself."""
     try:
-        if request.GET.get("f") not in FORMATS:
-            raise ApiError(400, f"f must be one of {', '.join(f for f in FORMATS if f)}.")
+        if formats is not None and request.GET.get("f") not in formats:
+            raise ApiError(400, f"f must be one of {', '.join(f for f in formats if f)}.")
         principal = _principal(request)
         response = handler(to_api_request(request, request.path_info.split("/ogc", 1)[1] or "/", principal), *args)
     except ApiError as error:
@@ -107,3 +108,31 @@ def not_allowed(req: ApiRequest, *args) -> ApiResponse:
 ITEMS_METHODS = {"GET": core.items, "HEAD": core.items, "POST": transactions.create}
 ITEM_METHODS = {"GET": core.item, "HEAD": core.item, "PUT": transactions.replace, "PATCH": transactions.update,
                 "DELETE": transactions.delete}
+
+
+def tile_matrix_sets(request):
+    return serve(tiles.tile_matrix_sets, request)
+
+
+def tile_matrix_set(request, tms_id: str):
+    return serve(tiles.tile_matrix_set, request, tms_id)
+
+
+def tilesets(request, collection_id: str):
+    return serve(tiles.tilesets, request, collection_id)
+
+
+def tileset(request, collection_id: str, tms_id: str):
+    return serve(tiles.tileset, request, collection_id, tms_id)
+
+
+def tile(request, collection_id: str, tms_id: str, matrix: str, row: str, col: str):
+    return serve(tiles.tile, request, collection_id, tms_id, matrix, row, col, formats=None)
+
+
+def collection_map(request, collection_id: str):
+    return serve(maps.collection_map, request, collection_id, formats=None)
+
+
+def dataset_map(request):
+    return serve(maps.dataset_map, request, formats=None)

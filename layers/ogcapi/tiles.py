@@ -1,0 +1,169 @@
+"""OGC API - Tiles: tile matrix sets, a collection's tilesets, tileset metadata and tiles.
+
+Vector collections offer their MVT tiles (the same tiles as /tiles/{slug}/{z}/{x}/{y}.mvt) in
+WebMercatorQuad; raster collections offer map tiles (PNG, JPEG, WebP) in every matrix set of
+layers/tiles/matrixsets.py, the same tiles WMTS serves. Visibility is layers.permissions' alone:
+a collection the requester may not see has no tiles and answers as a missing one.
+"""
+from __future__ import annotations
+
+from layers.models import Layer
+from layers.ogcapi.core import _layer_or_404, _link, _self_links
+from layers.ogcapi.protocol import JSON, ApiError, ApiRequest, ApiResponse, json_response
+from layers.tiles.grid import Tile
+from layers.tiles.matrixsets import (
+    WEB_MERCATOR_QUAD,
+    GridError,
+    MatrixSet,
+    check_tile,
+    matrix_set,
+    matrix_sets,
+    parse_level,
+    tiles_covering,
+)
+from layers.tiles.queries import MVT_MEDIA_TYPE
+from layers.tiles.serving import tile_get
+from layers.wmts.capabilities import grid_levels, layer_bounds
+from layers.wmts.tiles import MEDIA_TYPES, grid_tile_get
+
+REL_TILING_SCHEME = "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme"
+OGC_TMS_URI = "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad"
+_IMAGE_FORMATS = {"png": "png", "jpeg": "jpeg", "jpg": "jpeg", "webp": "webp"}
+
+
+def _matrix_set_or_404(req: ApiRequest, tms_id: str) -> MatrixSet:
+    try:
+        return matrix_set(tms_id)
+    except GridError as exc:
+        raise ApiError(404, str(exc), "NotFound") from exc
+
+
+def _tms_uri(grid: MatrixSet) -> str | None:
+    return OGC_TMS_URI if grid.id == WEB_MERCATOR_QUAD else None
+
+
+def tile_matrix_sets(req: ApiRequest) -> ApiResponse:
+    sets = []
+    for grid in matrix_sets().values():
+        entry = {"id": grid.id, "title": grid.title, "crs": _crs_uri(grid),
+                 "links": [_link(req.url(f"/tileMatrixSets/{grid.id}"), "self", JSON, grid.title)]}
+        if _tms_uri(grid):
+            entry["uri"] = _tms_uri(grid)
+        sets.append(entry)
+    return json_response({"tileMatrixSets": sets, "links": _self_links(req)[:1]})
+
+
+def _crs_uri(grid: MatrixSet) -> str:
+    return f"http://www.opengis.net/def/crs/EPSG/0/{grid.epsg}"
+
+
+def tile_matrix_set(req: ApiRequest, tms_id: str) -> ApiResponse:
+    grid = _matrix_set_or_404(req, tms_id)
+    doc = grid.tms.model_dump(mode="json", exclude_none=True)
+    doc["id"], doc["title"] = grid.id, grid.title
+    doc["crs"] = _crs_uri(grid)
+    if _tms_uri(grid):
+        doc["uri"] = _tms_uri(grid)
+    doc["links"] = [_link(req.url(), "self", JSON, grid.title)]
+    return json_response(doc)
+
+
+def _grids_of(layer: Layer) -> list[MatrixSet]:
+    """MVT tiles exist in WebMercatorQuad only; map tiles of rasters in every set."""
+    if not layer.is_raster:
+        return [matrix_sets()[WEB_MERCATOR_QUAD]]
+    return [grid for grid in matrix_sets().values() if grid_levels(layer, grid)]
+
+
+def _data_type(layer: Layer) -> str:
+    return "map" if layer.is_raster else "vector"
+
+
+def _tile_template(req: ApiRequest, layer: Layer, grid: MatrixSet) -> dict:
+    base = f"/collections/{layer.slug}/tiles/{grid.id}"
+    media = MEDIA_TYPES["png"] if layer.is_raster else MVT_MEDIA_TYPE
+    link = _link(req.base_url + base + "/{tileMatrix}/{tileRow}/{tileCol}", "item", media, "Tiles")
+    link["templated"] = True
+    return link
+
+
+def _tileset_summary(req: ApiRequest, layer: Layer, grid: MatrixSet) -> dict:
+    base = f"/collections/{layer.slug}/tiles/{grid.id}"
+    summary = {
+        "title": f"{layer.title_zh} ({grid.id})",
+        "dataType": _data_type(layer),
+        "crs": _crs_uri(grid),
+        "links": [
+            _link(req.url(base), "self", JSON, f"Tileset in {grid.id}"),
+            _link(req.url(f"/tileMatrixSets/{grid.id}"), REL_TILING_SCHEME, JSON, grid.title),
+        ],
+    }
+    if _tms_uri(grid):
+        summary["tileMatrixSetURI"] = _tms_uri(grid)
+    return summary
+
+
+def tilesets(req: ApiRequest, collection_id: str) -> ApiResponse:
+    layer = _layer_or_404(req, collection_id)
+    doc = {"tilesets": [_tileset_summary(req, layer, grid) for grid in _grids_of(layer)],
+           "links": _self_links(req)[:1]}
+    return json_response(doc)
+
+
+def _grid_of_layer_or_404(req: ApiRequest, layer: Layer, tms_id: str) -> MatrixSet:
+    grid = _matrix_set_or_404(req, tms_id)
+    if grid not in _grids_of(layer):
+        offered = ", ".join(g.id for g in _grids_of(layer))
+        raise ApiError(404, f"Collection {layer.slug!r} has no tiles in {grid.id}; it has tiles in {offered}.",
+                       "NotFound")
+    return grid
+
+
+def tileset(req: ApiRequest, collection_id: str, tms_id: str) -> ApiResponse:
+    layer = _layer_or_404(req, collection_id)
+    grid = _grid_of_layer_or_404(req, layer, tms_id)
+    bounds = layer_bounds(layer)
+    limits = []
+    for level in grid_levels(layer, grid):
+        col0, row0, col1, row1 = tiles_covering(grid, bounds, level)
+        limits.append({"tileMatrix": str(level), "minTileRow": row0, "maxTileRow": row1,
+                       "minTileCol": col0, "maxTileCol": col1})
+    doc = _tileset_summary(req, layer, grid)
+    doc["links"].append(_tile_template(req, layer, grid))
+    doc["links"].append(_link(req.url(f"/collections/{layer.slug}"), "collection", JSON, layer.title_zh))
+    doc["tileMatrixSetLimits"] = limits
+    west, south, east, north = bounds
+    doc["boundingBox"] = {"lowerLeft": [west, south], "upperRight": [east, north],
+                          "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"}
+    doc["layers"] = [{"id": layer.slug, "dataType": _data_type(layer)}]
+    return json_response(doc)
+
+
+def tile(req: ApiRequest, collection_id: str, tms_id: str, matrix: str, row: str, col: str) -> ApiResponse:
+    layer = _layer_or_404(req, collection_id)
+    grid = _grid_of_layer_or_404(req, layer, tms_id)
+    try:
+        level = parse_level(grid, matrix, locator="tileMatrix")
+        row_, col_ = check_tile(grid, level, row, col)
+    except GridError as exc:
+        raise ApiError(404 if exc.code == "TileOutOfRange" or exc.locator == "tileMatrix" else 400, str(exc),
+                       "NotFound" if exc.code == "TileOutOfRange" else "InvalidParameterValue") from exc
+    if level not in grid_levels(layer, grid):
+        levels = grid_levels(layer, grid)
+        raise ApiError(404, f"This collection has tiles at levels {levels.start} to {levels.stop - 1} of {grid.id}, "
+                       f"not at {level}.", "NotFound")
+    headers = {"Cache-Control": ("public" if layer.visibility == Layer.Visibility.PUBLIC else "private")}
+    if not layer.is_raster:
+        if req.params.get("f") not in (None, "mvt"):
+            raise ApiError(400, "The tiles of a vector collection are Mapbox Vector Tiles: f=mvt.")
+        entry, _ = tile_get(layer=layer, tile=Tile(level, col_, row_), fmt="mvt")
+        headers["ETag"] = f'"{entry.etag}"'
+        if not entry.body:
+            return ApiResponse(204, b"", MVT_MEDIA_TYPE, headers)
+        return ApiResponse(200, entry.body, MVT_MEDIA_TYPE, headers)
+    fmt = _IMAGE_FORMATS.get(req.params.get("f") or "png")
+    if fmt is None:
+        raise ApiError(400, "f must be png, jpeg or webp for the map tiles of a raster collection.")
+    entry, _ = grid_tile_get(layer=layer, grid=grid, level=level, row=row_, col=col_, fmt=fmt)
+    headers["ETag"] = f'"{entry.etag}"'
+    return ApiResponse(200, entry.body, MEDIA_TYPES[fmt], headers)

@@ -1,0 +1,126 @@
+"""OGC API - Tiles: matrix sets, tilesets of vector and raster collections, tiles decoded with real
+clients (the MVT decoder, GDAL for images), errors, and restricted collections kept out."""
+from __future__ import annotations
+
+import pytest
+from osgeo import gdal
+
+from layers.api.tokens import token_issue
+from layers.models import Layer
+from layers.ogcapi import conformance
+from layers.tiles.grid import tile_at
+from layers.tiles.matrixsets import matrix_set, tiles_covering
+from tests.ogcapi_layers import hidden_layer_create, raster_layer_for_tests
+from tests.tiles_support import decode_mvt
+
+gdal.UseExceptions()
+SCHOOL = (126.63, 45.75)
+
+
+@pytest.fixture
+def hidden_layer(departments) -> Layer:
+    return hidden_layer_create(departments)
+
+
+@pytest.fixture
+def dem(settings, users, tmp_path) -> Layer:
+    return raster_layer_for_tests(settings, users, tmp_path, "dem")
+
+
+def _image(body: bytes, name: str):
+    path = f"/vsimem/{name}"
+    gdal.FileFromMemBuffer(path, body)
+    return gdal.Open(path)
+
+
+def test_tile_matrix_sets_are_listed_and_described(client, db):
+    listing = client.get("/ogc/tileMatrixSets").json()
+    assert {s["id"] for s in listing["tileMatrixSets"]} == {"WebMercatorQuad", "c", "w"}
+    c = client.get("/ogc/tileMatrixSets/c").json()
+    assert c["crs"].endswith("/EPSG/0/4490")
+    first = c["tileMatrices"][0]
+    assert (first["id"], first["matrixWidth"], first["matrixHeight"]) == ("1", 2, 1)
+    assert first["pointOfOrigin"] == [90.0, -180.0] and first["scaleDenominator"] == 2.958293554545656e8
+    quad = client.get("/ogc/tileMatrixSets/WebMercatorQuad").json()
+    assert len(quad["tileMatrices"]) == 25 and quad["uri"].endswith("/WebMercatorQuad")
+    missing = client.get("/ogc/tileMatrixSets/EPSG4326")
+    assert missing.status_code == 404 and "WebMercatorQuad" in missing.json()["description"]
+
+
+def test_landing_conformance_and_collection_link_tiles_and_maps(client, school_layer):
+    landing = client.get("/ogc/").json()
+    rels = {link["rel"]: link["href"] for link in landing["links"]}
+    assert rels["http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes"].endswith("/ogc/tileMatrixSets")
+    conforms = client.get("/ogc/conformance").json()["conformsTo"]
+    for uri in (conformance.TILES_CORE, conformance.TILES_TILESET, conformance.TILES_MVT, conformance.MAPS_CORE):
+        assert uri in conforms
+    collection = client.get("/ogc/collections/schools").json()
+    rels = {link["rel"]: link["href"] for link in collection["links"]}
+    assert rels["http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector"].endswith("/collections/schools/tiles")
+    assert rels["http://www.opengis.net/def/rel/ogc/1.0/map"].endswith("/collections/schools/map")
+
+
+def test_vector_collection_serves_its_mvt_tiles(client, school_layer, clean_tile_cache):
+    sets = client.get("/ogc/collections/schools/tiles").json()["tilesets"]
+    assert [(s["dataType"], s["tileMatrixSetURI"].rsplit("/", 1)[1]) for s in sets] == [("vector", "WebMercatorQuad")]
+    meta = client.get("/ogc/collections/schools/tiles/WebMercatorQuad").json()
+    template = next(link["href"] for link in meta["links"] if link["rel"] == "item")
+    tile = tile_at(*SCHOOL, 14)
+    limits = {lim["tileMatrix"]: lim for lim in meta["tileMatrixSetLimits"]}
+    assert limits["14"]["minTileCol"] <= tile.x <= limits["14"]["maxTileCol"]
+    assert limits["14"]["minTileRow"] <= tile.y <= limits["14"]["maxTileRow"]
+    url = template.replace("{tileMatrix}", "14").replace("{tileRow}", str(tile.y)).replace("{tileCol}", str(tile.x))
+    response = client.get(url.split("testserver", 1)[1])
+    assert response.status_code == 200 and response["Content-Type"] == "application/vnd.mapbox-vector-tile"
+    names = sorted(f["properties"]["name"] for f in decode_mvt(response.content)["schools"]["features"])
+    assert "第1中学" in names
+    # The same bytes as the XYZ endpoint: one tile, two addresses.
+    assert client.get(f"/tiles/schools/14/{tile.x}/{tile.y}.mvt").content == response.content
+    assert client.get("/ogc/collections/schools/tiles/c").status_code == 404
+
+
+@pytest.mark.parametrize(("path", "status"), [
+    ("/ogc/collections/schools/tiles/WebMercatorQuad/14/1/99999", 404),  # column outside the matrix
+    ("/ogc/collections/schools/tiles/WebMercatorQuad/25/0/0", 404),  # level outside the set
+    ("/ogc/collections/schools/tiles/WebMercatorQuad/14/x/0", 400),
+    ("/ogc/collections/schools/tiles/WebMercatorQuad/14/0/0?f=png", 400),  # vector tiles are MVT
+    ("/ogc/collections/schools/tiles/nosuchset", 404),
+    ("/ogc/collections/nosuch/tiles", 404),
+])
+def test_bad_tile_requests_get_a_message(client, school_layer, path, status):
+    response = client.get(path)
+    assert response.status_code == status
+    assert response.json()["description"]
+
+
+def test_raster_collection_serves_map_tiles_in_every_set(client, dem, clean_tile_cache):
+    slug = dem.slug
+    sets = client.get(f"/ogc/collections/{slug}/tiles").json()["tilesets"]
+    assert {s["dataType"] for s in sets} == {"map"} and len(sets) == 3
+    c = matrix_set("c")
+    col, row, _, _ = tiles_covering(c, (126.65, 45.76, 126.65, 45.76), 12)
+    meta = client.get(f"/ogc/collections/{slug}/tiles/c").json()
+    assert any(lim["tileMatrix"] == "12" for lim in meta["tileMatrixSetLimits"])
+    response = client.get(f"/ogc/collections/{slug}/tiles/c/12/{row}/{col}")
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    image = _image(response.content, "ogc-c.png")
+    assert (image.RasterXSize, image.RasterYSize) == (256, 256)
+    alpha = image.GetRasterBand(image.RasterCount).ReadRaster()
+    assert max(alpha) == 255  # the elevation is drawn inside its footprint
+    jpeg = client.get(f"/ogc/collections/{slug}/tiles/WebMercatorQuad/12/{tile_at(126.65, 45.76, 12).y}/"
+                      f"{tile_at(126.65, 45.76, 12).x}?f=jpeg")
+    assert jpeg.status_code == 200 and jpeg.content[:3] == b"\xff\xd8\xff"
+
+
+def test_restricted_collection_is_absent_and_answers_as_missing(client, users, school_layer, hidden_layer):
+    for path in ("/ogc/collections/planning-secret/tiles", "/ogc/collections/planning-secret/tiles/WebMercatorQuad",
+                 "/ogc/collections/planning-secret/tiles/WebMercatorQuad/14/5000/14000"):
+        hidden, missing = client.get(path), client.get(path.replace("planning-secret", "nosuch"))
+        assert hidden.status_code == missing.status_code == 404
+        assert hidden.json()["description"].replace("planning-secret", "X") == \
+            missing.json()["description"].replace("nosuch", "X")
+    token = token_issue(name="city-gis", layers=[hidden_layer])[1]
+    seen = client.get("/ogc/collections/planning-secret/tiles", headers={"Authorization": f"Bearer {token}"})
+    assert seen.status_code == 200 and seen.json()["tilesets"]
+    client.force_login(users["planning_editor"])
+    assert client.get("/ogc/collections/planning-secret/tiles/WebMercatorQuad").status_code == 200
