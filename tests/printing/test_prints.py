@@ -195,3 +195,16 @@ def test_old_prints_are_deleted(client, parks):
     assert not path.exists() and not PrintJob.objects.exists()
     assert client.get(job["url"]).status_code == 404
 
+
+
+def test_anonymous_prints_are_rate_limited(client, parks, settings):
+    settings.API_RATES = {**settings.API_RATES, "anon": "1/min"}
+    answers = [_print(client, {"layers": ["parks"], "bbox": VIEW, "format": "png"}) for _ in range(2)]
+    assert answers[-1].status_code == 429 and int(answers[-1]["Retry-After"]) >= 1
+
+
+def test_print_api_in_the_openapi_schema(client):
+    schema = client.get("/api/schema/?format=json").json()
+    assert {"/api/prints/", "/api/prints/{id}/", "/api/prints/{id}/file"} <= set(schema["paths"])
+    body = schema["components"]["schemas"]["PrintRequestRequest"]["properties"]
+    assert {"paper", "orientation", "format", "dpi", "layers", "bbox", "review_number"} <= set(body)
