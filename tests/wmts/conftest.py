@@ -1,4 +1,4 @@
-"""Layers the WMTS tests share: a public school layer, a department-only one, a token for the latter."""
+"""Layers the WMTS tests share: a department-only one and a token for it, and the raster factories' imagery."""
 from __future__ import annotations
 
 import pytest
@@ -8,6 +8,7 @@ from layers.api.tokens import token_issue
 from layers.models import Layer
 from layers.services import feature_create
 from tests.conftest import make_layer
+from tests.raster_factories import imagery_layer, raster_root  # noqa: F401 (fixtures)
 
 HIDDEN_POINT = (126.64, 45.76)
 
