@@ -3,7 +3,7 @@
 A map pans through hundreds of tiles a minute, most of them already rendered; passing each through
 Django's middleware, URL resolver and the permission lookup costs more than the Redis read. So the
 WSGI application is wrapped (geoportal/wsgi.py): a GET or HEAD of /tiles/<slug>/<z>/<x>/<y>.<fmt>
-is looked up in one Redis round trip, and answered there when
+(mvt, geojson, png, webp, jpg) is looked up in one Redis round trip, and answered there when
 
 - the layer is published: public, at the stamp (updated_at) it has now. Publications are written
   when a layer is saved or deleted and when Django serves one of its tiles (layers/tiles/cache.py),
@@ -29,10 +29,15 @@ from django.middleware.security import SecurityMiddleware
 from django.utils.http import parse_etags
 
 from layers.tiles.cache import tile_cache
+from layers.tiles.images import IMAGE_FORMATS
+from layers.tiles.images import MEDIA_TYPES as IMAGE_MEDIA_TYPES
 from layers.tiles.queries import GEOJSON_MEDIA_TYPE, MVT_MEDIA_TYPE
 
-_TILE_PATH = re.compile(r"^/tiles/([-a-zA-Z0-9_]+)/([0-9]{1,2})/([0-9]{1,8})/([0-9]{1,8})\.(mvt|geojson)$")
-_MEDIA_TYPES = {"mvt": MVT_MEDIA_TYPE, "geojson": GEOJSON_MEDIA_TYPE}
+_TILE_PATH = re.compile(
+    r"^/tiles/([-a-zA-Z0-9_]+)/([0-9]{1,2})/([0-9]{1,8})/([0-9]{1,8})\.(mvt|geojson|png|webp|jpg)$")
+# URL extension -> the cache's format key (image tiles are kept under the renderer's format name).
+_KEYS = {"mvt": "mvt", "geojson": "geojson", **IMAGE_FORMATS}
+_MEDIA_TYPES = {"mvt": MVT_MEDIA_TYPE, "geojson": GEOJSON_MEDIA_TYPE, **IMAGE_MEDIA_TYPES}
 _STATUS = {200: "200 OK", 204: "204 No Content", 304: "304 Not Modified"}
 
 
@@ -65,7 +70,8 @@ class TileFastPath:
         match = _TILE_PATH.match(environ.get("PATH_INFO", ""))
         if match is None:
             return self.app(environ, start_response)
-        slug, z, x, y, fmt = match.groups()
+        slug, z, x, y, extension = match.groups()
+        fmt = _KEYS[extension]
         try:
             entry = self.cache.public_lookup(slug=slug, address=f"{int(z)}:{int(x)}:{int(y)}:{fmt}")
         except redis.RedisError:

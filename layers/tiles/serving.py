@@ -1,7 +1,9 @@
-"""Serving a tile: from the cache when it holds the tile, else rendered by PostGIS and kept."""
+"""Serving a tile: from the cache when it holds the tile, else rendered (by PostGIS, or by the
+`render` the caller passes, as image tiles do) and kept."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import redis
 
@@ -13,7 +15,8 @@ from layers.tiles.queries import tile_render
 logger = logging.getLogger(__name__)
 
 
-def tile_get(*, layer: Layer, tile: Tile, fmt: str) -> tuple[CachedTile, bool]:
+def tile_get(*, layer: Layer, tile: Tile, fmt: str, render: Callable[[], bytes] | None = None
+             ) -> tuple[CachedTile, bool]:
     """The tile and whether it came from the cache.
 
     A cache that cannot be reached degrades to rendering every tile (logged), never to an error."""
@@ -29,7 +32,7 @@ def tile_get(*, layer: Layer, tile: Tile, fmt: str) -> tuple[CachedTile, bool]:
             if cached is not None:
                 _publish(cache, layer, published)
                 return cached, True
-    body = tile_render(layer=layer, tile=tile, fmt=fmt)
+    body = render() if render is not None else tile_render(layer=layer, tile=tile, fmt=fmt)
     entry = CachedTile(etag=etag_for(body), body=body)
     if cache is not None:
         try:

@@ -1,4 +1,6 @@
-"""Tile endpoints: /tiles/<layer>/<z>/<x>/<y>.mvt|.geojson and /tiles/<layer>.json."""
+"""Tile endpoints: /tiles/<layer>/<z>/<x>/<y>.mvt|.geojson (vector layers), .png|.webp|.jpg (every
+layer, drawn by the map renderer) and /tiles/<layer>.json. A token in `Authorization: Bearer …`
+works as on the other APIs."""
 from __future__ import annotations
 
 from django.conf import settings
@@ -7,14 +9,18 @@ from django.utils.http import parse_etags
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
+from layers.api.tokens import TokenError, request_principal
+from layers.maps.errors import MapRequestError
 from layers.models import Layer
 from layers.permissions import visible_layer_or_none
 from layers.tiles.grid import TileRequestError, parse_tile
+from layers.tiles.images import IMAGE_FORMATS, image_tile_get
+from layers.tiles.images import MEDIA_TYPES as IMAGE_MEDIA_TYPES
 from layers.tiles.queries import GEOJSON_MEDIA_TYPE, MVT_MEDIA_TYPE
 from layers.tiles.serving import tile_get
 from layers.tiles.tilejson import layer_tilejson, zoom_range
 
-_MEDIA_TYPES = {"mvt": MVT_MEDIA_TYPE, "geojson": GEOJSON_MEDIA_TYPE}
+_MEDIA_TYPES = {"mvt": MVT_MEDIA_TYPE, "geojson": GEOJSON_MEDIA_TYPE, **IMAGE_MEDIA_TYPES}
 NO_SUCH_LAYER = "No such layer."
 
 
@@ -37,13 +43,25 @@ def tile(request, slug: str, z: str, x: str, y: str, fmt: str):
         address = parse_tile(z, x, y)
     except TileRequestError as exc:
         return _error(exc.status, str(exc))
-    layer = visible_layer_or_none(request.user, slug)
+    try:
+        layer = visible_layer_or_none(request_principal(request), slug)
+    except TokenError as exc:
+        return _error(401, str(exc))
     if layer is None:
         return _error(404, NO_SUCH_LAYER)
     minzoom, maxzoom = zoom_range(layer)
     if not minzoom <= address.z <= maxzoom:
         return _error(404, f"This layer has tiles from zoom {minzoom} to {maxzoom}, not at zoom {address.z}.")
-    entry, hit = tile_get(layer=layer, tile=address, fmt=fmt)
+    if fmt in IMAGE_FORMATS:
+        fmt = IMAGE_FORMATS[fmt]
+        try:
+            entry, hit = image_tile_get(layer=layer, tile=address, fmt=fmt)
+        except MapRequestError as exc:
+            return _error(400, str(exc))
+    elif layer.is_raster:
+        return _error(404, f"{layer.slug} is a raster layer: use .png, .webp or .jpg tiles.")
+    else:
+        entry, hit = tile_get(layer=layer, tile=address, fmt=fmt)
     etag = f'"{entry.etag}"'
     if etag in parse_etags(request.headers.get("If-None-Match", "")):
         response = HttpResponse(status=304)
@@ -58,7 +76,10 @@ def tile(request, slug: str, z: str, x: str, y: str, fmt: str):
 
 @require_GET
 def tilejson(request, slug: str):
-    layer = visible_layer_or_none(request.user, slug)
+    try:
+        layer = visible_layer_or_none(request_principal(request), slug)
+    except TokenError as exc:
+        return _error(401, str(exc))
     if layer is None:
         return _error(404, NO_SUCH_LAYER)
     base_url = request.build_absolute_uri(f"/tiles/{layer.slug}/")
