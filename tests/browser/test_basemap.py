@@ -1,8 +1,13 @@
 """No base map unless configured: the page then requests nothing but the server. With
-BASEMAP_URL set, its tiles are drawn under the layers with the configured attribution."""
+BASEMAP_URL set, its tiles are drawn under the layers with the configured attribution. The
+switcher offers none, the configured service and each visible raster layer; the choice is kept
+in the browser and in the share link."""
 from urllib.parse import urlparse
 
+import pytest
+
 from tests.browser.conftest import wait_for_map
+from tests.browser.raster_layer import make_elevation_layer
 
 
 def test_without_a_base_map_every_request_goes_to_the_server(page, live_server, map_layers):
@@ -35,3 +40,62 @@ def test_a_configured_base_map_draws_its_tiles(page, live_server, map_layers, se
     assert attribution.locator("b").count() == 0
     # The base map stays under the layers.
     assert page.locator(".leaflet-gp-point-pane path").count() == 3
+
+
+@pytest.fixture
+def elevation(departments, settings, tmp_path):
+    settings.RASTER_ROOT = tmp_path
+    return make_elevation_layer("dem", departments["planning"], tmp_path)
+
+
+def test_a_raster_layer_as_base_map_kept_across_reloads_and_in_the_link(open_page, live_server, map_layers,
+                                                                          elevation, settings):
+    settings.BASEMAP_URL = ""
+    settings.TIANDITU_KEY = ""
+    page = open_page()
+    seen = []
+    page.on("response", lambda r: seen.append((r.status, r.headers.get("content-type"), r.url))
+            if "/tiles/dem/" in r.url else None)
+    page.goto(f"{live_server.url}/#map=13/45.7500/126.6400&layers=schools")
+    wait_for_map(page)
+    select = page.locator("[data-testid=basemap-select]")
+    assert [o.get_attribute("value") for o in select.locator("option").all()] == ["none", "layer:dem"]
+    assert select.input_value() == "none" and not seen
+
+    select.select_option("layer:dem")
+    page.wait_for_selector(".gp-basemap-raster img.leaflet-tile-loaded")
+    assert seen and all(status == 200 and kind == "image/png" for status, kind, _ in seen), seen
+    # The base map is under the overlays, in Leaflet's tile pane; the layer itself stays off.
+    assert page.locator(".leaflet-tile-pane .gp-basemap-raster").count() == 1
+    assert not page.locator("#gp-layer-dem").is_checked()
+    page.wait_for_function("() => location.hash.endsWith('&base=layer%3Adem')")
+    link = page.url
+
+    # Kept in this browser: a plain reload of the page shows it again.
+    page.goto(live_server.url + "/")
+    wait_for_map(page)
+    page.wait_for_selector(".gp-basemap-raster img.leaflet-tile-loaded")
+    assert page.locator("[data-testid=basemap-select]").input_value() == "layer:dem"
+
+    # The link carries it to another browser; "none" takes it away.
+    other = open_page()
+    other.goto(link)
+    wait_for_map(other)
+    other.wait_for_selector(".gp-basemap-raster img.leaflet-tile-loaded")
+    other.locator("[data-testid=basemap-select]").select_option("none")
+    assert other.locator(".gp-basemap").count() == 0
+    assert "base=" not in other.url
+    assert other.locator(".leaflet-gp-point-pane path").count() == 3  # usable with no base map
+
+
+def test_the_configured_base_map_and_the_raster_layers_are_offered(page, live_server, map_layers, elevation, settings):
+    settings.BASEMAP_URL = live_server.url + "/static/frontend/vendor/leaflet/images/layers.png?z={z}&x={x}&y={y}"
+    page.goto(live_server.url + "/")
+    wait_for_map(page)
+    select = page.locator("[data-testid=basemap-select]")
+    assert [o.get_attribute("value") for o in select.locator("option").all()] == ["none", "default", "layer:dem"]
+    assert select.input_value() == "default"
+    page.wait_for_selector(".gp-basemap img.leaflet-tile-loaded")
+    select.select_option("none")
+    assert page.locator(".gp-basemap").count() == 0
+    page.wait_for_function("() => location.hash.endsWith('&base=none')")

@@ -46,9 +46,11 @@ def test_a_vector_layer_lists_its_services_and_copies_one(open_page, live_server
 
     row = dialog.locator(".gp-service[data-service=wms]")
     row.locator(".gp-service-copy").click()
-    assert row.locator(".gp-service-status").inner_text() == "已复制"
+    row.locator(".gp-service-status:text-is('已复制')").wait_for()  # the copy resolves asynchronously
     assert page.evaluate("navigator.clipboard.readText()") == f"{base}/wms?SERVICE=WMS&REQUEST=GetCapabilities"
-    dialog.locator(".gp-service[data-service=ogcFeatures] .gp-service-copy").click()
+    features = dialog.locator(".gp-service[data-service=ogcFeatures]")
+    features.locator(".gp-service-copy").click()
+    features.locator(".gp-service-status:text-is('已复制')").wait_for()
     assert page.evaluate("navigator.clipboard.readText()") == f"{base}/ogc/collections/schools/items"
     # A feature URL copied is one the server answers (the features service is already there).
     assert page.request.get(f"{base}/ogc/collections/schools/items?f=json").status == 200
@@ -63,7 +65,7 @@ def test_without_clipboard_access_the_url_is_selected_for_copying_by_hand(page, 
     wait_for_map(page)
     row = open_info(page, "roads").locator(".gp-service[data-service=xyz]")
     row.locator(".gp-service-copy").click()
-    assert row.locator(".gp-service-status").inner_text() == "请按 Ctrl+C（⌘C）复制"
+    row.locator(".gp-service-status:text-is('请按 Ctrl+C（⌘C）复制')").wait_for()
     selected = page.evaluate("() => { const i = document.activeElement;"
                              " return i.value.slice(i.selectionStart, i.selectionEnd); }")
     assert selected == f"{live_server.url}/tiles/roads/{{z}}/{{x}}/{{y}}.png"

@@ -82,6 +82,10 @@ export function init(app) {
     rows.get(slug).classList.toggle("gp-out-of-range", !inRange);
     status(slug, inRange ? "" : t("zoomRange", { min: layer.min_zoom, max: layer.max_zoom }));
   });
+  // A layer drawn afresh (e.g. restyled by its manager) gets its swatch redrawn too.
+  layers.on("overlay", ({ slug }) => {
+    rows.get(slug).querySelector(".gp-swatch")?.replaceWith(swatch(layers.get(slug)));
+  });
   layers.on("state", ({ slug, state, error }) => {
     const row = rows.get(slug);
     row.dataset.state = state;

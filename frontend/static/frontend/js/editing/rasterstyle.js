@@ -50,10 +50,10 @@ export class RasterStyleEditor {
       "aria-label": m("rampPreview") });
     this.low = el("span", { class: "gp-ramp-low" });
     this.high = el("span", { class: "gp-ramp-high" });
-    const ramp = raster.ramp?.length ? raster.ramp : defaultRamp(layer.raster?.value_range);
-    for (const [value, colour] of ramp) this.addStop(value, colour, false);
     this.picture = el("img", { class: "gp-map-preview", "data-testid": "map-preview", alt: m("mapPreview") });
     this.picture.src = mapPreviewUrl(layer);
+    const ramp = raster.ramp?.length ? raster.ramp : defaultRamp(layer.raster?.value_range);
+    for (const [value, colour] of ramp) this.addStop(value, colour, false);
     const elevationParts = this.elevation ? [
       el("div", { class: "gp-field", "data-field": "raster.ramp" }, [
         el("span", { class: "gp-field-label", text: m("ramp") }),
