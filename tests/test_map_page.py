@@ -73,3 +73,30 @@ def test_login_page_is_bilingual(client, language, heading):
     assert response.status_code == 200
     assert f'>{heading}</label>' in response.content.decode()
     assert "map.css" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_config_tells_raster_layers_apart_for_the_map(client, departments, settings, tmp_path):
+    """The map draws a layer from PNG tiles, offers it as a base map and shows a ramp swatch from
+    what the config says of it: kind, and for rasters the raster's kind and bounds."""
+    from tests.browser.raster_layer import BOUNDS, make_elevation_layer
+
+    settings.RASTER_ROOT = tmp_path
+    make_layer("open-data", departments["planning"])
+    make_elevation_layer("dem", departments["planning"], tmp_path)
+    make_elevation_layer("dem-internal", departments["planning"], tmp_path, visibility=Layer.Visibility.DEPARTMENT)
+    layers = {layer["slug"]: layer for layer in page_config(client)["layers"]}
+    assert set(layers) == {"open-data", "dem"}
+    assert layers["open-data"]["kind"] == "vector" and not layers["open-data"].get("raster")
+    dem = layers["dem"]
+    assert dem["kind"] == "raster" and dem["raster"]["kind"] == "elevation"
+    assert dem["raster"]["bounds"] == pytest.approx(list(BOUNDS))
+    assert dem["style"]["raster"]["ramp"][0] == [100, "#2b83ba"]
+
+
+def test_the_map_page_loads_nothing_from_other_hosts(client, db):
+    html = client.get("/").content.decode()
+    for attribute in ("src=", "href="):
+        for part in html.split(attribute)[1:]:
+            url = part[1:part.index(part[0], 1)]
+            assert not url.startswith(("http:", "https:", "//")), url
