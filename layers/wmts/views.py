@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.http import parse_etags
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from layers.api.throttling import retry_after
 from layers.api.tokens import TokenError, principal_for_token, request_principal
@@ -60,20 +60,20 @@ def _service_url(request: HttpRequest) -> str:
     return request.build_absolute_uri("/wmts")
 
 
-@require_GET
+@require_safe
 def kvp(request: HttpRequest) -> HttpResponse:
     params = {name.lower(): value for name, value in request.GET.items()}
     return _answer(request, service.kvp, params=params, service_url=_service_url(request),
                    token=request.GET.get("token") or None)
 
 
-@require_GET
+@require_safe
 def rest_capabilities(request: HttpRequest) -> HttpResponse:
     return _answer(request, service.capabilities, service_url=_service_url(request),
                    token=request.GET.get("token") or None)
 
 
-@require_GET
+@require_safe
 def rest_tile(request: HttpRequest, layer: str, style: str, tms: str, matrix: str, row: str, col: str,
               ext: str) -> HttpResponse:
     return _answer(request, service.tile, layer=layer, style=style, matrix_set_id=tms, matrix=matrix, row=row,

@@ -139,32 +139,33 @@ def test_c_tiles_are_cached_and_dropped_when_a_feature_changes_in_them(client, s
     assert client.get(far)["X-Tile-Cache"] == "hit"
 
 
-@pytest.mark.parametrize(("params", "code", "locator", "status"), [
+GET_TILE = {"service": "WMTS", "request": "GetTile", "version": "1.0.0", "layer": "schools", "style": "default",
+            "tilematrixset": "c", "tilematrix": "1", "tilerow": "0", "tilecol": "0", "format": "image/png"}
+
+
+@pytest.mark.parametrize(("query", "code", "locator", "status"), [
     ({"request": "GetTile"}, "MissingParameterValue", "SERVICE", 400),
     ({"service": "WMS", "request": "GetMap"}, "InvalidParameterValue", "SERVICE", 400),
     ({"service": "WMTS"}, "MissingParameterValue", "REQUEST", 400),
     ({"service": "WMTS", "request": "GetFeatureInfo"}, "OperationNotSupported", "REQUEST", 501),
     ({"service": "WMTS", "request": "GetCapabilities", "AcceptVersions": "2.0.0"}, "VersionNegotiationFailed",
      "AcceptVersions", 400),
-    ({"tilematrixset": "EPSG:4326"}, "InvalidParameterValue", "TileMatrixSet", 400),
-    ({"tilematrix": "high"}, "InvalidParameterValue", "TileMatrix", 400),
-    ({"tilematrix": "0"}, "InvalidParameterValue", "TileMatrix", 400),
-    ({"tilerow": "1"}, "TileOutOfRange", "TileRow", 400),
-    ({"tilecol": "2"}, "TileOutOfRange", "TileCol", 400),
-    ({"tilerow": "-1"}, "InvalidParameterValue", "TileRow", 400),
-    ({"format": "image/gif"}, "InvalidParameterValue", "FORMAT", 400),
-    ({"style": "night"}, "InvalidParameterValue", "STYLE", 400),
-    ({"layer": "nowhere"}, "InvalidParameterValue", "LAYER", 400),
-    ({"tilematrixset": ""}, "MissingParameterValue", "TILEMATRIXSET", 400),
-    ({"version": "2.0.0"}, "InvalidParameterValue", "VERSION", 400),
+    ({**GET_TILE, "tilematrixset": "EPSG:4326"}, "InvalidParameterValue", "TileMatrixSet", 400),
+    ({**GET_TILE, "tilematrix": "high"}, "InvalidParameterValue", "TileMatrix", 400),
+    ({**GET_TILE, "tilematrix": "0"}, "InvalidParameterValue", "TileMatrix", 400),
+    ({**GET_TILE, "tilerow": "1"}, "TileOutOfRange", "TileRow", 400),
+    ({**GET_TILE, "tilecol": "2"}, "TileOutOfRange", "TileCol", 400),
+    ({**GET_TILE, "tilerow": "-1"}, "InvalidParameterValue", "TileRow", 400),
+    ({**GET_TILE, "format": "image/gif"}, "InvalidParameterValue", "FORMAT", 400),
+    ({**GET_TILE, "style": "night"}, "InvalidParameterValue", "STYLE", 400),
+    ({**GET_TILE, "layer": "nowhere"}, "InvalidParameterValue", "LAYER", 400),
+    ({**GET_TILE, "tilematrixset": ""}, "MissingParameterValue", "TILEMATRIXSET", 400),
+    ({**GET_TILE, "version": "2.0.0"}, "InvalidParameterValue", "VERSION", 400),
 ])
-def test_every_error_is_an_ows_exception_report(client, school_layer, params, code, locator, status):
-    base = {"service": "WMTS", "request": "GetTile", "version": "1.0.0", "layer": "schools", "style": "default",
-            "tilematrixset": "c", "tilematrix": "1", "tilerow": "0", "tilecol": "0", "format": "image/png"}
-    query = params if "request" in params or params.get("service") == "WMTS" and len(params) <= 3 and \
-        "layer" not in params and "tilematrixset" not in params and "version" not in params else {**base, **params}
+def test_every_error_is_an_ows_exception_report(client, school_layer, query, code, locator, status):
     response = client.get("/wmts", query)
     assert response.status_code == status
+    assert response["Content-Type"] == "application/xml"
     assert exception_of(response) == (code, locator)
 
 
@@ -200,5 +201,8 @@ def test_tokens_by_header_and_by_query_parameter(client, hidden_layer, hidden_to
     tile = client.get(f"/wmts/1.0.0/planning-secret/default/c/14/{row}/{col}.png", {"token": hidden_token})
     assert tile.status_code == 200 and opaque_pixels(tile.content) > 0
     assert tile["Cache-Control"].startswith("private")
+    # The tile is cached now; without the token it is still a layer that does not exist.
+    anonymous = client.get(f"/wmts/1.0.0/planning-secret/default/c/14/{row}/{col}.png")
+    assert anonymous.status_code == 400 and exception_of(anonymous) == ("InvalidParameterValue", "LAYER")
     refused = client.get("/wmts/1.0.0/WMTSCapabilities.xml", {"token": "gpt_nope_nope"})
     assert refused.status_code == 401 and exception_of(refused)[1] == "token"
