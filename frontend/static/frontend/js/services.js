@@ -44,12 +44,18 @@ function serviceRow(key, url) {
   ]);
 }
 
+// Degrees for longitude/latitude rasters, metres for projected ones, four significant digits.
+function resolutionText(raster) {
+  const geographic = [4326, 4490].includes(raster.epsg);
+  return `${Number(Number(raster.resolution).toPrecision(4))}${geographic ? "°" : " m"}`;
+}
+
 function facts(layer) {
   const rows = [[t("infoDepartment"), layer.department]];
   const raster = layer.raster;
   if (isRaster(layer) && raster) {
     rows.push([t("infoRasterKind"), t(`rasterKind.${raster.kind}`)]);
-    if (raster.resolution) rows.push([t("infoResolution"), String(raster.resolution)]);
+    if (raster.resolution) rows.push([t("infoResolution"), resolutionText(raster)]);
     if (raster.width && raster.height) rows.push([t("infoSize"), `${raster.width} × ${raster.height}`]);
     if (raster.epsg) rows.push([t("infoCrs"), `EPSG:${raster.epsg}`]);
   } else {
