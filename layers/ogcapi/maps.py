@@ -8,6 +8,7 @@ and EPSG:4490 are latitude first, CRS84 longitude first.
 from __future__ import annotations
 
 import math
+import re
 
 from django.contrib.gis.gdal.error import GDALException
 from django.contrib.gis.geos import GEOSException, Polygon
@@ -20,6 +21,7 @@ from layers.ogcapi.core import _layer_or_404
 from layers.ogcapi.protocol import ApiError, ApiRequest, ApiResponse
 from layers.wmts.capabilities import layer_bounds
 
+_DIGITS = re.compile(r"[0-9]{1,9}")
 MEDIA_TYPES = {"png": "image/png", "jpeg": "image/jpeg"}
 DEFAULT_WIDTH = 1024
 MAX_COLLECTIONS = 20
@@ -138,7 +140,7 @@ def _pixels(req: ApiRequest, name: str) -> int | None:
     raw = req.params.get(name)
     if raw is None:
         return None
-    if not raw.isdigit() or not 0 < int(raw) <= 100_000:
+    if not _DIGITS.fullmatch(raw) or not 0 < int(raw) <= 100_000:
         raise ApiError(400, f"{name} must be a whole number of pixels, not {raw[:40]!r}.")
     return int(raw)
 

@@ -9,6 +9,7 @@ from layers.ogcapi.params import DEFAULT_LIMIT, MAX_INT, MAX_LIMIT
 from layers.ogcapi.protocol import HTML, OPENAPI, ApiRequest, ApiResponse, json_response
 from layers.permissions import layers_for
 from layers.schema import parse_schema
+from layers.tiles.matrixsets import matrix_sets
 
 _EXCEPTION = {"$ref": "#/components/schemas/exception"}
 _ERRORS = {
@@ -66,10 +67,50 @@ def _items_parameters(layer: Layer) -> list[dict]:
     return params
 
 
+_TMS_ID = {"name": "tileMatrixSetId", "in": "path", "required": True,
+           "schema": {"type": "string", "enum": list(matrix_sets())}}
+_TILE_PATH = [_TMS_ID, *({"name": name, "in": "path", "required": True, "schema": {"type": "integer", "minimum": 0}}
+                         for name in ("tileMatrix", "tileRow", "tileCol"))]
+_MAP_PARAMETERS = [
+    _param("bbox", {"type": "array", "minItems": 4, "maxItems": 4, "items": {"type": "number"}},
+           "Lower and upper corner in bbox-crs (its axis order)", style="form"),
+    _param("bbox-crs", {"type": "string", "enum": list(crs_mod.SUPPORTED)}),
+    _param("crs", {"type": "string", "enum": list(crs_mod.SUPPORTED)}, "The map's CRS"),
+    _param("width", {"type": "integer", "minimum": 1}),
+    _param("height", {"type": "integer", "minimum": 1}),
+    _param("transparent", {"type": "boolean"}),
+    _param("f", {"type": "string", "enum": ["png", "jpeg"]}),
+]
+
+
+def _image(media: str) -> dict:
+    return {"description": "OK", "content": {media: {"schema": {"type": "string", "format": "binary"}}}}
+
+
+def _tiles_paths(layer: Layer, base: str, tag: list[str]) -> dict:
+    media = "image/png" if layer.is_raster else "application/vnd.mapbox-vector-tile"
+    formats = ["png", "jpeg", "webp"] if layer.is_raster else ["mvt"]
+    return {
+        f"{base}/tiles": {"get": {"summary": "Tilesets", "operationId": f"tilesets_{layer.slug}", "tags": tag,
+                                  "responses": {"200": _ok("application/json"), **_ERRORS}}},
+        f"{base}/tiles/{{tileMatrixSetId}}": {
+            "get": {"summary": "Tileset", "operationId": f"tileset_{layer.slug}", "tags": tag, "parameters": [_TMS_ID],
+                    "responses": {"200": _ok("application/json"), **_ERRORS}}},
+        f"{base}/tiles/{{tileMatrixSetId}}/{{tileMatrix}}/{{tileRow}}/{{tileCol}}": {
+            "get": {"summary": "A tile", "operationId": f"tile_{layer.slug}", "tags": tag,
+                    "parameters": [*_TILE_PATH, _param("f", {"type": "string", "enum": formats})],
+                    "responses": {"200": _image(media), "204": {"description": "An empty tile"}, **_ERRORS}}},
+        f"{base}/map": {"get": {"summary": f"{layer.title_zh} map", "operationId": f"map_{layer.slug}", "tags": tag,
+                                "parameters": _MAP_PARAMETERS,
+                                "responses": {"200": _image("image/png"), **_ERRORS}}},
+    }
+
+
 def _collection_paths(layer: Layer) -> dict:
     base = f"/collections/{layer.slug}"
     tag = [layer.slug]
     return {
+        **_tiles_paths(layer, base, tag),
         base: {"get": {"summary": f"{layer.title_zh} metadata", "operationId": f"describe_{layer.slug}",
                        "tags": tag, "parameters": [_F],
                        "responses": {"200": _ok("application/json"), **_ERRORS}}},
@@ -116,6 +157,15 @@ def document(req: ApiRequest) -> dict:
                          "responses": {"200": _ok("application/vnd.oai.openapi+json;version=3.0")}}},
         "/collections": {"get": {"summary": "Collections", "operationId": "collections", "parameters": [_F],
                                  "responses": {"200": _ok("application/json")}}},
+        "/tileMatrixSets": {"get": {"summary": "Tile matrix sets", "operationId": "tile_matrix_sets",
+                                    "responses": {"200": _ok("application/json")}}},
+        "/tileMatrixSets/{tileMatrixSetId}": {"get": {
+            "summary": "A tile matrix set", "operationId": "tile_matrix_set", "parameters": [_TMS_ID],
+            "responses": {"200": _ok("application/json"), **_ERRORS}}},
+        "/map": {"get": {"summary": "A map of several collections", "operationId": "map",
+                         "parameters": [_param("collections", {"type": "array", "items": {"type": "string"}},
+                                               "Collection ids, bottom first", style="form"), *_MAP_PARAMETERS],
+                         "responses": {"200": _image("image/png"), **_ERRORS}}},
     }
     for layer in layers_for(req.principal, "view").order_by("slug"):
         paths.update(_collection_paths(layer))

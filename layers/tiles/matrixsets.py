@@ -15,6 +15,7 @@ so that a client configured for a Tianditu layer finds the same matrices here.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -35,6 +36,7 @@ TIANDITU_LEVEL1_SCALE = 2.958293554545656e8  # as Tianditu's capabilities publis
 METERS_PER_DEGREE = 111319.49079327357
 PIXEL_METERS_96_DPI = 0.0254 / 96
 MERCATOR_HALF = 20037508.342789244
+_DIGITS = re.compile(r"[0-9]{1,9}")  # ASCII only: str.isdigit() also takes '²', which int() refuses
 
 
 class GridError(ValueError):
@@ -141,7 +143,7 @@ def parse_level(grid: MatrixSet, raw: str | None, *, locator: str = "TileMatrix"
     if not raw:
         raise GridError("Give the tile matrix (the level number).", code="MissingParameterValue", locator=locator)
     text = raw.strip().rsplit(":", 1)[-1]
-    if not text.isdigit() or len(text) > 3:
+    if not _DIGITS.fullmatch(text) or len(text) > 3:
         raise GridError(f"The tile matrix must be a level number, not {raw[:40]!r}.", locator=locator)
     level = int(text)
     if level not in grid.levels:
@@ -154,7 +156,7 @@ def _index(name: str, raw: str | int) -> int:
     if isinstance(raw, int):
         return raw
     text = raw.strip()
-    if not (text.isdigit() and len(text) <= 9):
+    if not _DIGITS.fullmatch(text):
         raise GridError(f"The {name} must be a whole number, not {raw[:40]!r}.", locator=name)
     return int(text)
 

@@ -77,6 +77,8 @@ def test_names_are_case_insensitive_and_googlemapscompatible_is_webmercatorquad(
     (lambda: check_tile(matrix_set("c"), 1, 1, 0), "TileOutOfRange", "TileRow"),
     (lambda: check_tile(matrix_set("c"), 1, 0, 2), "TileOutOfRange", "TileCol"),
     (lambda: check_tile(matrix_set("c"), 1, "-1", "0"), "InvalidParameterValue", "TileRow"),
+    (lambda: check_tile(matrix_set("c"), 1, "0", "\u00b2"), "InvalidParameterValue", "TileCol"),  # '²' isdigit()
+    (lambda: parse_level(matrix_set("w"), "\u0663"), "InvalidParameterValue", "TileMatrix"),  # Arabic-Indic 3
 ])
 def test_bad_addresses_name_the_parameter_and_the_code(call, code, locator):
     with pytest.raises(GridError) as caught:
