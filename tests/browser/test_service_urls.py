@@ -56,7 +56,7 @@ def test_a_vector_layer_lists_its_services_and_copies_one(open_page, live_server
     assert page.request.get(f"{base}/ogc/collections/schools/items?f=json").status == 200
 
     dialog.get_by_role("button", name="关闭").click()
-    assert page.locator("[data-testid=layer-info]").count() == 0
+    dialog.wait_for(state="detached")
 
 
 def test_without_clipboard_access_the_url_is_selected_for_copying_by_hand(page, live_server, map_layers):
