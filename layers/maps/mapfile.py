@@ -34,7 +34,7 @@ _TYPES = {"point": "POINT", "line": "LINE", "polygon": "POLYGON"}
 
 OUTPUT_FORMATS = """
 OUTPUTFORMAT NAME "png" DRIVER AGG/PNG MIMETYPE "image/png" IMAGEMODE RGBA TRANSPARENT ON EXTENSION "png"
-  FORMATOPTION "COMPRESSION=6" END
+  FORMATOPTION "COMPRESSION=2" END
 OUTPUTFORMAT NAME "jpeg" DRIVER AGG/JPEG MIMETYPE "image/jpeg" IMAGEMODE RGB EXTENSION "jpg"
   FORMATOPTION "QUALITY=85" END
 OUTPUTFORMAT NAME "pdf" DRIVER CAIRO/PDF MIMETYPE "application/pdf" IMAGEMODE RGB EXTENSION "pdf" END
@@ -238,23 +238,36 @@ def _sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def vector_data(layer: Layer, dimension: str | None, pixel_deg: float) -> str:
-    """DATA of a vector layer for one drawing whose pixels are `pixel_deg` degrees of longitude
-    wide: the features meeting the view (!BOX!), lines and polygons smaller than a pixel left
-    out (they would draw as less than one, the vector tiles' size rule), geometries simplified
-    to half a pixel; the schema fields as text columns (and the label as gp_label)."""
+def vector_data(layer: Layer, dimension: str | None, pixel_lon: float, pixel_lat: float, budget: int) -> str:
+    """DATA of a vector layer for one drawing whose pixels span `pixel_lon` × `pixel_lat`
+    degrees, thinned as the vector tiles are (layers/tiles/queries.py): the features meeting
+    the view (!BOX!); lines and polygons whose box is smaller than a pixel both ways left out
+    (they would draw as less than one); past `budget` candidates only ids divisible by the
+    smallest power of two that brings them under it (stable, and nested from zoom to zoom);
+    geometries simplified to half a pixel. The schema fields come as text columns (and the
+    label as gp_label). `dimension` picks one part of a mixed layer."""
     columns = "".join(f", f.properties ->> {_sql_literal(field)} AS \"{field}\"" for field in schema_fields(layer))
     label = label_field(layer)
     label_column = f", f.properties ->> {_sql_literal(label)} AS gp_label" if label else ""
-    size = f"{pixel_deg:.12f}"
-    tolerance = f"{pixel_deg * 0.5:.12f}"
-    dimension_filter = f" AND ST_Dimension(f.geom) = {DIMENSIONS[dimension]}" if dimension else ""
+    drawn = dimension or layer.geometry_type
+    where = [f"f.layer_id = {int(layer.pk)}::bigint", "f.geom && !BOX!"]
+    if dimension:
+        where.append(f"ST_Dimension(f.geom) = {DIMENSIONS[dimension]}")
+    if drawn in ("line", "polygon"):
+        where.append(f"(ST_XMax(f.geom) - ST_XMin(f.geom) >= {pixel_lon:.12f}"
+                     f" OR ST_YMax(f.geom) - ST_YMin(f.geom) >= {pixel_lat:.12f})")
+    elif drawn == "mixed":
+        where.append(f"(ST_Dimension(f.geom) = 0 OR ST_XMax(f.geom) - ST_XMin(f.geom) >= {pixel_lon:.12f}"
+                     f" OR ST_YMax(f.geom) - ST_YMin(f.geom) >= {pixel_lat:.12f})")
+    tolerance = f"{min(pixel_lon, pixel_lat) * 0.5:.12f}"
+    geometry = "f.geom" if drawn == "point" else f"ST_Simplify(f.geom, {tolerance}, true)"
     return (
-        "geom FROM (SELECT f.id" + columns + label_column +
-        f", CASE WHEN ST_Dimension(f.geom) = 0 THEN f.geom ELSE ST_Simplify(f.geom, {tolerance}, true) END AS geom"
-        f" FROM layers_feature f WHERE f.layer_id = {int(layer.pk)}::bigint AND f.geom && !BOX!{dimension_filter}"
-        f" AND (ST_Dimension(f.geom) = 0 OR GREATEST(ST_XMax(f.geom) - ST_XMin(f.geom),"
-        f" (ST_YMax(f.geom) - ST_YMin(f.geom)) / cos(radians(ST_YMin(f.geom)))) >= {size})"
+        "geom FROM (WITH candidates AS MATERIALIZED (SELECT f.id FROM layers_feature f WHERE "
+        + " AND ".join(where) +
+        "), sampling AS (SELECT power(2, greatest(0, ceil(log(2, greatest(count(*), 1)::numeric"
+        f" / {max(1, int(budget))}))))::bigint AS step FROM candidates)"
+        " SELECT f.id" + columns + label_column + f", {geometry} AS geom"
+        " FROM candidates c JOIN layers_feature f ON f.id = c.id, sampling s WHERE c.id % s.step = 0"
         ") AS t USING UNIQUE id USING SRID=4326"
     )
 

@@ -17,9 +17,12 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
 import mapscript
+from django.conf import settings
+from osgeo import osr
 from PIL import Image
 
 from layers.maps import mapfile, styles
@@ -104,34 +107,68 @@ def built_map(layers: Sequence[Layer], epsg: int) -> tuple[mapscript.mapObj, lis
     return found
 
 
-def pixel_degrees(extent: tuple[float, float, float, float], epsg: int, width: int) -> float:
-    """How many degrees of longitude one pixel of the drawing spans (at the view's centre)."""
-    if epsg == 4326 or epsg == 4490:
-        return (extent[2] - extent[0]) / width
-    rect = mapscript.rectObj(*extent)
-    if rect.project(_projection(epsg), _projection(4326)) != mapscript.MS_SUCCESS:
-        raise MapRequestError("The bounding box cannot be expressed in longitude and latitude.")
-    return max(rect.maxx - rect.minx, 1e-12) / width
+@dataclass(frozen=True)
+class PixelSize:
+    """How many degrees of longitude and of latitude one pixel spans at the view's centre."""
+
+    lon: float
+    lat: float
+
+
+def pixel_size(extent: tuple[float, float, float, float], epsg: int, width: int, height: int) -> PixelSize:
+    """The drawing's pixel in degrees (the thinning compares features' boxes with it)."""
+    if _geographic(epsg):
+        return PixelSize((extent[2] - extent[0]) / width, (extent[3] - extent[1]) / height)
+    mid_x, mid_y = (extent[0] + extent[2]) / 2, (extent[1] + extent[3]) / 2
+    try:
+        (west, _, _), (east, _, _), (_, south, _), (_, north, _) = _to_lonlat(epsg).TransformPoints(
+            [(extent[0], mid_y), (extent[2], mid_y), (mid_x, extent[1]), (mid_x, extent[3])])
+    except RuntimeError:
+        raise MapRequestError("The bounding box cannot be expressed in longitude and latitude.") from None
+    if not all(math.isfinite(v) for v in (west, east, south, north)):
+        raise MapRequestError("The bounding box lies outside the area its CRS can express.")
+    return PixelSize(max(abs(east - west), 1e-12) / width, max(abs(north - south), 1e-12) / height)
+
+
+@lru_cache(maxsize=64)
+def _geographic(epsg: int) -> bool:
+    return _projection(epsg).getUnits() == mapscript.MS_DD
+
+
+@lru_cache(maxsize=64)
+def _to_lonlat(epsg: int) -> osr.CoordinateTransformation:
+    """x/y in EPSG:`epsg` (east, north order) to longitude/latitude (made once: PROJ's set-up of
+    a transformation costs about 20 ms)."""
+    source, target = osr.SpatialReference(), osr.SpatialReference()
+    source.ImportFromEPSG(epsg)
+    target.ImportFromEPSG(4326)
+    for ref in (source, target):
+        ref.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    return osr.CoordinateTransformation(source, target)
 
 
 def prepare(mapobj: mapscript.mapObj, built: list[mapfile.MapLayer], *, extent, epsg: int, width: int,
-            height: int, dpi: float, pixel_deg: float) -> None:
+            height: int, dpi: float, pixel: PixelSize) -> None:
     """Size, CRS, extent, resolution and each vector layer's DATA for one drawing; labels only
-    from the zoom the web map shows them at (`pixel_deg` at 96 dpi gives the zoom)."""
+    from the zoom the web map shows them at (the pixel at 96 dpi gives the zoom)."""
     mapobj.setSize(width, height)
-    mapobj.setProjection(f"init=epsg:{epsg}")
-    mapobj.units = mapscript.MS_DD if _projection(epsg).getUnits() == mapscript.MS_DD else mapscript.MS_METERS
+    if mapobj.getProjection() != f"+init=epsg:{epsg}":
+        mapobj.setProjection(f"init=epsg:{epsg}")
+        mapobj.units = mapscript.MS_DD if _geographic(epsg) else mapscript.MS_METERS
     mapobj.setExtent(*extent)
     mapobj.resolution = float(dpi)
     mapobj.defresolution = 96
-    zoom = web_zoom(pixel_deg * dpi / 96)
+    zoom = web_zoom(pixel.lon * dpi / 96)
+    # The vector tiles' feature budget per 256 × 256 tile, for the drawing's area at 96 dpi.
+    budget = round(settings.TILE_MAX_FEATURES * width * height / (256 * 256) * (96 / dpi) ** 2)
     for item in built:
         if item.layer.is_raster:
             continue
         labelled = bool(mapfile.label_field(item.layer)) and zoom >= mapfile.label_min_zoom(item.layer) - 0.5
         for name in item.names:
             target = mapobj.getLayerByName(name)
-            target.data = mapfile.vector_data(item.layer, mapfile.dimension_of(item.layer, name), pixel_deg)
+            target.data = mapfile.vector_data(item.layer, mapfile.dimension_of(item.layer, name),
+                                              pixel.lon, pixel.lat, budget)
             target.labelitem = "gp_label" if labelled else None
 
 
@@ -149,9 +186,9 @@ def map_render(*, layers: Sequence[Layer], bbox: tuple[float, float, float, floa
     images carry no translated text."""
     extent = _check(bbox, width, height, fmt, dpi)
     epsg = epsg_of(crs)
-    pixel_deg = pixel_degrees(extent, epsg, width)
+    pixel = pixel_size(extent, epsg, width, height)
     mapobj, built = built_map(layers, epsg)
-    prepare(mapobj, built, extent=extent, epsg=epsg, width=width, height=height, dpi=dpi, pixel_deg=pixel_deg)
+    prepare(mapobj, built, extent=extent, epsg=epsg, width=width, height=height, dpi=dpi, pixel=pixel)
     for index in range(mapobj.numlayers):
         mapobj.getLayer(index).status = mapscript.MS_ON
     mapobj.selectOutputFormat("png" if fmt == "webp" else fmt)
