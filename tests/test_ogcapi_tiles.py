@@ -40,7 +40,14 @@ def test_tile_matrix_sets_are_listed_and_described(client, db):
     assert c["crs"].endswith("/EPSG/0/4490")
     first = c["tileMatrices"][0]
     assert (first["id"], first["matrixWidth"], first["matrixHeight"]) == ("1", 2, 1)
-    assert first["pointOfOrigin"] == [90.0, -180.0] and first["scaleDenominator"] == 2.958293554545656e8
+    assert first["pointOfOrigin"] == [90.0, -180.0] and c["orderedAxes"] == ["Lat", "Lon"]
+    # TMS 2.0 ties the scale to cellSize by OGC's 0.28 mm pixel (clients derive the pixel from it);
+    # Tianditu's 96-dpi figures are WMTS's only.
+    assert first["cellSize"] == 0.703125
+    assert first["scaleDenominator"] == pytest.approx(0.703125 * 111319.49079327357 / 0.28e-3, rel=1e-12)
+    # The same matrices in TMS 1.0's members, which GDAL 3.6 reads.
+    assert c["type"] == "TileMatrixSetType" and c["supportedCRS"] == c["crs"]
+    assert c["tileMatrix"][0]["topLeftCorner"] == [90.0, -180.0] and len(c["tileMatrix"]) == 20
     quad = client.get("/ogc/tileMatrixSets/WebMercatorQuad").json()
     assert len(quad["tileMatrices"]) == 25 and quad["uri"].endswith("/WebMercatorQuad")
     missing = client.get("/ogc/tileMatrixSets/EPSG4326")

@@ -12,6 +12,7 @@ from layers.ogcapi.core import _layer_or_404, _link, _self_links
 from layers.ogcapi.protocol import JSON, ApiError, ApiRequest, ApiResponse, json_response
 from layers.tiles.grid import Tile
 from layers.tiles.matrixsets import (
+    METERS_PER_DEGREE,
     WEB_MERCATOR_QUAD,
     GridError,
     MatrixSet,
@@ -28,6 +29,7 @@ from layers.wmts.tiles import MEDIA_TYPES, grid_tile_get
 
 REL_TILING_SCHEME = "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme"
 OGC_TMS_URI = "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad"
+OGC_PIXEL_METERS = 0.28e-3
 _IMAGE_FORMATS = {"png": "png", "jpeg": "jpeg", "jpg": "jpeg", "webp": "webp"}
 
 
@@ -57,13 +59,36 @@ def _crs_uri(grid: MatrixSet) -> str:
     return f"http://www.opengis.net/def/crs/EPSG/0/{grid.epsg}"
 
 
-def tile_matrix_set(req: ApiRequest, tms_id: str) -> ApiResponse:
-    grid = _matrix_set_or_404(req, tms_id)
-    doc = grid.tms.model_dump(mode="json", exclude_none=True)
-    doc["id"], doc["title"] = grid.id, grid.title
-    doc["crs"] = _crs_uri(grid)
+def tms_document(grid: MatrixSet) -> dict:
+    """The set as TMS 2.0 JSON, its matrices repeated in TMS 1.0's members for clients that read
+    only those (GDAL 3.6's OGCAPI driver).
+
+    The scale denominators here are OGC's (a 0.28 mm pixel), which TMS 2.0 ties to cellSize and
+    from which clients compute the pixel size; Tianditu's 96-dpi figures stay in WMTS, where
+    Tianditu's clients expect them (docs/wmts.md)."""
+    meters_per_unit = METERS_PER_DEGREE if grid.epsg == 4490 else 1.0
+    matrices, legacy = [], []
+    for level in grid.levels:
+        matrix = grid.matrix(level)
+        shape = {"tileWidth": matrix.tileWidth, "tileHeight": matrix.tileHeight,
+                 "matrixWidth": matrix.matrixWidth, "matrixHeight": matrix.matrixHeight}
+        scale = matrix.cellSize * meters_per_unit / OGC_PIXEL_METERS
+        origin = [float(v) for v in matrix.pointOfOrigin]  # the CRS's axis order: latitude first for 4490
+        matrices.append({"id": str(level), "scaleDenominator": scale, "cellSize": matrix.cellSize,
+                         "cornerOfOrigin": "topLeft", "pointOfOrigin": origin, **shape})
+        legacy.append({"identifier": str(level), "scaleDenominator": scale, "topLeftCorner": origin, **shape})
+    doc = {"id": grid.id, "title": grid.title, "crs": _crs_uri(grid),
+           "orderedAxes": list(grid.tms.orderedAxes or []), "tileMatrices": matrices,
+           "type": "TileMatrixSetType", "identifier": grid.id, "supportedCRS": _crs_uri(grid), "tileMatrix": legacy}
     if _tms_uri(grid):
         doc["uri"] = _tms_uri(grid)
+        doc["wellKnownScaleSet"] = grid.well_known_scale_set
+    return doc
+
+
+def tile_matrix_set(req: ApiRequest, tms_id: str) -> ApiResponse:
+    grid = _matrix_set_or_404(req, tms_id)
+    doc = tms_document(grid)
     doc["links"] = [_link(req.url(), "self", JSON, grid.title)]
     return json_response(doc)
 
