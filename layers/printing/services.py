@@ -94,17 +94,22 @@ def print_job_run(job_id: str) -> None:
     job.save(update_fields=["state", "started_at"])
     try:
         result = print_render(job=job)
-    except MapRequestError as exc:
-        PrintJob.objects.filter(pk=job.pk).update(state=PrintJob.State.FAILED, error=exc.message,
+    except Exception as exc:  # the job records every failure; the requester polls for it
+        if isinstance(exc, MapRequestError):
+            message = exc.message
+        else:
+            logger.exception("print %s failed", job.pk)
+            message = "The print could not be drawn; the error is logged."
+        _print_path(job).unlink(missing_ok=True)
+        PrintJob.objects.filter(pk=job.pk).update(state=PrintJob.State.FAILED, error=message,
                                                   finished_at=timezone.now())
         return
-    except Exception:
-        logger.exception("print %s failed", job.pk)
-        PrintJob.objects.filter(pk=job.pk).update(state=PrintJob.State.FAILED, finished_at=timezone.now(),
-                                                  error="The print could not be drawn; the error is logged.")
-        raise
     PrintJob.objects.filter(pk=job.pk).update(state=PrintJob.State.SUCCEEDED, phase="done", fraction=1.0,
                                               result=result, params=job.params, finished_at=timezone.now())
+
+
+def _print_path(job: PrintJob) -> Path:
+    return Path(settings.MEDIA_ROOT) / PRINT_DIR / f"{job.pk}.{job.params['format']}"
 
 
 def print_render(*, job: PrintJob) -> str:
@@ -122,8 +127,8 @@ def print_render(*, job: PrintJob) -> str:
         extent = extent_at_zoom(center=tuple(p["center"]), zoom=p["zoom"], frame_mm=frame_mm)
     width, height = layout.frame_px
     pieces = len(piece_grid(width, height))
-    relative = f"{PRINT_DIR}/{job.pk}.{p['format']}"
-    path = Path(settings.MEDIA_ROOT) / relative
+    relative = _print_path(job).relative_to(settings.MEDIA_ROOT).as_posix()
+    path = _print_path(job)
     path.parent.mkdir(parents=True, exist_ok=True)
     surface, ctx = page_surface(fmt=p["format"], layout=layout, dpi=p["dpi"], target=str(path))
     _progress(job, "map", 0.02)

@@ -4,7 +4,14 @@ spans the screen's width."""
 import re
 import subprocess
 
+import pytest
+
 from tests.browser.conftest import wait_for_map
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"  # the live server's thread writes the prints here
 
 
 def _print_and_download(page, tmp_path):

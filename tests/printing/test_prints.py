@@ -45,9 +45,10 @@ def hidden(departments) -> Layer:
 
 
 @pytest.fixture(autouse=True)
-def _committed(transactional_db):
+def _committed(transactional_db, settings, tmp_path):
     """Committed rows: MapServer reads PostGIS through its own connection, and the job queued on
-    commit then runs in the request (IMPORT_JOBS_SYNC)."""
+    commit then runs in the request (IMPORT_JOBS_SYNC). Prints go to the test's own MEDIA_ROOT."""
+    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 def _print(client, body: dict, **extra):
