@@ -5,15 +5,18 @@ from __future__ import annotations
 import io
 import re
 import subprocess
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.contrib.gis.geos import Point, Polygon
+from django.core.management import call_command
 from PIL import Image
 
 from layers.api.tokens import token_issue
+from layers.io.queue import import_queue
 from layers.models import Layer
 from layers.printing.models import PrintJob
 from layers.printing.services import prints_prune
@@ -209,3 +212,16 @@ def test_print_api_in_the_openapi_schema(client):
     assert {"/api/prints/", "/api/prints/{id}/", "/api/prints/{id}/file"} <= set(schema["paths"])
     body = schema["components"]["schemas"]["PrintRequestRequest"]["properties"]
     assert {"paper", "orientation", "format", "dpi", "layers", "bbox", "review_number"} <= set(body)
+
+
+def test_a_print_runs_on_the_worker_queue(client, parks, settings):
+    """Without IMPORT_JOBS_SYNC the job waits on the RQ queue until `manage.py run_worker` prints it."""
+    settings.IMPORT_JOBS_SYNC = False
+    settings.IMPORT_QUEUE = f"geoportal-prints-test-{uuid.uuid4().hex}"
+    created = _print(client, {"layers": ["parks"], "bbox": VIEW, "format": "png"})
+    assert client.get(created["Location"]).json()["state"] == "queued"
+    assert import_queue().count == 1
+    call_command("run_worker", burst=True)
+    job = client.get(created["Location"]).json()
+    assert job["state"] == "succeeded" and job["phase"] == "done"
+    assert Image.open(io.BytesIO(b"".join(client.get(job["download"]).streaming_content))).size == (1240, 1754)
