@@ -2,6 +2,9 @@
 clients (the MVT decoder, GDAL for images), errors, and restricted collections kept out."""
 from __future__ import annotations
 
+import json
+import subprocess
+
 import pytest
 from osgeo import gdal
 
@@ -11,6 +14,7 @@ from layers.ogcapi import conformance
 from layers.tiles.grid import tile_at
 from layers.tiles.matrixsets import matrix_set, tiles_covering
 from tests.ogcapi_layers import hidden_layer_create, raster_layer_for_tests
+from tests.raster_factories import HARBIN_BOUNDS
 from tests.tiles_support import decode_mvt
 
 gdal.UseExceptions()
@@ -131,3 +135,23 @@ def test_restricted_collection_is_absent_and_answers_as_missing(client, users, s
     assert seen.status_code == 200 and seen.json()["tilesets"]
     client.force_login(users["planning_editor"])
     assert client.get("/ogc/collections/planning-secret/tiles/WebMercatorQuad").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_gdal_opens_a_raster_collection_through_its_c_tileset(live_server, settings, users, tmp_path):
+    """GDAL's OGCAPI driver walks collection → tilesets → tileset → TMS JSON and georeferences level 9
+    of `c` over the raster. (GDAL 3.6 then sizes a level's rows by the whole matrix where
+    TileMatrixSetLimits cut it, so its image is squashed north-south: pixels are compared through
+    WMTS and the tile endpoint instead.)"""
+    layer = raster_layer_for_tests(settings, users, tmp_path, "ortho")
+    result = subprocess.run(["gdalinfo", "-json", f"OGCAPI:{live_server.url}/ogc/collections/{layer.slug}",
+                             "-oo", "API=TILES", "-oo", "TILEMATRIXSET=c", "-oo", "TILEMATRIX=9"],
+                            check=True, capture_output=True, text=True, timeout=120)
+    info = json.loads(result.stdout)
+    assert 'ID["EPSG",4490]' in info["coordinateSystem"]["wkt"]
+    west, dx = info["geoTransform"][0], info["geoTransform"][1]
+    assert dx == pytest.approx(0.703125 / 2 ** 8)  # level 9's cell size, read from the TMS JSON
+    corners = info["cornerCoordinates"]
+    raster_west, raster_south, raster_east, raster_north = HARBIN_BOUNDS
+    assert west <= raster_west and corners["upperRight"][0] >= raster_east - dx
+    assert corners["upperLeft"][1] >= raster_north - 0.001 and corners["lowerLeft"][1] <= raster_south + 0.001

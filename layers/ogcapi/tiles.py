@@ -13,6 +13,8 @@ from layers.ogcapi.protocol import JSON, ApiError, ApiRequest, ApiResponse, json
 from layers.tiles.grid import Tile
 from layers.tiles.matrixsets import (
     METERS_PER_DEGREE,
+    TIANDITU_C,
+    TIANDITU_W,
     WEB_MERCATOR_QUAD,
     GridError,
     MatrixSet,
@@ -94,10 +96,12 @@ def tile_matrix_set(req: ApiRequest, tms_id: str) -> ApiResponse:
 
 
 def _grids_of(layer: Layer) -> list[MatrixSet]:
-    """MVT tiles exist in WebMercatorQuad only; map tiles of rasters in every set."""
+    """MVT tiles exist in WebMercatorQuad only; map tiles of rasters in every set, the lon/lat `c`
+    first: a client that takes the first tileset (GDAL) then needs no reprojection of the extent."""
     if not layer.is_raster:
         return [matrix_sets()[WEB_MERCATOR_QUAD]]
-    return [grid for grid in matrix_sets().values() if grid_levels(layer, grid)]
+    order = (TIANDITU_C, TIANDITU_W, WEB_MERCATOR_QUAD)
+    return [matrix_sets()[key] for key in order if grid_levels(layer, matrix_sets()[key])]
 
 
 def _data_type(layer: Layer) -> str:
@@ -123,8 +127,8 @@ def _tileset_summary(req: ApiRequest, layer: Layer, grid: MatrixSet) -> dict:
             _link(req.url(f"/tileMatrixSets/{grid.id}"), REL_TILING_SCHEME, JSON, grid.title),
         ],
     }
-    if _tms_uri(grid):
-        summary["tileMatrixSetURI"] = _tms_uri(grid)
+    # Ours have no OGC registry entry: their URI is their definition here.
+    summary["tileMatrixSetURI"] = _tms_uri(grid) or req.url(f"/tileMatrixSets/{grid.id}")
     return summary
 
 
