@@ -76,22 +76,25 @@ def test_login_page_is_bilingual(client, language, heading):
 
 
 @pytest.mark.django_db
-def test_config_tells_raster_layers_apart_for_the_map(client, departments, settings, tmp_path):
+def test_config_tells_raster_layers_apart_for_the_map(client, departments, users, settings, tmp_path):
     """The map draws a layer from PNG tiles, offers it as a base map and shows a ramp swatch from
     what the config says of it: kind, and for rasters the raster's kind and bounds."""
-    from tests.browser.raster_layer import BOUNDS, make_elevation_layer
+    from tests.raster_factories import HARBIN_BOUNDS, raster_layer_create, write_elevation
 
-    settings.RASTER_ROOT = tmp_path
+    settings.RASTER_ROOT = tmp_path / "rasters"
+    settings.IMPORT_WORK_DIR = str(tmp_path / "imports")
     make_layer("open-data", departments["planning"])
-    make_elevation_layer("dem", departments["planning"], tmp_path)
-    make_elevation_layer("dem-internal", departments["planning"], tmp_path, visibility=Layer.Visibility.DEPARTMENT)
+    manager = users["planning_manager"]
+    raster_layer_create(user=manager, path=write_elevation(tmp_path / "dem.tif"), title="高程", slug="dem")
+    raster_layer_create(user=manager, path=write_elevation(tmp_path / "dem2.tif"), title="内部高程",
+                        slug="dem-internal", visibility=Layer.Visibility.DEPARTMENT)
     layers = {layer["slug"]: layer for layer in page_config(client)["layers"]}
     assert set(layers) == {"open-data", "dem"}
     assert layers["open-data"]["kind"] == "vector" and not layers["open-data"].get("raster")
     dem = layers["dem"]
     assert dem["kind"] == "raster" and dem["raster"]["kind"] == "elevation"
-    assert dem["raster"]["bounds"] == pytest.approx(list(BOUNDS))
-    assert dem["style"]["raster"]["ramp"][0] == [100, "#2b83ba"]
+    assert dem["raster"]["bounds"] == pytest.approx(list(HARBIN_BOUNDS), abs=1e-6)
+    assert dem["style"]["raster"]["ramp"], "an elevation layer starts with a colour ramp"
 
 
 def test_the_map_page_loads_nothing_from_other_hosts(client, db):

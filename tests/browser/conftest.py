@@ -23,6 +23,7 @@ from fixtures.harbin import load_demo
 from layers.models import Layer
 from layers.services import feature_create
 from tests.conftest import make_layer
+from tests.raster_factories import elevation_layer, raster_root  # noqa: F401 (fixtures)
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -192,3 +193,18 @@ def map_layers(departments) -> dict[str, Layer]:
 def harbin_demo(transactional_db) -> dict[str, int]:
     """The Harbin demo as `manage.py load_harbin_demo` loads it (18 real districts and more)."""
     return load_demo()
+
+
+# A known three-stop ramp, so that tests can check what the legend and the style editor show.
+ELEVATION_STYLE = {"opacity": 1, "raster": {"ramp": [[100, "#2b83ba"], [200, "#ffffbf"], [300, "#d7191c"]],
+                                            "hillshade": False, "hillshade_opacity": 0.5}}
+
+
+@pytest.fixture
+def elevation(elevation_layer):  # noqa: F811 (the factory's fixture, imported above)
+    """tests/raster_factories.py's public elevation layer "dem" over central Harbin, uploaded
+    through the import service, with ELEVATION_STYLE."""
+    elevation_layer.style = ELEVATION_STYLE
+    elevation_layer.save(update_fields=["style"])
+    elevation_layer.refresh_from_db()
+    return elevation_layer

@@ -4,10 +4,7 @@ switcher offers none, the configured service and each visible raster layer; the 
 in the browser and in the share link."""
 from urllib.parse import urlparse
 
-import pytest
-
 from tests.browser.conftest import wait_for_map
-from tests.browser.raster_layer import make_elevation_layer
 
 
 def test_without_a_base_map_every_request_goes_to_the_server(page, live_server, map_layers):
@@ -41,11 +38,6 @@ def test_a_configured_base_map_draws_its_tiles(page, live_server, map_layers, se
     # The base map stays under the layers.
     assert page.locator(".leaflet-gp-point-pane path").count() == 3
 
-
-@pytest.fixture
-def elevation(departments, settings, tmp_path):
-    settings.RASTER_ROOT = tmp_path
-    return make_elevation_layer("dem", departments["planning"], tmp_path)
 
 
 def test_a_raster_layer_as_base_map_kept_across_reloads_and_in_the_link(open_page, live_server, map_layers,

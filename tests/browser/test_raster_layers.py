@@ -7,15 +7,9 @@ import pytest
 
 from layers.history.models import AuditLog
 from tests.browser.conftest import login, wait_for_map
-from tests.browser.raster_layer import make_elevation_layer
 
 VIEW = "#map=13/45.7500/126.6400"
 
-
-@pytest.fixture
-def elevation(departments, settings, tmp_path):
-    settings.RASTER_ROOT = tmp_path
-    return make_elevation_layer("dem", departments["planning"], tmp_path)
 
 
 def track_tiles(page, slug):

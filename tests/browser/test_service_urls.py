@@ -1,10 +1,8 @@
 """Each layer's info dialog lists the map services that publish it, as absolute URLs of this
 server, each with a copy button: the Clipboard API where the page may use it, else the URL is
 selected for Ctrl+C. zh and en labels."""
-import pytest
 
 from tests.browser.conftest import wait_for_map
-from tests.browser.raster_layer import make_elevation_layer
 
 CLIPBOARD = ["clipboard-read", "clipboard-write"]
 
@@ -81,11 +79,6 @@ def test_english_labels(page, live_server, map_layers, client):
     assert "Service URLs" in text and "Tianditu longitude/latitude c" in text and "OGC API - Features items" in text
     assert dialog.locator(".gp-service-copy").first.inner_text() == "Copy"
 
-
-@pytest.fixture
-def elevation(departments, settings, tmp_path):
-    settings.RASTER_ROOT = tmp_path
-    return make_elevation_layer("dem", departments["planning"], tmp_path)
 
 
 def test_a_raster_layer_has_no_feature_services(page, live_server, map_layers, elevation):
