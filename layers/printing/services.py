@@ -146,6 +146,7 @@ def print_render(*, job: PrintJob) -> str:
     page_finish(surface=surface, fmt=p["format"], target=str(path))
     job.params = {**p, "printed": {"scale": extent.scale, "extent_4326": list(lonlat_bbox(extent)),
                                    "extent_3857": list(extent.bbox), "map_pixels": [width, height],
+                                   "frame_mm": [layout.frame.x, layout.frame.y, layout.frame.w, layout.frame.h],
                                    "page_mm": list(layout.paper), **content.drawn}}
     return relative
 
