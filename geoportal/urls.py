@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/prints/", include("layers.printing.urls")),
     path("api/", include("layers.api.urls")),
     path("tiles/", include("layers.tiles.urls")),
+    path("wms", include("layers.maps.urls")),
     path("", include("layers.wmts.urls")),
     path("api/", include("layers.io.api.urls")),
     path("", include("layers.io.urls")),
