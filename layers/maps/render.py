@@ -158,6 +158,12 @@ def prepare(mapobj: mapscript.mapObj, built: list[mapfile.MapLayer], *, extent, 
     mapobj.setExtent(*extent)
     mapobj.resolution = float(dpi)
     mapobj.defresolution = 96
+    prepare_layers(mapobj, built, pixel=pixel, width=width, height=height, dpi=dpi)
+
+
+def prepare_layers(mapobj: mapscript.mapObj, built: list[mapfile.MapLayer], *, pixel: PixelSize, width: int,
+                   height: int, dpi: float) -> None:
+    """Each vector layer's DATA (thinned for the pixel size) and labels for one drawing."""
     zoom = web_zoom(pixel.lon * dpi / 96)
     # The vector tiles' feature budget per 256 × 256 tile, for the drawing's area at 96 dpi.
     budget = round(settings.TILE_MAX_FEATURES * width * height / (256 * 256) * (96 / dpi) ** 2)

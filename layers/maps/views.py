@@ -1,0 +1,36 @@
+"""/wms: the WMS endpoint (layers/maps/wms.py answers it). A token works as on the other APIs
+(`Authorization: Bearer …`) and, for clients that cannot set headers, as a `token=` parameter
+(which lands in logs and histories: docs/maps.md)."""
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import get_language
+from django.views.decorators.http import require_GET
+
+from layers.api.tokens import TokenError, principal_for_token, request_principal
+from layers.maps.wms import online_resource, wms_exception, wms_handle
+from layers.permissions import layers_for
+
+
+@require_GET
+def wms(request: HttpRequest) -> HttpResponse:
+    params = {key.upper(): value for key, value in request.GET.items()}
+    token = params.pop("TOKEN", None)
+    version = params.get("VERSION", "1.3.0")
+    try:
+        principal = principal_for_token(token) if token else request_principal(request)
+    except TokenError as error:
+        answer = wms_exception(str(error), "InvalidToken", version)
+        response = HttpResponse(answer.body, content_type=answer.content_type, status=401)
+        response["Cache-Control"] = "private, no-store"
+        return response
+    layers = list(layers_for(principal, "view").select_related("raster").order_by("theme", "slug"))
+    language = params.get("LANGUAGE") or get_language() or "zh"
+    base = request.build_absolute_uri(request.path)
+    answer = wms_handle(params=params, layers=layers, online_resource=online_resource(base, token),
+                        language="en" if language.lower().startswith("en") else "zh")
+    response = HttpResponse(answer.body, content_type=answer.content_type, status=answer.status)
+    authenticated = token is not None or getattr(principal, "is_authenticated", False)
+    response["Cache-Control"] = "private" if (answer.private or authenticated) else "public, max-age=60"
+    response["Vary"] = "Authorization, Accept-Language, Cookie"
+    return response
