@@ -3,6 +3,7 @@ their axis orders; errors; restricted collections answered as missing."""
 from __future__ import annotations
 
 import math
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -66,22 +67,11 @@ def test_raster_collection_map_matches_the_cogs_own_pixels(client, ortho):
     assert response.status_code == 200
     drawn = _image(response.content, "ortho.png")
     assert (drawn.RasterXSize, drawn.RasterYSize) == (width, height)
+    drawn.SetGeoTransform((west, (east - west) / width, 0, north, 0, -(north - south) / height))
     cog = gdal.Open(str(Path(settings.RASTER_ROOT) / ortho.raster.path))
-    cog_west, cog_dx, _, cog_north, _, cog_dy = cog.GetGeoTransform()
     for band in (1, 2, 3):
-        ours, theirs = drawn.GetRasterBand(band).ReadRaster(), cog.GetRasterBand(band).ReadRaster()
-        differences = []
-        for row in range(1, height - 1):  # the image's border is the raster's edge: half-covered pixels
-            lat = north - (row + 0.5) * (north - south) / height
-            cog_row = math.floor((lat - cog_north) / cog_dy)
-            for col in range(1, width - 1):
-                lon = west + (col + 0.5) * (east - west) / width
-                cog_col = math.floor((lon - cog_west) / cog_dx)
-                differences.append(abs(ours[row * width + col] - theirs[cog_row * cog.RasterXSize + cog_col]))
-        differences.sort()
-        assert differences[len(differences) // 2] <= 2, f"band {band}: median {differences[len(differences) // 2]}"
-        high = differences[int(len(differences) * 0.98)]
-        assert high <= 16, f"band {band}: 98th percentile {high}"
+        median, high = _median_difference_from_cog(drawn, cog, band)
+        assert median <= 2 and high <= 16, f"band {band}: median {median}, 98th percentile {high}"
 
 
 def test_bbox_crs_and_crs_follow_their_axis_orders(client, ortho):
@@ -146,3 +136,34 @@ def test_restricted_collection_has_no_map_but_its_readers_get_one(client, users,
     drawn = _image(seen.content, "secret.png")
     alpha = drawn.GetRasterBand(4).ReadRaster()
     assert max(alpha) > 100  # the one feature is drawn for the token's holder
+
+
+def _median_difference_from_cog(drawn: gdal.Dataset, cog: gdal.Dataset, band: int, step: int = 1) -> tuple[int, int]:
+    """(median, 98th percentile) of |map pixel − COG pixel at the map pixel's centre|, border left out."""
+    west, dx, _, north, _, dy = drawn.GetGeoTransform()
+    cog_west, cog_dx, _, cog_north, _, cog_dy = cog.GetGeoTransform()
+    ours, theirs = drawn.GetRasterBand(band).ReadRaster(), cog.GetRasterBand(band).ReadRaster()
+    differences = []
+    for row in range(1, drawn.RasterYSize - 1, step):
+        cog_row = math.floor((north + (row + 0.5) * dy - cog_north) / cog_dy)
+        for col in range(1, drawn.RasterXSize - 1, step):
+            cog_col = math.floor((west + (col + 0.5) * dx - cog_west) / cog_dx)
+            differences.append(abs(ours[row * drawn.RasterXSize + col] - theirs[cog_row * cog.RasterXSize + cog_col]))
+    differences.sort()
+    return differences[len(differences) // 2], differences[int(len(differences) * 0.98)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_gdal_ogcapi_maps_client_reads_the_cogs_pixels(live_server, ortho, tmp_path):
+    """GDAL's OGCAPI driver (API=MAP) asks /collections/{id}/map for blocks and assembles a GeoTIFF."""
+    west, south, east, north = HARBIN_BOUNDS
+    out = tmp_path / "from-map.tif"
+    subprocess.run(["gdal_translate", f"OGCAPI:{live_server.url}/ogc/collections/{ortho.slug}", "-oo", "API=MAP",
+                    "-projwin", str(west), str(north), str(east), str(south), "-outsize", "160", "96", str(out)],
+                   check=True, capture_output=True, text=True, timeout=120)
+    drawn = gdal.Open(str(out))
+    assert drawn.GetGeoTransform() == pytest.approx((west, 0.00125, 0, north, 0, -0.00125))
+    cog = gdal.Open(str(Path(settings.RASTER_ROOT) / ortho.raster.path))
+    for band in (1, 2, 3):
+        median, high = _median_difference_from_cog(drawn, cog, band)
+        assert median <= 3 and high <= 20, f"band {band}: median {median}, 98th percentile {high}"
