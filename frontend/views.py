@@ -18,6 +18,7 @@ def _basemap() -> dict | None:
             f"&tk={settings.TIANDITU_KEY}",
             "subdomains": "01234567",
             "attribution": "© 天地图 Tianditu",
+            "label": "天地图 Tianditu",
         }
     return None
 

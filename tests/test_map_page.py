@@ -45,6 +45,7 @@ def test_no_base_map_unless_configured(client, settings):
     basemap = page_config(client)["basemap"]
     assert basemap["url"].startswith("https://t{s}.tianditu.gov.cn/") and basemap["url"].endswith("&tk=k123")
     assert basemap["subdomains"] == "01234567"
+    assert basemap["label"] == "天地图 Tianditu"  # its name in the base-map switcher
 
 
 @pytest.mark.django_db

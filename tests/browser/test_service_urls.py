@@ -69,7 +69,8 @@ def test_without_clipboard_access_the_url_is_selected_for_copying_by_hand(page, 
     assert selected == f"{live_server.url}/tiles/roads/{{z}}/{{x}}/{{y}}.png"
 
 
-def test_english_labels(page, live_server, map_layers, client):
+def test_english_labels(page, live_server, map_layers, settings):
+    settings.BASEMAP_URL = live_server.url + "/static/frontend/vendor/leaflet/images/layers.png?z={z}&x={x}&y={y}"
     page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
     page.goto(live_server.url + "/")
     wait_for_map(page)
@@ -78,6 +79,10 @@ def test_english_labels(page, live_server, map_layers, client):
     text = dialog.inner_text()
     assert "Service URLs" in text and "Tianditu longitude/latitude c" in text and "OGC API - Features items" in text
     assert dialog.locator(".gp-service-copy").first.inner_text() == "Copy"
+    dialog.get_by_role("button", name="Close").click()
+    assert page.locator(".gp-layer[data-layer=schools] .gp-opacity").get_attribute("aria-label") == "Opacity: Schools"
+    switcher = page.locator("[data-testid=basemap-select]")
+    assert [o.inner_text() for o in switcher.locator("option").all()] == ["No base map", "Online base map"]
 
 
 
