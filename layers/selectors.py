@@ -6,6 +6,16 @@ from layers.models import Layer
 from layers.permissions import layers_for
 
 
+def raster_summary(layer: Layer) -> dict | None:
+    """What a client needs to draw a raster layer: its kind, lon/lat bounds, values, resolution."""
+    source = getattr(layer, "raster", None) if layer.is_raster else None
+    if source is None:
+        return None
+    return {"kind": source.kind, "bounds": list(source.extent.extent), "value_range": source.value_range,
+            "resolution": source.resolution, "epsg": source.epsg, "width": source.width, "height": source.height,
+            "band_count": source.band_count, "data_type": source.data_type, "nodata": source.nodata}
+
+
 def layer_summary(layer: Layer, language: str = "zh") -> dict:
     """The metadata a client needs to list, style and label a layer."""
     extent = list(layer.extent.extent) if layer.extent else None
@@ -18,6 +28,8 @@ def layer_summary(layer: Layer, language: str = "zh") -> dict:
         "description_en": layer.description_en,
         "department": layer.department.code,
         "theme": layer.theme,
+        "kind": layer.kind,
+        "raster": raster_summary(layer),
         "geometry_type": layer.geometry_type,
         "visibility": layer.visibility,
         "schema": layer.schema,
@@ -35,5 +47,5 @@ def layer_summary(layer: Layer, language: str = "zh") -> dict:
 
 
 def layer_list_visible(user, language: str = "zh") -> list[dict]:
-    layers = layers_for(user, "view").select_related("department").order_by("theme", "slug")
+    layers = layers_for(user, "view").select_related("department", "raster").order_by("theme", "slug")
     return [layer_summary(layer, language) for layer in layers]

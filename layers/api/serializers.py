@@ -17,6 +17,9 @@ class LayerSerializer(serializers.Serializer):
     description_en = serializers.CharField()
     department = serializers.CharField()
     theme = serializers.CharField()
+    kind = serializers.ChoiceField(choices=["vector", "raster"])
+    raster = serializers.JSONField(allow_null=True, help_text="For raster layers: kind (imagery, elevation, "
+                                   "paletted), bounds (lon/lat), value_range, resolution, epsg, size, bands.")
     geometry_type = serializers.CharField()
     visibility = serializers.CharField()
     schema = serializers.JSONField()
