@@ -1,6 +1,7 @@
 """WMTS 1.0.0 through real clients (OWSLib, GDAL's WMTS driver) and every exception code."""
 from __future__ import annotations
 
+import json
 import math
 import subprocess
 import urllib.request
@@ -206,3 +207,17 @@ def test_tokens_by_header_and_by_query_parameter(client, hidden_layer, hidden_to
     assert anonymous.status_code == 400 and exception_of(anonymous) == ("InvalidParameterValue", "LAYER")
     refused = client.get("/wmts/1.0.0/WMTSCapabilities.xml", {"token": "gpt_nope_nope"})
     assert refused.status_code == 401 and exception_of(refused)[1] == "token"
+
+
+def test_gdal_derives_c_resolutions_from_tianditus_scale_denominators_as_docs_wmts_md_says(live_server,
+                                                                                          school_layer, tmp_path):
+    """Tianditu's 96-dpi denominators read with OGC's 0.28 mm pixel: 0.28 / (25.4 / 96) = 1.0583 times
+    the true pixel. This pins the client behaviour docs/wmts.md warns of (use WebMercatorQuad)."""
+    result = subprocess.run(
+        ["gdalinfo", "-json", f"WMTS:{live_server.url}/wmts?SERVICE=WMTS&REQUEST=GetCapabilities,layer=schools,"
+                              "tilematrixset=c"],
+        check=True, capture_output=True, timeout=60, env={"PATH": "/usr/bin:/bin"},
+    )
+    gdal_pixel = json.loads(result.stdout)["geoTransform"][1]
+    true_pixel = matrix_set("c").matrix(20).cellSize
+    assert gdal_pixel / true_pixel == pytest.approx(0.28 / (25.4 / 96), rel=1e-6)
