@@ -11,28 +11,13 @@ from django.conf import settings
 from osgeo import gdal
 
 from layers.api.tokens import token_issue
-from layers.models import Layer
-from tests.ogcapi_layers import hidden_layer_create, raster_layer_for_tests
+from tests import ogcapi_layers
+from tests.ogcapi_layers import decode_image
 from tests.raster_factories import HARBIN_BOUNDS
 
-gdal.UseExceptions()
 SCHOOL = (126.63, 45.75)
-
-
-@pytest.fixture
-def hidden_layer(departments) -> Layer:
-    return hidden_layer_create(departments)
-
-
-@pytest.fixture
-def ortho(settings, users, tmp_path) -> Layer:
-    return raster_layer_for_tests(settings, users, tmp_path, "ortho")
-
-
-def _image(body: bytes, name: str) -> gdal.Dataset:
-    path = f"/vsimem/{name}"
-    gdal.FileFromMemBuffer(path, body)
-    return gdal.Open(path)
+hidden_layer = ogcapi_layers.hidden_layer
+ortho = ogcapi_layers.ortho
 
 
 def _pixel(ds: gdal.Dataset, col: int, row: int) -> tuple[int, ...]:
@@ -51,7 +36,7 @@ def test_vector_collection_map_draws_the_features_where_they_are(client, school_
                           {"bbox": f"{west},{south},{east},{north}", "width": 400, "height": 300})
     assert response.status_code == 200 and response["Content-Type"] == "image/png"
     assert response["Content-Crs"] == "<http://www.opengis.net/def/crs/OGC/1.3/CRS84>"
-    ds = _image(response.content, "schools.png")
+    ds = decode_image(response.content, "schools.png")
     assert (ds.RasterXSize, ds.RasterYSize, ds.RasterCount) == (400, 300, 4)
     col = round((SCHOOL[0] - west) / (east - west) * 400)
     row = round((north - SCHOOL[1]) / (north - south) * 300)
@@ -65,7 +50,7 @@ def test_raster_collection_map_matches_the_cogs_own_pixels(client, ortho):
     response = client.get(f"/ogc/collections/{ortho.slug}/map",
                           {"bbox": f"{west},{south},{east},{north}", "width": width, "height": height})
     assert response.status_code == 200
-    drawn = _image(response.content, "ortho.png")
+    drawn = decode_image(response.content, "ortho.png")
     assert (drawn.RasterXSize, drawn.RasterYSize) == (width, height)
     drawn.SetGeoTransform((west, (east - west) / width, 0, north, 0, -(north - south) / height))
     cog = gdal.Open(str(Path(settings.RASTER_ROOT) / ortho.raster.path))
@@ -84,7 +69,7 @@ def test_bbox_crs_and_crs_follow_their_axis_orders(client, ortho):
     minx, miny, maxx, maxy = (float(v) for v in response["Content-Bbox"].split(","))
     assert (minx, miny) == pytest.approx(_mercator(west, south), abs=0.01)
     assert (maxx, maxy) == pytest.approx(_mercator(east, north), abs=0.01)
-    ds = _image(response.content, "ortho.jpg")
+    ds = decode_image(response.content, "ortho.jpg")
     # The height follows the box's shape in metres.
     assert ds.RasterXSize == 256 and ds.RasterYSize == round(256 * (maxy - miny) / (maxx - minx))
     flipped = client.get(f"/ogc/collections/{ortho.slug}/map", {
@@ -98,7 +83,7 @@ def test_bbox_crs_and_crs_follow_their_axis_orders(client, ortho):
 def test_a_map_of_several_collections(client, school_layer, ortho):
     response = client.get("/ogc/map", {"collections": f"{ortho.slug},schools", "width": 300})
     assert response.status_code == 200
-    ds = _image(response.content, "both.png")
+    ds = decode_image(response.content, "both.png")
     assert ds.RasterXSize == 300
     assert client.get("/ogc/map").status_code == 400
 
@@ -133,7 +118,7 @@ def test_restricted_collection_has_no_map_but_its_readers_get_one(client, users,
     seen = client.get("/ogc/collections/planning-secret/map", {"width": 64},
                       headers={"Authorization": f"Bearer {token}"})
     assert seen.status_code == 200 and seen["Content-Type"] == "image/png" and seen["Cache-Control"] == "private"
-    drawn = _image(seen.content, "secret.png")
+    drawn = decode_image(seen.content, "secret.png")
     alpha = drawn.GetRasterBand(4).ReadRaster()
     assert max(alpha) > 100  # the one feature is drawn for the token's holder
 

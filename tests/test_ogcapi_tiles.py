@@ -6,35 +6,19 @@ import json
 import subprocess
 
 import pytest
-from osgeo import gdal
 
 from layers.api.tokens import token_issue
-from layers.models import Layer
 from layers.ogcapi import conformance
 from layers.tiles.grid import tile_at
 from layers.tiles.matrixsets import matrix_set, tiles_covering
-from tests.ogcapi_layers import hidden_layer_create, raster_layer_for_tests
+from tests import ogcapi_layers
+from tests.ogcapi_layers import decode_image, raster_layer_for_tests
 from tests.raster_factories import HARBIN_BOUNDS
 from tests.tiles_support import decode_mvt
 
-gdal.UseExceptions()
 SCHOOL = (126.63, 45.75)
-
-
-@pytest.fixture
-def hidden_layer(departments) -> Layer:
-    return hidden_layer_create(departments)
-
-
-@pytest.fixture
-def dem(settings, users, tmp_path) -> Layer:
-    return raster_layer_for_tests(settings, users, tmp_path, "dem")
-
-
-def _image(body: bytes, name: str):
-    path = f"/vsimem/{name}"
-    gdal.FileFromMemBuffer(path, body)
-    return gdal.Open(path)
+hidden_layer = ogcapi_layers.hidden_layer
+dem = ogcapi_layers.dem
 
 
 def test_tile_matrix_sets_are_listed_and_described(client, db):
@@ -114,7 +98,7 @@ def test_raster_collection_serves_map_tiles_in_every_set(client, dem, clean_tile
     assert any(lim["tileMatrix"] == "12" for lim in meta["tileMatrixSetLimits"])
     response = client.get(f"/ogc/collections/{slug}/tiles/c/12/{row}/{col}")
     assert response.status_code == 200 and response["Content-Type"] == "image/png"
-    image = _image(response.content, "ogc-c.png")
+    image = decode_image(response.content, "ogc-c.png")
     assert (image.RasterXSize, image.RasterYSize) == (256, 256)
     alpha = image.GetRasterBand(image.RasterCount).ReadRaster()
     assert max(alpha) == 255  # the elevation is drawn inside its footprint
