@@ -85,6 +85,7 @@ def test_a_manager_edits_the_elevation_style_and_the_tiles_are_fetched_afresh(pa
     page.wait_for_selector(".gp-raster-dem img.leaflet-tile-loaded")
     first_urls = set(page.locator(".gp-raster-dem img").evaluate_all("nodes => nodes.map(n => n.src)"))
     page.select_option("#gp-edit-layer", "dem")
+    assert not page.locator("#gp-edit-toggle").is_visible()  # no features to edit in a raster
     page.click("#gp-layer-manage")
     dialog = page.locator("[data-testid=layer-admin]")
     editor = dialog.locator("[data-testid=raster-style]")

@@ -1,7 +1,9 @@
 // The editing control: pick one of the layers the user may edit, start and stop editing,
-// and reach the layer's deleted features.
+// and reach the layer's deleted features. A raster layer has no features to edit: only its
+// management (metadata, style) is offered.
 import { el } from "../dom.js";
 import { pick } from "../i18n.js";
+import { isRaster } from "../rasters.js";
 import { m } from "./messages.js";
 
 export const EditControl = L.Control.extend({
@@ -28,7 +30,7 @@ export const EditControl = L.Control.extend({
       ? el("button", { type: "button", id: "gp-members", text: m("members"), onclick: () => this.options.onMembers() })
       : null;
     const asof = el("input", { type: "datetime-local", id: "gp-asof", step: "1", "aria-label": m("asof") });
-    const asofBox = el("div", { class: "gp-asof" }, [
+    const asofBox = this._asofBox = el("div", { class: "gp-asof" }, [
       el("label", { for: asof.id, text: m("asof") }), asof,
       el("button", { type: "button", id: "gp-asof-show", text: m("showAsof"),
         onclick: () => asof.value && this.options.onAsof(this._select.value, asof.value) }),
@@ -46,6 +48,9 @@ export const EditControl = L.Control.extend({
 
   _showManage() {
     this._manage.hidden = !this.options.manageable.includes(this._select.value);
+    const raster = isRaster(this.options.layers.find((layer) => layer.slug === this._select.value));
+    this._toggle.hidden = raster;
+    this._asofBox.hidden = raster;
   },
 
   onRemove() {
