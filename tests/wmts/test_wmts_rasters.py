@@ -85,3 +85,12 @@ def test_a_c_tile_is_the_cogs_pixels_over_the_tiles_lon_lat_bounds(client, image
     finally:
         gdal.Unlink("/vsimem/c.png")
         gdal.Unlink("/vsimem/c_ref.tif")
+
+
+def test_tianditus_format_tiles_answers_imagery_as_jpeg(client, imagery_layer):
+    # w level 12 tile 1461/3488 holds central Harbin (126.65 E 45.76 N).
+    response = client.get("/wmts", {"SERVICE": "WMTS", "REQUEST": "GetTile", "VERSION": "1.0.0", "LAYER": "ortho",
+                                    "STYLE": "default", "TILEMATRIXSET": "w", "FORMAT": "tiles", "TILEMATRIX": "12",
+                                    "TILEROW": "1461", "TILECOL": "3488"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/jpeg" and response.content[:3] == b"\xff\xd8\xff"
