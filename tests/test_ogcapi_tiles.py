@@ -71,6 +71,10 @@ def test_vector_collection_serves_its_mvt_tiles(client, school_layer, clean_tile
     assert "第1中学" in names
     # The same bytes as the XYZ endpoint: one tile, two addresses.
     assert client.get(f"/tiles/schools/14/{tile.x}/{tile.y}.mvt").content == response.content
+    again = client.get(url.split("testserver", 1)[1], headers={"If-None-Match": response["ETag"]})
+    assert again.status_code == 304 and again["ETag"] == response["ETag"]
+    empty = client.get(f"/ogc/collections/schools/tiles/WebMercatorQuad/14/{tile.y + 40}/{tile.x}")
+    assert empty.status_code == 204
     assert client.get("/ogc/collections/schools/tiles/c").status_code == 404
 
 

@@ -7,9 +7,12 @@ a collection the requester may not see has no tiles and answers as a missing one
 """
 from __future__ import annotations
 
+from django.utils.http import parse_etags
+
 from layers.models import Layer
 from layers.ogcapi.core import _layer_or_404, _link, _self_links
 from layers.ogcapi.protocol import JSON, ApiError, ApiRequest, ApiResponse, json_response
+from layers.tiles.cache import CachedTile
 from layers.tiles.grid import Tile
 from layers.tiles.matrixsets import (
     METERS_PER_DEGREE,
@@ -186,13 +189,18 @@ def tile(req: ApiRequest, collection_id: str, tms_id: str, matrix: str, row: str
         if req.params.get("f") not in (None, "mvt"):
             raise ApiError(400, "The tiles of a vector collection are Mapbox Vector Tiles: f=mvt.")
         entry, _ = tile_get(layer=layer, tile=Tile(level, col_, row_), fmt="mvt")
-        headers["ETag"] = f'"{entry.etag}"'
-        if not entry.body:
-            return ApiResponse(204, b"", MVT_MEDIA_TYPE, headers)
-        return ApiResponse(200, entry.body, MVT_MEDIA_TYPE, headers)
+        return _tile_response(req, entry, MVT_MEDIA_TYPE, headers)
     fmt = _IMAGE_FORMATS.get(req.params.get("f") or "png")
     if fmt is None:
         raise ApiError(400, "f must be png, jpeg or webp for the map tiles of a raster collection.")
     entry, _ = grid_tile_get(layer=layer, grid=grid, level=level, row=row_, col=col_, fmt=fmt)
-    headers["ETag"] = f'"{entry.etag}"'
-    return ApiResponse(200, entry.body, MEDIA_TYPES[fmt], headers)
+    return _tile_response(req, entry, MEDIA_TYPES[fmt], headers)
+
+
+def _tile_response(req: ApiRequest, entry: CachedTile, media_type: str, headers: dict[str, str]) -> ApiResponse:
+    """200 with the tile, 204 for an empty vector tile, 304 when the client holds it already."""
+    etag = f'"{entry.etag}"'
+    headers["ETag"] = etag
+    if etag in parse_etags(req.headers.get("if-none-match", "")):
+        return ApiResponse(304, b"", media_type, headers)
+    return ApiResponse(200 if entry.body else 204, entry.body, media_type, headers)
