@@ -22,9 +22,9 @@ MM_PER_PT = 25.4 / 72
 INK = (0.13, 0.13, 0.13)
 WORDS = {
     "zh": {"scale": "比例尺", "legend": "图例", "sources": "数据来源", "date": "制图日期", "review": "审图号",
-           "north": "北"},
+           "north": "北", "colon": "：", "gap": "　　"},
     "en": {"scale": "Scale", "legend": "Legend", "sources": "Sources", "date": "Date", "review": "Map review No.",
-           "north": "N"},
+           "north": "N", "colon": ": ", "gap": "    "},
 }
 
 
@@ -182,10 +182,10 @@ def draw_furniture(*, ctx: cairo.Context, layout: Layout, content: PageContent) 
         legend = Rect(block.x + block.w + 4 * u, panel.y, panel.w - block.w - 4 * u, panel.h)
     _legend(ctx, legend, content, u)
     f = layout.footer
-    _text(ctx, f.x, f.y + 3.5 * u, f"{words['sources']}：{content.attribution}", size=2.6 * u, max_w=f.w)
-    notes = f"{words['date']}：{content.date}"
+    _text(ctx, f.x, f.y + 3.5 * u, f"{words['sources']}{words['colon']}{content.attribution}", size=2.6 * u, max_w=f.w)
+    notes = f"{words['date']}{words['colon']}{content.date}"
     if content.review_number:
-        notes += f"　　{words['review']}：{content.review_number}"
+        notes += f"{words['gap']}{words['review']}{words['colon']}{content.review_number}"
     _text(ctx, f.x, f.y + 7.5 * u, notes, size=2.6 * u, max_w=f.w * 0.8)
     _text(ctx, f.x + f.w, f.y + 7.5 * u, "Geoportal", size=2.6 * u, align="right")
 

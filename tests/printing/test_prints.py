@@ -225,3 +225,11 @@ def test_a_print_runs_on_the_worker_queue(client, parks, settings):
     job = client.get(created["Location"]).json()
     assert job["state"] == "succeeded" and job["phase"] == "done"
     assert Image.open(io.BytesIO(b"".join(client.get(job["download"]).streaming_content))).size == (1240, 1754)
+
+
+def test_english_page(client, parks, tmp_path):
+    job, pdf = _done(client, {"layers": ["parks"], "bbox": VIEW, "language": "en", "review_number": "GS(2024)1234"})
+    text = _pdf_tool("pdftotext", pdf, tmp_path)
+    assert settings.GEOPORTAL_CITY_NAME_EN in text and "Legend" in text
+    assert f"Scale 1:{job['printed']['scale']:,}" in text and "Map review No.: GS(2024)1234" in text
+    assert "parks layer" in text  # the layer's English title
