@@ -216,7 +216,8 @@ def test_gdal_derives_c_resolutions_from_tianditus_scale_denominators_as_docs_wm
     result = subprocess.run(
         ["gdalinfo", "-json", f"WMTS:{live_server.url}/wmts?SERVICE=WMTS&REQUEST=GetCapabilities,layer=schools,"
                               "tilematrixset=c"],
-        check=True, capture_output=True, timeout=60, env={"PATH": "/usr/bin:/bin"},
+        check=True, capture_output=True, timeout=60,
+        env={"PATH": "/usr/bin:/bin", "GDAL_DEFAULT_WMS_CACHE_PATH": str(tmp_path / "cache")},
     )
     gdal_pixel = json.loads(result.stdout)["geoTransform"][1]
     true_pixel = matrix_set("c").matrix(20).cellSize
