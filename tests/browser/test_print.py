@@ -59,3 +59,17 @@ def test_print_dialog_on_a_phone(open_page, live_server, map_layers, tmp_path):
     page.locator(".gp-print-panel select[name=format]").select_option("png")
     page.locator(".gp-print-go").click()
     page.get_by_test_id("print-download").wait_for(state="visible", timeout=60_000)
+
+
+def test_print_dialog_shows_why_a_print_is_refused(page, page_problems, live_server, map_layers):
+    page_problems.allow_console("400")  # the refused POST, answered with its reason
+    page.goto(live_server.url + "/")
+    wait_for_map(page)
+    page.evaluate("() => window.geoportal.map.setView([39.9, 116.4], 12, {animate: false})")  # Beijing
+    page.get_by_test_id("print").click()
+    page.locator(".gp-print-go").click()
+    status = page.locator(".gp-print-status.gp-print-error")
+    status.wait_for(state="visible")
+    assert "打印失败" in status.inner_text() and "inside the city's extent" in status.inner_text()
+    assert page.get_by_test_id("print-download").is_hidden()
+    assert page.locator(".gp-print-go").is_enabled()
