@@ -157,6 +157,8 @@ GET_TILE = {"service": "WMTS", "request": "GetTile", "version": "1.0.0", "layer"
     ({**GET_TILE, "tilerow": "1"}, "TileOutOfRange", "TileRow", 400),
     ({**GET_TILE, "tilecol": "2"}, "TileOutOfRange", "TileCol", 400),
     ({**GET_TILE, "tilerow": "-1"}, "InvalidParameterValue", "TileRow", 400),
+    ({**GET_TILE, "tilecol": "²"}, "InvalidParameterValue", "TileCol", 400),
+    ({**GET_TILE, "tilematrix": "1²"}, "InvalidParameterValue", "TileMatrix", 400),
     ({**GET_TILE, "format": "image/gif"}, "InvalidParameterValue", "FORMAT", 400),
     ({**GET_TILE, "style": "night"}, "InvalidParameterValue", "STYLE", 400),
     ({**GET_TILE, "layer": "nowhere"}, "InvalidParameterValue", "LAYER", 400),
