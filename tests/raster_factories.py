@@ -15,7 +15,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from osgeo import gdal, osr
 
-from layers.io.importer import run_import
 from layers.io.models import ImportJob
 from layers.io.services import ImportRequest, import_job_create
 from layers.models import Layer
@@ -97,9 +96,7 @@ def raster_layer_create(*, user, path: Path, title: str, visibility: str = Layer
                         slug: str | None = None) -> Layer:
     """Upload `path` through the import service (as a manager would) and run the job now."""
     upload = SimpleUploadedFile(path.name, path.read_bytes(), content_type="image/tiff")
-    job = import_job_create(user=user, uploaded=upload, request=ImportRequest(mode="new", title=title))
-    run_import(str(job.pk))  # a no-op when the job already ran on commit
-    job.refresh_from_db()
+    job = import_job_create(user=user, uploaded=upload, request=ImportRequest(mode="new", title=title), run_now=True)
     if job.state != ImportJob.State.SUCCEEDED:
         raise AssertionError(f"raster import failed: {job.error}")
     layer = Layer.objects.get(pk=job.layer_id)

@@ -16,6 +16,7 @@ from layers.io.crs import parse_crs
 from layers.io.errors import InvalidRequest
 from layers.io.formats import ReadOptions, open_upload
 from layers.io.formats.base import normalise_encoding
+from layers.io.importer import run_import
 from layers.io.models import ImportJob, owner_fields
 from layers.io.queue import enqueue_import, running_job_ids
 from layers.io.staging import STAGING_PREFIX, describe, drop_staging, source_srs_args
@@ -71,8 +72,9 @@ def _safe_name(filename: str) -> str:
     return (base or "upload")[-120:]
 
 
-def import_job_create(*, user, uploaded, request: ImportRequest) -> ImportJob:
-    """Check the upload and the request now; queue the import. Raises IOFailure subclasses (4xx)."""
+def import_job_create(*, user, uploaded, request: ImportRequest, run_now: bool = False) -> ImportJob:
+    """Check the upload and the request now; queue the import (with `run_now`, run it here, inside
+    the caller's transaction: the demo loader). Raises IOFailure subclasses (4xx)."""
     if request.mode not in ImportJob.Mode.values:
         raise InvalidRequest(f"mode must be one of: {', '.join(ImportJob.Mode.values)}.")
     if request.invalid not in INVALID_CHOICES:
@@ -88,7 +90,7 @@ def import_job_create(*, user, uploaded, request: ImportRequest) -> ImportJob:
         if is_raster_upload(path):
             job = _raster_job_create(user=user, uploaded=uploaded, request=request, path=path, crs=crs, target=target,
                                      folder=folder)
-            enqueue_import(str(job.pk))
+            _start(job, run_now)
             return job
         if target is not None and target.is_raster:
             raise InvalidRequest(f"Layer {target.slug!r} is a raster layer: upload a GeoTIFF (.tif) to replace it.")
@@ -107,8 +109,16 @@ def import_job_create(*, user, uploaded, request: ImportRequest) -> ImportJob:
     except BaseException:
         remove_work_dir(folder)
         raise
-    enqueue_import(str(job.pk))
+    _start(job, run_now)
     return job
+
+
+def _start(job: ImportJob, run_now: bool) -> None:
+    if run_now:
+        run_import(str(job.pk))
+        job.refresh_from_db()
+    else:
+        enqueue_import(str(job.pk))
 
 
 def _raster_job_create(*, user, uploaded, request: ImportRequest, path, crs, target, folder) -> ImportJob:
