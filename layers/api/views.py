@@ -26,6 +26,7 @@ from layers.ogcapi.etags import PreconditionError, etag_for, version_from_if_mat
 from layers.ogcapi.geojson import FeatureInputError, feature_from_geojson
 from layers.ogcapi.protocol import ApiError
 from layers.permissions import user_can, visible_layer_or_none
+from layers.rasters.refusals import no_features_message
 from layers.schema import PropertyValidationError
 from layers.selectors import layer_list_visible, layer_summary
 from layers.services import GeometryValidationError, VersionConflict, feature_create, feature_delete, feature_update
@@ -34,11 +35,14 @@ CHANNEL = "rest"
 _ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
 
 
-def layer_for(request, slug: str, action: str = "view") -> Layer:
-    """The layer if the requester may `action` it: 404 if unseen, 401 if anonymous, 403 otherwise."""
+def layer_for(request, slug: str, action: str = "view", *, features: bool = True) -> Layer:
+    """The layer if the requester may `action` it: 404 if unseen, 401 if anonymous, 403 otherwise;
+    for the feature endpoints (`features`) a raster layer is 404 too, saying where its pixels are."""
     layer = visible_layer_or_none(request.user, slug)
     if layer is None:
         raise NotFound("No such layer.")
+    if features and layer.is_raster:
+        raise NotFound(no_features_message(layer))
     if action != "view":
         if not request.user.is_authenticated:
             raise NotAuthenticated("Sign in or send an API token to change features.")
@@ -73,7 +77,7 @@ class LayerList(APIView):
 class LayerDetail(APIView):
     @extend_schema(responses={200: LayerSerializer, 404: ErrorSerializer}, summary="A layer's metadata")
     def get(self, request, slug: str):
-        return Response(layer_summary(layer_for(request, slug), get_language() or "zh"))
+        return Response(layer_summary(layer_for(request, slug, features=False), get_language() or "zh"))
 
 
 class FeatureList(APIView):

@@ -28,6 +28,7 @@ from layers.ogcapi.protocol import (
 )
 from layers.ogcapi.streaming import PageInfo, stream_collection
 from layers.permissions import layers_for, visible_layer_or_none
+from layers.rasters.refusals import no_features_message
 from layers.schema import FieldDef, parse_schema
 
 TITLE = "Geoportal OGC API - Features"
@@ -63,6 +64,14 @@ def _layer_or_404(req: ApiRequest, collection_id: str) -> Layer:
     layer = visible_layer_or_none(req.principal, collection_id)
     if layer is None:
         raise ApiError(404, f"There is no collection {collection_id!r}.", "NotFound")
+    return layer
+
+
+def _feature_layer_or_404(req: ApiRequest, collection_id: str) -> Layer:
+    """A collection with features: a raster collection has no items nor queryables."""
+    layer = _layer_or_404(req, collection_id)
+    if layer.is_raster:
+        raise ApiError(404, no_features_message(layer), "NotFound")
     return layer
 
 
@@ -103,10 +112,11 @@ def collection_doc(req: ApiRequest, layer: Layer) -> dict:
         "links": [
             _link(req.url(base, {"f": "json"}), "self", JSON, title),
             _link(req.url(base, {"f": "html"}), "alternate", HTML, title),
-            _link(req.url(f"{base}/items", {"f": "json"}), "items", GEOJSON, "Features as GeoJSON"),
-            _link(req.url(f"{base}/items", {"f": "html"}), "items", HTML, "Features as HTML"),
-            _link(req.url(f"{base}/queryables"), "http://www.opengis.net/def/rel/ogc/1.0/queryables",
-                  SCHEMA_JSON, "Queryables"),
+            *([] if layer.is_raster else [
+                _link(req.url(f"{base}/items", {"f": "json"}), "items", GEOJSON, "Features as GeoJSON"),
+                _link(req.url(f"{base}/items", {"f": "html"}), "items", HTML, "Features as HTML"),
+                _link(req.url(f"{base}/queryables"), "http://www.opengis.net/def/rel/ogc/1.0/queryables",
+                      SCHEMA_JSON, "Queryables")]),
             _link(req.url(f"{base}/tiles"), "http://www.opengis.net/def/rel/ogc/1.0/tilesets-"
                   + ("map" if layer.is_raster else "vector"), JSON, "Tilesets"),
             _link(req.url(f"{base}/map"), "http://www.opengis.net/def/rel/ogc/1.0/map", "image/png", "Map"),
@@ -171,7 +181,7 @@ def _field_schema(fdef: FieldDef, language: str) -> dict:
 
 
 def queryables(req: ApiRequest, collection_id: str) -> ApiResponse:
-    layer = _layer_or_404(req, collection_id)
+    layer = _feature_layer_or_404(req, collection_id)
     return _render(req, "queryables", queryables_doc(req, layer), json_type=SCHEMA_JSON)
 
 
@@ -217,7 +227,7 @@ def _source(layer: Layer, raw_asof: str | None) -> query.Fragment:
 
 
 def items(req: ApiRequest, collection_id: str) -> ApiResponse:
-    layer = _layer_or_404(req, collection_id)
+    layer = _feature_layer_or_404(req, collection_id)
     q = build_items_query(req, layer)
     matched, exact = query.count_matched(q, cached_total=layer.feature_count)
     headers = {"Content-Crs": f"<{q.crs.uri}>"}
@@ -275,7 +285,7 @@ def _page_params(req: ApiRequest) -> dict:
 
 
 def item(req: ApiRequest, collection_id: str, feature_id: str) -> ApiResponse:
-    layer = _layer_or_404(req, collection_id)
+    layer = _feature_layer_or_404(req, collection_id)
     pk = params.feature_id_or_none(feature_id)
     if pk is None:
         raise ApiError(404, f"There is no feature {feature_id!r} in {collection_id!r}.", "NotFound")

@@ -13,6 +13,7 @@ from layers.ogcapi.geojson import FeatureInputError, feature_from_geojson
 from layers.ogcapi.params import feature_id_or_none
 from layers.ogcapi.protocol import GEOJSON, ApiError, ApiRequest, ApiResponse
 from layers.permissions import user_can, visible_layer_or_none
+from layers.rasters.refusals import no_features_message
 from layers.schema import PropertyValidationError, parse_schema
 from layers.services import GeometryValidationError, VersionConflict, feature_create, feature_delete, feature_update
 
@@ -23,6 +24,8 @@ def _writable_layer(req: ApiRequest, collection_id: str) -> Layer:
     layer = visible_layer_or_none(req.principal, collection_id)
     if layer is None:
         raise ApiError(404, f"There is no collection {collection_id!r}.", "NotFound")
+    if layer.is_raster:
+        raise ApiError(404, no_features_message(layer), "NotFound")
     if not getattr(req.principal, "is_authenticated", False):
         raise ApiError(401, "Send an API token (Authorization: Bearer …) or sign in to change features.",
                        "Unauthorized", {"WWW-Authenticate": 'Bearer realm="api"'})

@@ -25,6 +25,7 @@ from layers.io.crs import GCJ02, parse_crs
 from layers.io.errors import InvalidRequest, IOFailure
 from layers.io.upload import work_root
 from layers.permissions import visible_layer_or_none
+from layers.rasters.refusals import no_features_message
 
 audit = logging.getLogger("geoportal.audit")
 
@@ -52,6 +53,8 @@ class LayerExportView(APIView):
         layer = visible_layer_or_none(request.user, slug)
         if layer is None:
             raise Http404("No such layer.")
+        if layer.is_raster:
+            raise InvalidRequest(no_features_message(layer))
         params = request.query_params
         name = (params.get("format") or "geojson").lower()
         if name == "csv" and params.get("geometry", "").lower() == "xy":
