@@ -17,6 +17,7 @@ SECTIONS = {
     "tiles": "layers.tiles.bench",
     "rasters": "layers.rasters.bench",
     "wms": "layers.maps.bench",
+    "wmts": "layers.wmts.bench",
     "print": "layers.printing.bench",
     "items": "layers.ogcapi.bench",
     "history": "layers.history.bench",
