@@ -207,6 +207,7 @@ TIANDITU_KEY = env_str("TIANDITU_KEY", "")
 TILE_CACHE_URL = env_str("TILE_CACHE_URL", redis_database(REDIS_URL, 1))
 TILE_CACHE_MAX_BYTES = env_int("TILE_CACHE_MAX_BYTES", 256 * 1024 * 1024)
 TILE_MAX_FEATURES = env_int("TILE_MAX_FEATURES", 4000)
+WMS_MAX_SIZE = env_int("WMS_MAX_SIZE", 4096)  # pixels per side of a WMS GetMap/GetFeatureInfo (layers/maps)
 TILE_HTTP_MAX_AGE = env_int("TILE_HTTP_MAX_AGE", 60)
 MAP_TILED_LAYER_THRESHOLD = env_int("MAP_TILED_LAYER_THRESHOLD", 5000)
 
