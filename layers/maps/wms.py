@@ -145,8 +145,8 @@ def _pixel(params: dict[str, str], version: str) -> PixelSize | None:
         return None
     try:
         return pixel_size(tuple(values), epsg, width, height)
-    except ValueError:
-        return None
+    except (ValueError, mapscript.MapServerError):
+        return None  # an unknown CRS: MapServer's answer names it
 
 
 def _dispatch(mapobj: mapscript.mapObj, params: dict[str, str]) -> tuple[str, bytes]:
@@ -183,6 +183,8 @@ def _clean_exception(content_type: str, body: bytes, version: str) -> WmsRespons
     found = next((e for e in root.iter() if e.tag.endswith("ServiceException")), None)
     message = (found.text or "").strip() if found is not None else ""
     code = found.get("code") if found is not None else None
+    if version == "1.3.0" and code == "InvalidSRS":
+        code = "InvalidCRS"  # 1.3.0's name for it (MapServer answers some cases with 1.1.1's)
     message = re.sub(r"^ms\w+\(\): (?:WMS server error\. |Web application error\. )?", "", message)
     if _INTERNAL.search(message) and not code:
         message = "The map could not be drawn."
@@ -227,7 +229,10 @@ def _feature_info(mapobj, built, params: dict[str, str], info_format: str, versi
         document = {"type": "FeatureCollection", "features": [
             {"type": "Feature", "id": f["id"], "layer": f["layer"], "geometry": None, "properties": f["properties"]}
             for f in features]}
-        return WmsResponse(200, "application/json", json.dumps(document, ensure_ascii=False).encode())
+        text = json.dumps(document, ensure_ascii=False)
+        # Escaped for the case a browser is made to read it as HTML; JSON readers see the same text.
+        text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+        return WmsResponse(200, "application/json", text.encode())
     rows = []
     for f in features:
         cells = "".join(f"<tr><th>{html.escape(key)}</th><td>{html.escape(value)}</td></tr>"
@@ -258,7 +263,7 @@ def _check(params: dict[str, str]) -> tuple[str, str, WmsResponse | None]:
         return version, request, wms_exception(
             f"REQUEST must be one of {', '.join(REQUESTS)}.", "OperationNotSupported", version)
     request = named[request.lower()]
-    limit = getattr(settings, "WMS_MAX_SIZE", 4096)
+    limit = settings.WMS_MAX_SIZE
     if request in ("GetMap", "GetFeatureInfo"):
         for key in ("WIDTH", "HEIGHT"):
             value = params.get(key, "")
@@ -277,7 +282,7 @@ def wms_handle(*, params: dict[str, str], layers: list[Layer], online_resource: 
     if request != "GetCapabilities":
         params.setdefault("VERSION", version)
     mapobj, built = mapfile.build_map(layers, _web_block())
-    mapobj.maxsize = int(getattr(settings, "WMS_MAX_SIZE", 4096))
+    mapobj.maxsize = int(settings.WMS_MAX_SIZE)
     mapobj.web.metadata.set("wms_onlineresource", online_resource)
     mapobj.web.metadata.set("wms_title", "地理信息门户" if not language.startswith("en") else "Geoportal")
     mapobj.web.metadata.set("wms_abstract", "城市地理信息平台的图层（WMS）" if not language.startswith("en")
