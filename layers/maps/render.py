@@ -281,3 +281,10 @@ def legend_entries(*, layer: Layer, language: str) -> list[dict]:
         return [{"label": f"{title} {_format_value(value)}{unit}", "png": _swatch(color, 16, 12, 96)}
                 for value, color in ramp]
     return [{"label": title, "png": legend_icon(layer=layer, width=18, height=18)}]
+
+
+def close_map_connections() -> None:
+    """Forget this thread's built maps and close MapServer's deferred PostGIS connections (the
+    test suite calls it before dropping its database; a server process keeps them)."""
+    _local.maps = OrderedDict()
+    mapscript.msConnPoolCloseUnreferenced()

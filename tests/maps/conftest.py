@@ -11,12 +11,21 @@ from django.contrib.gis.geos import Point, Polygon
 from osgeo import gdal, osr
 from PIL import Image
 
+from layers.maps.render import close_map_connections
 from layers.models import Layer
 from layers.rasters.models import RasterSource
 from layers.services import feature_create
 from tests.conftest import make_layer
 
 gdal.UseExceptions()
+
+
+@pytest.fixture(autouse=True)
+def _close_map_connections():
+    """MapServer keeps its PostGIS connections open (CLOSE_CONNECTION=DEFER); close them after
+    each test so that the test database can be flushed and dropped."""
+    yield
+    close_map_connections()
 
 # A 0.01° grid cell over Harbin; rasters are 100 × 100 pixels of 0.0001° from here.
 ORIGIN = (126.60, 45.76)
