@@ -38,12 +38,14 @@ def test_map_opens_on_the_city_with_the_harbin_districts(page, live_server, harb
     assert page.locator("section[data-theme=boundaries] h2").inner_text() == "行政区划"
     assert page.locator("#gp-layer-districts").is_checked()
 
-    # District names label the backdrop at the opening zoom; no base map tiles.
+    # District names label the backdrop at the opening zoom; no base map tiles (the demo
+    # elevation layer's tiles are an overlay, in their own pane).
     # (Other layers, such as the service centres, may add their own labels at this zoom.)
     district_names = {d.name_zh for d in city_districts(settings.GEOPORTAL_CITY_CODE)}
     labels = [text.strip() for text in page.locator(".leaflet-tooltip.gp-label").all_inner_texts()]
     assert sorted(t for t in labels if t in district_names) == sorted(district_names)
-    assert page.locator(".leaflet-tile").count() == 0
+    assert page.locator(".leaflet-tile-pane .leaflet-tile").count() == 0
+    assert page.locator(".leaflet-gp-raster-pane .gp-raster-harbin-elevation-demo .leaflet-tile").count() > 0
 
     # A metric scale bar and the boundaries' attribution.
     assert page.locator(".leaflet-control-scale-line").inner_text().endswith("km")

@@ -21,9 +21,11 @@ def test_gdal_wms_driver_reads_the_imagery_as_the_cog(live_server, imagery_layer
     url = (f"WMS:{live_server.url}/wms?SERVICE=WMS&VERSION=1.1.1&REQUEST=GetMap&LAYERS=ortho&SRS=EPSG:4326"
            f"&BBOX={minx},{miny},{maxx},{maxy}&FORMAT=image/png&TRANSPARENT=TRUE")
     out = tmp_path / "ortho-wms.tif"
-    subprocess.run(["gdal_translate", "-q", "-of", "GTiff", "-outsize", str(SIZE), str(SIZE),
-                    "-projwin", str(minx), str(maxy), str(maxx), str(miny), url, str(out)],
-                   check=True, capture_output=True, timeout=120)
+    # GDAL's WMS driver keeps a tile cache in the working directory unless told not to.
+    subprocess.run(["gdal_translate", "-q", "--config", "GDAL_ENABLE_WMS_CACHE", "NO", "-of", "GTiff",
+                    "-outsize", str(SIZE), str(SIZE), "-projwin", str(minx), str(maxy), str(maxx), str(miny),
+                    url, str(out)],
+                   check=True, capture_output=True, timeout=120, cwd=tmp_path)
     served = gdal.Open(str(out))
     assert (served.RasterXSize, served.RasterYSize) == (SIZE, SIZE)
     origin_x, pixel_x, _, origin_y, _, pixel_y = served.GetGeoTransform()
