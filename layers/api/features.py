@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Mapping
 
-from layers.history.selectors import feature_collection_asof_geojson, parse_asof
+from layers.history.selectors import features_asof, parse_asof
 from layers.models import Layer
 from layers.ogcapi import params, query
 from layers.ogcapi.streaming import PageInfo, stream_collection
@@ -39,19 +39,19 @@ def list_query(layer: Layer, raw: Mapping[str, str]) -> query.ItemsQuery:
     if limit > MAX_FEATURES:
         raise params.bad(f"limit must be between 1 and {MAX_FEATURES}.")
     return query.ItemsQuery(layer_id=layer.pk, fields=[f.name for f in fields], limit=limit, where=where,
-                            after=params.parse_int(raw, "after"), extra_properties=True)
+                            after=params.parse_int(raw, "after"), extra_properties=True,
+                            source=_source(layer, raw.get("asof")))
 
 
-def asof_collection(layer: Layer, raw: Mapping[str, str]) -> str:
-    """The layer as it was at `asof` (layers.history), with the list's bbox and limit."""
+def _source(layer: Layer, raw_asof: str | None) -> query.Fragment:
+    """The live features, or with `asof` the layer as it was then (layers.history): same filters, same pages."""
+    if not raw_asof:
+        return query.LIVE_FEATURES
     try:
-        moment = parse_asof(raw["asof"])
+        moment = parse_asof(raw_asof)
     except ValueError as exc:
         raise params.bad(str(exc)) from exc
-    box = params.parse_bbox({"bbox": raw.get("bbox", "")})
-    limit = params.parse_int(raw, "limit", minimum=1) or MAX_FEATURES
-    return feature_collection_asof_geojson(layer=layer, asof=moment, bbox=box.params if box else None,
-                                           limit=min(limit, MAX_FEATURES))
+    return features_asof(layer_id=layer.pk, asof=moment, name_field=layer.name_field)
 
 
 def stream_list(q: query.ItemsQuery, *, next_url: Callable[[int], str]) -> Iterator[bytes]:

@@ -2,7 +2,7 @@
 the features list); writes go through layers.services with channel "rest"."""
 from __future__ import annotations
 
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.utils.translation import get_language
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -97,9 +97,6 @@ class FeatureList(APIView):
     def get(self, request, slug: str):
         layer = layer_for(request, slug)
         try:
-            if request.query_params.get("asof"):
-                return HttpResponse(feature_reads.asof_collection(layer, request.query_params),
-                                    content_type="application/geo+json")
             q = feature_reads.list_query(layer, request.query_params)
         except ApiError as exc:
             # "error" is the map's contract for a refused list; "detail" DRF's.

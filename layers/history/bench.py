@@ -1,7 +1,9 @@
 """Benchmark of the history capability (section "history" of `manage.py bench`).
 
-- "as of" reads (layers.history.selectors) against reading the current features of the same
-  box (layers.selectors), both built in PostGIS;
+- "as of" reads (layers.history.selectors.features_asof as the source of the map's feature list)
+  against reading the current features of the same box, by the same statement (layers.ogcapi.query):
+  on the benchmark layer as it is (no history), with a version row for every feature (as after an
+  edit of each) read as of now, and with 1% of the features moved since the moment read;
 - feature_update with its history rows against a raw UPDATE of the same rows.
 Writes run inside a transaction that is rolled back, so the benchmark layer stays unchanged."""
 from __future__ import annotations
@@ -12,7 +14,8 @@ import time
 from django.db import connection, transaction
 from django.utils import timezone
 
-from layers.history.selectors import feature_collection_asof_geojson
+from layers.history.recording import feature_versions_ensure_baseline_bulk, feature_versions_record_bulk
+from layers.history.selectors import features_asof
 from layers.models import Feature, Layer
 from layers.ogcapi import query
 from layers.schema import parse_schema
@@ -59,18 +62,42 @@ def _writes(layer: Layer, stdout) -> None:
                  "1-2 history rows)")
 
 
-def _live_query(layer: Layer, bbox) -> query.ItemsQuery:
-    """The statement the map's feature list runs for the current state (layers/api/features.py)."""
+def _list_query(layer: Layer, bbox, source: query.Fragment = query.LIVE_FEATURES) -> query.ItemsQuery:
+    """The statement the map's feature list runs (layers/api/features.py), now or `?asof=`."""
     return query.ItemsQuery(layer_id=layer.pk, fields=[f.name for f in parse_schema(layer.schema)], limit=5000,
-                            where=[query.bbox_intersects(bbox)], extra_properties=True)
+                            where=[query.bbox_intersects(bbox)], extra_properties=True, source=source)
+
+
+def _asof_reads(layer: Layer, stdout, label: str, moment=None) -> None:
+    """The map's feature list over each box, now and `?asof=` a moment (now by default)."""
+    moment = moment or timezone.now()
+    asof = features_asof(layer_id=layer.pk, asof=moment, name_field=layer.name_field)
+    for name, bbox in BOXES.items():
+        current = _median_ms(lambda b=bbox: list(query.items_chunks(_list_query(layer, b))))
+        past = _median_ms(lambda b=bbox: list(query.items_chunks(_list_query(layer, b, asof))))
+        stdout.write(f"  asof {name}, {label}: current features {current:.1f} ms, as of then {past:.1f} ms "
+                     f"(x{past / current:.2f})")
 
 
 def run(*, layer: Layer, stdout, options) -> None:
-    moment = timezone.now()
-    for name, bbox in BOXES.items():
-        current = _median_ms(lambda b=bbox: list(query.items_chunks(_live_query(layer, b))))
-        past = _median_ms(
-            lambda b=bbox: feature_collection_asof_geojson(layer=layer, asof=moment, bbox=b, limit=5000))
-        stdout.write(f"  asof {name}: current features {current:.1f} ms, as of now {past:.1f} ms "
-                     f"(x{past / current:.2f})")
+    _asof_reads(layer, stdout, "features without history")
+    with transaction.atomic():
+        # Every feature with a version row (as after an edit of each), rolled back afterwards.
+        feature_versions_ensure_baseline_bulk(layer_id=layer.pk)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE history_featureversion")
+        _asof_reads(layer, stdout, f"{layer.feature_count:,} versions")
+        # Then 1% of the features moved: a moment before that reads their previous versions.
+        before = timezone.now()
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE layers_feature SET geom = ST_Translate(geom, 0.0002, 0), version = version + 1, "
+                           "updated_at = now() WHERE layer_id = %s AND id %% 100 = 0 RETURNING id", [layer.pk])
+            moved = [row[0] for row in cursor.fetchall()]
+        feature_versions_record_bulk(feature_ids=moved, channel="system", action="update")
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE history_featureversion")
+        _asof_reads(layer, stdout, f"{len(moved):,} moved since then", moment=before)
+        transaction.set_rollback(True)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM (ANALYZE) history_featureversion")  # the rolled-back rows, for what follows
     _writes(layer, stdout)

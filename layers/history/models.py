@@ -6,6 +6,7 @@ had when deleted, with `deleted` set). The state before a write is the previous 
 foreign key: versions outlive the feature they describe."""
 from django.conf import settings
 from django.contrib.gis.db import models
+from django.contrib.postgres.indexes import GistIndex
 from django.utils import timezone
 
 from layers.models import Layer
@@ -28,7 +29,8 @@ class FeatureVersion(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                              related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
-    geom = models.GeometryField(srid=4326)
+    # Indexed with the layer (below), as layers_feature is: every spatial read of versions is per layer.
+    geom = models.GeometryField(srid=4326, spatial_index=False)
     properties = models.JSONField(default=dict)
 
     class Meta:
@@ -40,6 +42,8 @@ class FeatureVersion(models.Model):
             # "As of" and the layer's change log read a layer's versions by time.
             models.Index(fields=["layer", "recorded_at"], name="featureversion_layer_time"),
             models.Index(fields=["layer", "feature_id", "version"], name="featureversion_layer_feature"),
+            # "As of" over a bbox picks the versions in the box first (layers.history.selectors); needs btree_gist.
+            GistIndex(fields=["layer", "geom"], name="featureversion_layer_geom_gist"),
         ]
 
     def __str__(self) -> str:

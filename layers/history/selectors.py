@@ -1,15 +1,19 @@
 """Reads of feature history: a feature's versions, a layer's change log, and a layer "as of" a moment.
 
-All three are single SQL statements over history_featureversion; GeoJSON comes from PostGIS."""
+All three are single SQL statements over history_featureversion; GeoJSON comes from PostGIS. "As of"
+is a relation usable wherever the live features table is, so every feature list (REST, OGC API)
+reads the past through the same statements as the present (layers/ogcapi/query.py)."""
 from __future__ import annotations
 
 import datetime
+import json
 
 from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from layers.models import Layer
+from layers.ogcapi import query
 from layers.schema import parse_schema
 
 _VERSION_JSON = """
@@ -79,31 +83,41 @@ def parse_asof(raw: str) -> datetime.datetime:
     return moment
 
 
-def features_asof_relation(*, layer_id: int, asof: datetime.datetime, name_field: str = "") -> tuple[str, list]:
-    """A derived table with layers_feature's columns (id, layer_id, geom, properties, name, version)
-    holding the layer's features as they were at `asof`, for use as `FROM (<sql>) f`.
+def features_asof(*, layer_id: int, asof: datetime.datetime, name_field: str = "") -> query.Fragment:
+    """The layer's features as they were at `asof`, as a relation with layers_feature's columns
+    (id, layer_id, geom, properties, name, version) made of two parts, disjoint by id:
 
-    Each feature's latest version recorded at or before `asof`, unless that version is a deletion.
-    Features written without history (created by an import, or loaded by raw SQL) count as
-    unchanged since their creation."""
-    sql = """
-        SELECT s.id, s.layer_id, s.geom, s.properties, coalesce(left(s.properties ->> %s, 255), '') AS name,
-               s.version
-        FROM (
-            SELECT DISTINCT ON (v.feature_id) v.feature_id AS id, v.layer_id, v.geom, v.properties, v.version,
-                   v.deleted
-            FROM history_featureversion v
-            WHERE v.layer_id = %s AND v.recorded_at <= %s
-            ORDER BY v.feature_id, v.version DESC
-        ) s
-        WHERE NOT s.deleted
-        UNION ALL
-        SELECT f.id, f.layer_id, f.geom, f.properties, f.name, f.version
+    1. features not written since `asof` (no version recorded after it), created by then: their
+       stored row, which is the state their last write left (every write records that state as a
+       version; features created by an import, or loaded by raw SQL, have none and count as
+       unchanged since their creation);
+    2. features written since (changed, deleted, restored): each one's latest version recorded at
+       or before `asof`, unless that version is a deletion.
+
+    A condition on `f.geom` (a bbox) is pushed by PostgreSQL into both parts and applies before
+    the latest version is chosen: the versions in the box are found through the (layer, geom)
+    GiST index and only they are checked for a later one ("latest" is an anti-join, not a
+    DISTINCT ON over the layer's versions). A feature's latest version lies in the box exactly
+    when some version in the box has no later one. Part 2 holds only what changed since, so reads
+    of a recent moment cost about what reads of the present do."""
+    unchanged = query.Fragment("""(
+        SELECT f.id, f.layer_id, f.geom, f.properties, f.name::text, f.version
         FROM layers_feature f
         WHERE f.layer_id = %s::bigint AND f.created_at <= %s
-          AND NOT EXISTS (SELECT 1 FROM history_featureversion w WHERE w.feature_id = f.id)
-    """
-    return sql, [name_field, layer_id, asof, layer_id, asof]
+          AND NOT EXISTS (SELECT 1 FROM history_featureversion w
+                          WHERE w.layer_id = f.layer_id AND w.feature_id = f.id AND w.recorded_at > %s))""",
+                               (layer_id, asof, asof))
+    changed = query.Fragment("""(
+        SELECT v.feature_id AS id, v.layer_id, v.geom, v.properties,
+               coalesce(left(v.properties ->> %s, 255), '') AS name, v.version
+        FROM history_featureversion v
+        WHERE v.layer_id = %s::bigint AND v.recorded_at <= %s AND NOT v.deleted
+          AND NOT EXISTS (SELECT 1 FROM history_featureversion n
+                          WHERE n.feature_id = v.feature_id AND n.version > v.version AND n.recorded_at <= %s)
+          AND EXISTS (SELECT 1 FROM history_featureversion a
+                      WHERE a.layer_id = v.layer_id AND a.feature_id = v.feature_id AND a.recorded_at > %s))""",
+                             (name_field, layer_id, asof, asof, asof))
+    return query.union_of([unchanged, changed])
 
 
 def feature_collection_asof_geojson(
@@ -112,32 +126,12 @@ def feature_collection_asof_geojson(
     asof: datetime.datetime,
     bbox: tuple[float, float, float, float] | None = None,
     limit: int = 5000,
-    offset: int = 0,
-    precision: int = 6,
 ) -> str:
-    """The layer's features as they were at `asof`, as one GeoJSON FeatureCollection string.
-
-    The item shape matches the map's feature list (layers/api/features.py)."""
-    fields = [f.name for f in parse_schema(layer.schema)]
-    relation, relation_params = features_asof_relation(layer_id=layer.pk, asof=asof, name_field=layer.name_field)
-    bbox_sql = " WHERE s.geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)" if bbox is not None else ""
-    sql = f"""
-        SELECT json_build_object(
-            'type', 'FeatureCollection',
-            'asof', %s::timestamptz,
-            'features', coalesce(json_agg(json_build_object(
-                'type', 'Feature', 'id', q.id,
-                'geometry', ST_AsGeoJSON(q.geom, %s)::json, 'properties', q.props
-            ) ORDER BY q.id), '[]'::json)
-        )::text
-        FROM (
-            SELECT s.id, s.geom,
-                   (SELECT coalesce(jsonb_object_agg(k, val), '{{}}'::jsonb)
-                      FROM jsonb_each(s.properties) AS e(k, val) WHERE k = ANY(%s))
-                   || jsonb_build_object('_name', s.name, '_version', s.version) AS props
-            FROM ({relation}) s {bbox_sql}
-            ORDER BY s.id LIMIT %s OFFSET %s
-        ) q
-    """
-    params = [asof, precision, fields, *relation_params, *(bbox or ()), limit, offset]
-    return _fetch_json(sql, params)
+    """The layer's features as they were at `asof`, as one GeoJSON FeatureCollection string in id
+    order, the items shaped as the map's feature list (layers/api/features.py) and read by the same
+    statement, with the moment as `asof`."""
+    q = query.ItemsQuery(layer_id=layer.pk, fields=[f.name for f in parse_schema(layer.schema)], limit=limit,
+                         where=[query.bbox_intersects(bbox)] if bbox is not None else [], extra_properties=True,
+                         source=features_asof(layer_id=layer.pk, asof=asof, name_field=layer.name_field))
+    features = b",".join(chunk.text for chunk in query.items_chunks(q) if chunk.returned).decode()
+    return f'{{"type":"FeatureCollection","asof":{json.dumps(asof.isoformat())},"features":[{features}]}}'

@@ -9,7 +9,7 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from layers.history.selectors import parse_asof
+from layers.history.selectors import features_asof, parse_asof
 from layers.models import Layer
 from layers.ogcapi import conformance, html, params, query
 from layers.ogcapi import crs as crs_mod
@@ -223,7 +223,7 @@ def _source(layer: Layer, raw_asof: str | None) -> query.Fragment:
         moment = parse_asof(raw_asof)
     except ValueError as exc:
         raise params.bad(str(exc)) from exc
-    return query.features_asof(layer_id=layer.pk, asof=moment, name_field=layer.name_field)
+    return features_asof(layer_id=layer.pk, asof=moment, name_field=layer.name_field)
 
 
 def items(req: ApiRequest, collection_id: str) -> ApiResponse:

@@ -17,7 +17,6 @@ from typing import Any
 from django.db import connection
 
 from geoportal.db.rawtext import read_text_as_bytes
-from layers.history.selectors import features_asof_relation
 from layers.ogcapi.crs import DEFAULT, CrsDef
 from layers.schema import FieldDef
 
@@ -32,15 +31,23 @@ _CASTS = {"integer": "numeric", "decimal": "numeric", "boolean": "boolean", "dat
 class Fragment:
     sql: str
     params: tuple[Any, ...] = ()
+    # A relation made of disjoint parts (see union_of): each part, as a relation of its own.
+    branches: tuple[Fragment, ...] = ()
 
 
 LIVE_FEATURES = Fragment("layers_feature")
 
 
-def features_asof(*, layer_id: int, asof, name_field: str = "") -> Fragment:
-    """The layer's features as they were at `asof`, usable wherever the live table is."""
-    sql, params = features_asof_relation(layer_id=layer_id, asof=asof, name_field=name_field)
-    return Fragment(f"({sql})", tuple(params))
+def union_of(branches: list[Fragment]) -> Fragment:
+    """One relation, usable wherever the live table is, of `branches`: derived tables with
+    layers_feature's columns and no id in common.
+
+    PostgreSQL pushes a page's filters into the branches of a UNION ALL, but not its ORDER BY …
+    LIMIT when they have WHERE clauses of their own: it would read every matching row of every
+    branch and sort them. So a page (items_sql) reads the first rows of each branch by itself and
+    merges those."""
+    return Fragment("(" + " UNION ALL ".join(b.sql for b in branches) + ")",
+                    tuple(p for b in branches for p in b.params), tuple(branches))
 
 
 @dataclass(frozen=True)
@@ -231,9 +238,15 @@ def items_sql(q: ItemsQuery) -> Fragment:
     where = _where(q, paging=True)
     order = _order(q, reverse=q.backwards)
     keys = _sort_values(q) if q.sort else Fragment("NULL::text[]")
-    sql = (f"SELECT f.id, {feature.sql}, {keys.sql} FROM {q.source.sql} f WHERE {where.sql} "
-           f"ORDER BY {order.sql} LIMIT %s")
-    params: tuple = (*feature.params, *keys.params, *q.source.params, *where.params, *order.params, q.limit + 1)
+    rows = Fragment(f"{q.source.sql} f WHERE {where.sql}", (*q.source.params, *where.params))
+    if q.source.branches:
+        # Each branch's first rows by themselves (its own index order and LIMIT), then the page of those.
+        reach = q.limit + 1 + (q.offset if q.sort else 0)
+        pages = [Fragment(f"(SELECT f.* FROM {b.sql} f WHERE {where.sql} ORDER BY {order.sql} LIMIT %s)",
+                          (*b.params, *where.params, *order.params, reach)) for b in q.source.branches]
+        rows = Fragment(f"({' UNION ALL '.join(p.sql for p in pages)}) f", tuple(x for p in pages for x in p.params))
+    sql = f"SELECT f.id, {feature.sql}, {keys.sql} FROM {rows.sql} ORDER BY {order.sql} LIMIT %s"
+    params: tuple = (*feature.params, *keys.params, *rows.params, *order.params, q.limit + 1)
     if q.sort and q.offset:
         sql += " OFFSET %s"
         params = (*params, q.offset)

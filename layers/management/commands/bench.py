@@ -27,7 +27,7 @@ SECTIONS = {
 # Vacuumed and analysed before the sections run: dead rows left by earlier runs (imports that
 # were deleted, rolled-back writes) would otherwise be read by every index scan until autovacuum
 # comes by, and make one run's figures depend on the last one's.
-SETTLED_TABLES = ["layers_feature", "search_searchentry", "layers_layer"]
+SETTLED_TABLES = ["layers_feature", "search_searchentry", "layers_layer", "history_featureversion"]
 
 
 class Command(BaseCommand):
