@@ -12,11 +12,13 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 
+from layers.api.tokens import token_issue
 from layers.models import Layer
 from layers.services import feature_create
 from layers.tiles.cache import TileCache
 from layers.tiles.fastpath import TileFastPath
 from layers.tiles.grid import tile_at
+from layers.tiles.matrixsets import matrix_set, tiles_covering
 from tests.conftest import make_layer
 from tests.tiles_support import decode_mvt
 
@@ -38,8 +40,9 @@ class Recorder:
         return self.django(environ, start_response)
 
 
-def call(app, path: str, *, method: str = "GET", headers: dict | None = None) -> tuple[int, dict, bytes]:
-    environ = {"REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": "", "SERVER_NAME": "testserver",
+def call(app, path: str, *, method: str = "GET", headers: dict | None = None, query: str = ""
+         ) -> tuple[int, dict, bytes]:
+    environ = {"REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": query, "SERVER_NAME": "testserver",
                "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.url_scheme": "http",
                "wsgi.input": io.BytesIO(b""), "wsgi.errors": io.StringIO(), "REMOTE_ADDR": "127.0.0.1",
                "HTTP_HOST": "testserver"}
@@ -196,3 +199,59 @@ def test_an_unreachable_cache_hands_every_request_to_django(layer):
     started = time.monotonic()
     assert call(fast, path())[0] == 200 and django.calls == 1
     assert time.monotonic() - started < 5
+
+
+def c_tile_path(slug: str, level: int, *, style: str = "default", ext: str = "png") -> str:
+    col, row, _, _ = tiles_covering(matrix_set("c"), (*HOME, *HOME), level)
+    return f"/wmts/1.0.0/{slug}/{style}/c/{level}/{row}/{col}.{ext}"
+
+
+@pytest.mark.django_db(transaction=True)  # the map renderer reads PostGIS through a connection of its own
+def test_cached_wmts_tiles_of_public_layers_are_answered_here_as_django_answers_them(app, school_layer):
+    fast, django = app
+    url = c_tile_path("schools", 15)
+    status, first_headers, first_body = call(fast, url)
+    assert (status, first_headers["x-tile-cache"], django.calls) == (200, "miss", 1)
+    status, headers, body = call(fast, url)
+    assert (status, headers["x-tile-cache"], django.calls) == (200, "hit", 1)
+    assert body == first_body and body.startswith(b"\x89PNG") and headers["etag"] == first_headers["etag"]
+    same = {k: v for k, v in first_headers.items() if k not in PER_TILE}
+    assert {k: v for k, v in headers.items() if k not in PER_TILE} == same
+    assert headers["content-type"] == "image/png" and same["cache-control"].startswith("public")
+    assert call(fast, c_tile_path("schools", 15, style="Default"))[1]["x-tile-cache"] == "hit" and django.calls == 1
+    # What Django alone can judge goes to Django: a token (checked, and refused when bad), another style.
+    assert call(fast, url, query="token=gpt_nope_nope")[0] == 401 and django.calls == 2
+    assert call(fast, c_tile_path("schools", 15, style="fancy"))[0] == 400 and django.calls == 3
+
+    # WebMercatorQuad and w tiles are the XYZ image tiles: one cache entry for both addresses.
+    xyz = tile_at(*HOME, 15)
+    assert call(fast, f"/tiles/schools/{xyz}.png")[1]["x-tile-cache"] == "miss" and django.calls == 4
+    for grid in ("WebMercatorQuad", "w"):
+        status, headers, body = call(fast, f"/wmts/1.0.0/schools/default/{grid}/15/{xyz.y}/{xyz.x}.png")
+        assert (status, headers["x-tile-cache"]) == (200, "hit")
+    assert django.calls == 4
+    # A zoom the w set does not have is refused by Django even when the XYZ tile is cached.
+    school_layer.min_zoom = 0
+    school_layer.save()
+    zero = tile_at(*HOME, 0)
+    assert call(fast, f"/tiles/schools/{zero}.png")[0] == 200 and django.calls == 5
+    assert call(fast, f"/tiles/schools/{zero}.png")[1]["x-tile-cache"] == "hit" and django.calls == 5
+    assert call(fast, "/wmts/1.0.0/schools/default/w/0/0/0.png")[0] == 400 and django.calls == 6
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_restricted_layers_cached_wmts_tile_is_only_served_by_django_to_those_who_may_see_it(
+        app, departments):
+    fast, django = app
+    layer = make_layer("planning-secret", departments["planning"], visibility=Layer.Visibility.DEPARTMENT)
+    feature_create(layer=layer, geometry=Point(*HOME, srid=4326), properties={"name": "内部", "level": "primary"})
+    token = token_issue(name="city-gis", layers=[layer])[1]
+    url = c_tile_path("planning-secret", 14)
+    for _ in range(2):
+        status, headers, _ = call(fast, url, query=f"token={token}")
+        assert status == 200
+    assert headers["x-tile-cache"] == "hit" and headers["cache-control"].startswith("private")
+    assert django.calls == 2
+    for _ in range(2):
+        assert call(fast, url)[0] == 400  # "There is no layer", from Django, as for a missing one
+    assert django.calls == 4

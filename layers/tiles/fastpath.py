@@ -3,7 +3,10 @@
 A map pans through hundreds of tiles a minute, most of them already rendered; passing each through
 Django's middleware, URL resolver and the permission lookup costs more than the Redis read. So the
 WSGI application is wrapped (geoportal/wsgi.py): a GET or HEAD of /tiles/<slug>/<z>/<x>/<y>.<fmt>
-(mvt, geojson, png, webp, jpg) is looked up in one Redis round trip, and answered there when
+(mvt, geojson, png, webp, jpg), or of a RESTful WMTS tile /wmts/1.0.0/<slug>/default/<set>/<level>/
+<row>/<col>.<png|jpg|jpeg|webp> without a query (a `token=` goes to Django; the sets: c, w,
+WebMercatorQuad, whose tiles are cached as layers/wmts/tiles.py keeps them), is looked up in one
+Redis round trip, and answered there when
 
 - the layer is published: public, at the stamp (updated_at) it has now. Publications are written
   when a layer is saved or deleted and when Django serves one of its tiles (layers/tiles/cache.py),
@@ -14,7 +17,8 @@ WSGI application is wrapped (geoportal/wsgi.py): a GET or HEAD of /tiles/<slug>/
 
 Everything else (restricted layers, tiles not cached yet, bad addresses, Redis unreachable) goes to
 Django unchanged. The response carries the headers Django's view and security middleware give the
-same tile.
+same tile. Tiles answered here are not counted against WMTS's per-client request rate
+(layers/api/throttling.py), as /tiles/ requests never are.
 """
 from __future__ import annotations
 
@@ -31,14 +35,47 @@ from django.utils.http import parse_etags
 from layers.tiles.cache import tile_cache
 from layers.tiles.images import IMAGE_FORMATS
 from layers.tiles.images import MEDIA_TYPES as IMAGE_MEDIA_TYPES
+from layers.tiles.matrixsets import TIANDITU_C, TIANDITU_W, WEB_MERCATOR_QUAD, matrix_set
 from layers.tiles.queries import GEOJSON_MEDIA_TYPE, MVT_MEDIA_TYPE
 
 _TILE_PATH = re.compile(
     r"^/tiles/([-a-zA-Z0-9_]+)/([0-9]{1,2})/([0-9]{1,8})/([0-9]{1,8})\.(mvt|geojson|png|webp|jpg)$")
+_WMTS_TILE_PATH = re.compile(
+    r"^/wmts/1\.0\.0/([-a-zA-Z0-9_]+)/(?i:default)/([^/]+)/([0-9]{1,3})/([0-9]{1,8})/([0-9]{1,8})"
+    r"\.(png|jpg|jpeg|webp)$")
 # URL extension -> the cache's format key (image tiles are kept under the renderer's format name).
-_KEYS = {"mvt": "mvt", "geojson": "geojson", **IMAGE_FORMATS}
+_KEYS = {"mvt": "mvt", "geojson": "geojson", **IMAGE_FORMATS, "jpeg": "jpeg"}
+# The cache's format key -> media type.
 _MEDIA_TYPES = {"mvt": MVT_MEDIA_TYPE, "geojson": GEOJSON_MEDIA_TYPE, **IMAGE_MEDIA_TYPES}
+# WMTS tile matrix set, as a URL may name it -> the grid part of the cache's format key (WebMercatorQuad
+# and w are the XYZ grid, c has keys of its own) and the set's levels (an XYZ tile cached at a zoom
+# w does not have must not answer for w).
+_WMTS_GRIDS = {name.lower(): ("@" + TIANDITU_C if name == TIANDITU_C else "", matrix_set(name).levels)
+               for name in (WEB_MERCATOR_QUAD, "GoogleMapsCompatible", TIANDITU_W, TIANDITU_C)}
 _STATUS = {200: "200 OK", 204: "204 No Content", 304: "304 Not Modified"}
+
+
+def _address(environ: dict) -> tuple[str, str, str] | None:
+    """(slug, `<z>:<x>:<y>:<format key>` of the cache, format key) of a tile request this path may answer."""
+    path = environ.get("PATH_INFO", "")
+    if path.startswith("/tiles/"):
+        match = _TILE_PATH.match(path)
+        if match is None:
+            return None
+        slug, z, x, y, extension = match.groups()
+        fmt = _KEYS[extension]
+        return slug, f"{int(z)}:{int(x)}:{int(y)}:{fmt}", fmt
+    if path.startswith("/wmts/") and not environ.get("QUERY_STRING"):
+        match = _WMTS_TILE_PATH.match(path)
+        if match is None:
+            return None
+        slug, grid_id, level, row, col, extension = match.groups()
+        grid, levels = _WMTS_GRIDS.get(grid_id.lower(), ("", range(0)))
+        if int(level) not in levels:
+            return None
+        fmt = _KEYS[extension]
+        return slug, f"{int(level)}:{int(col)}:{int(row)}:{fmt}{grid}", fmt
+    return None
 
 
 def _security_headers(secure: bool) -> list[tuple[str, str]]:
@@ -67,13 +104,12 @@ class TileFastPath:
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         if self.cache is None or environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
             return self.app(environ, start_response)
-        match = _TILE_PATH.match(environ.get("PATH_INFO", ""))
-        if match is None:
+        found = _address(environ)
+        if found is None:
             return self.app(environ, start_response)
-        slug, z, x, y, extension = match.groups()
-        fmt = _KEYS[extension]
+        slug, address, fmt = found
         try:
-            entry = self.cache.public_lookup(slug=slug, address=f"{int(z)}:{int(x)}:{int(y)}:{fmt}")
+            entry = self.cache.public_lookup(slug=slug, address=address)
         except redis.RedisError:
             entry = None  # Django answers, and logs the cache's state
         if entry is None:
