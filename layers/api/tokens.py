@@ -88,3 +88,11 @@ def request_principal(request):
     if raw is None:
         return request.user
     return principal_for_token(raw)
+
+
+def parameter_principal(request, raw: str | None):
+    """Who asks a map service (WMS, WMTS): the token of a `token=` query parameter, for clients
+    that cannot set headers (it lands in logs and browser histories: docs/maps.md), else the
+    header's token or the session's user. An unknown or expired token raises TokenError."""
+    raw = (raw or "").strip()
+    return principal_for_token(raw) if raw else request_principal(request)
