@@ -10,7 +10,7 @@ from layers.maps.render import legend_entries, legend_icon, map_render
 from layers.models import Layer
 from layers.services import feature_create
 from tests.conftest import make_layer
-from tests.maps.conftest import ELEVATION_RAMP, SIZE, pixels, raster_bbox
+from tests.maps.conftest import ELEVATION_RAMP, ORIGIN, PIXEL, SIZE, pixels, raster_bbox
 
 # 300 × 300 pixels of 0.0002°: the square (126.62–126.64, 45.74–45.76) is pixels 100–200.
 VIEW = (126.60, 45.72, 126.66, 45.78)
@@ -29,8 +29,13 @@ def test_polygon_drawn_with_its_fill_and_stroke_outside_transparent(square_layer
     image = pixels(_draw([square_layer]))
     assert image.size == (300, 300)
     assert _near(image.getpixel((130, 130)), (0, 0, 255, 255))
-    red, green, blue, alpha = image.getpixel((100, 150))  # the western edge: the stroke (anti-aliased)
-    assert red > 150 and red > 2 * blue and alpha == 255
+    # The western edge lies between pixels 99 and 100: the 2-pixel stroke fills both, no more.
+    assert image.getpixel((99, 150)) == (255, 0, 0, 255) and image.getpixel((100, 150)) == (255, 0, 0, 255)
+    assert image.getpixel((98, 150))[3] == 0 and image.getpixel((101, 150)) == (0, 0, 255, 255)
+    # The eastern and northern edges likewise (between 199/200 and, counted from the top, 99/100).
+    assert image.getpixel((199, 150)) == (255, 0, 0, 255) and image.getpixel((200, 150)) == (255, 0, 0, 255)
+    assert image.getpixel((201, 150))[3] == 0 and image.getpixel((150, 98))[3] == 0
+    assert image.getpixel((150, 99)) == (255, 0, 0, 255) and image.getpixel((150, 101)) == (0, 0, 255, 255)
     assert image.getpixel((20, 20))[3] == 0
 
 
@@ -209,3 +214,31 @@ def test_point_labels_show_from_zoom_15_as_on_the_web_map(point_layer):
     assert zoom_13.tobytes() == plain_13.tobytes()
     changed = sum(1 for x in range(300) for y in range(300) if zoom_16.getpixel((x, y)) != plain_16.getpixel((x, y)))
     assert changed > 100
+
+
+def test_a_point_symbol_is_centred_on_its_place(point_layer):
+    """The star at 126.63 E lies on the boundary between columns 149 and 150: its coverage across
+    the row through it is symmetric about that boundary (the star itself is not, up and down)."""
+    image = pixels(_draw([point_layer]))
+    row = [image.getpixel((x, 150))[3] for x in range(130, 170)]
+    assert max(row) == 255 and row[0] == 0
+    assert all(abs(a - b) <= 2 for a, b in zip(row, row[::-1], strict=True))
+
+
+def test_non_square_pixels_stretch_the_map_to_the_bbox(square_layer, imagery_layer):
+    """A WMS client may ask for a box whose aspect differs from the image's: the box fills the
+    image, stretched (WMS 1.3.0, 7.3.5.8), and nothing outside it is drawn as empty bands."""
+    # The square (126.62–126.64 × 45.74–45.76) in a box 0.08° wide and 0.04° high, drawn 100 × 100:
+    # x pixel 0.0008°, y pixel 0.0004°, so it spans columns 25–50 and rows 25–75.
+    image = pixels(map_render(layers=[square_layer], bbox=(126.60, 45.73, 126.68, 45.77), crs="EPSG:4326",
+                              width=100, height=100))
+    assert image.getpixel((37, 50))[:3] == (0, 0, 255) and image.getpixel((37, 50))[3] == 255
+    assert image.getpixel((37, 30))[:3] == (0, 0, 255) and image.getpixel((37, 70))[:3] == (0, 0, 255)
+    assert image.getpixel((60, 50))[3] == 0 and image.getpixel((37, 15))[3] == 0 and image.getpixel((37, 85))[3] == 0
+    # The imagery (126.60–126.61 × 45.75–45.76, nodata in its first ten rows) stretched 2:1
+    # over 100 × 50: every pixel below the nodata rows opaque, up to the edges.
+    minx, maxy = ORIGIN
+    raster = pixels(map_render(layers=[imagery_layer], bbox=(minx, maxy - SIZE * PIXEL, minx + SIZE * PIXEL, maxy),
+                               crs="EPSG:4326", width=100, height=50))
+    alphas = [raster.getpixel((x, y))[3] for y in range(6, 50) for x in range(100)]
+    assert set(alphas) == {255}
