@@ -6,8 +6,9 @@
   session reaches only the two-factor pages (enrolment when they have no device yet);
 - a user whose password has expired reaches only the password change page.
 
-Pages are redirected; API paths answer 403 with the reason. API tokens carry no session and are
-not concerned. Sign-out everywhere bumps User.session_generation, which is part of the session's
+Pages are redirected; API paths answer 403 with the reason. A request with an API token is
+answered as the token's alone (its session, if any, is set aside), so these rules do not concern
+it. Sign-out everywhere bumps User.session_generation, which is part of the session's
 authentication hash: every session of the user stops authenticating at its next request."""
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.signals import user_logged_in
+from django.db.models import F
 from django.dispatch import receiver
 from django.http import HttpResponseRedirect
 from django.urls import reverse
@@ -41,8 +44,8 @@ def _stamp_sign_in(sender, request, user, **kwargs):
 
 def sessions_end_all(user: User) -> None:
     """End every session of `user`, on every device (the current one included)."""
-    User.objects.filter(pk=user.pk).update(session_generation=user.session_generation + 1)
-    user.session_generation += 1
+    User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
+    user.refresh_from_db(fields=["session_generation"])
 
 
 def _session_lapsed(request) -> bool:
@@ -78,6 +81,11 @@ def _refuse(request, url_name: str, message: str):
     return HttpResponseRedirect(f"{reverse(url_name)}?{urlencode({'next': request.get_full_path()})}")
 
 
+def bearer_token_present(request) -> bool:
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    return scheme.lower() in ("bearer", "token") and bool(value.strip())
+
+
 def needs_second_factor(user) -> bool:
     return settings.TWO_FACTOR_REQUIRED and user.requires_second_factor and not user.is_verified()
 
@@ -90,6 +98,11 @@ class SessionPolicyMiddleware:
 
     def __call__(self, request):
         user = request.user
+        if bearer_token_present(request):
+            # A request that carries a token is the token's, under the token's rules (layers/api/tokens.py),
+            # never also a session's: the session's user is not consulted, so its rules need not be.
+            request.user = AnonymousUser()
+            return self.get_response(request)
         if user.is_authenticated and isinstance(user, User):
             if _session_lapsed(request):
                 logout(request)
