@@ -56,7 +56,10 @@ def pg_connection() -> str:
     return psycopg.conninfo.make_conninfo(
         dbname=db["NAME"], user=db.get("USER") or None, password=db.get("PASSWORD") or None,
         host=db.get("HOST") or None, port=str(db.get("PORT") or "") or None,
-        options=options.get("options") or None, application_name="geoportal-maps",
+        # One drawing is one of many requests at once: no parallel workers (their start-up alone
+        # costs a low-zoom map more than it saves).
+        options=(str(options.get("options") or "") + " -c max_parallel_workers_per_gather=0").strip(),
+        application_name="geoportal-maps",
     )
 
 
@@ -238,6 +241,9 @@ def _sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+SAMPLE = 32  # one feature in SAMPLE (id % SAMPLE = 0) is in feature_sample_geom_gist (migration 0006)
+
+
 def vector_data(layer: Layer, dimension: str | None, pixel_lon: float, pixel_lat: float, budget: int) -> str:
     """DATA of a vector layer for one drawing whose pixels span `pixel_lon` × `pixel_lat`
     degrees, thinned as the vector tiles are (layers/tiles/queries.py): the features meeting
@@ -245,7 +251,13 @@ def vector_data(layer: Layer, dimension: str | None, pixel_lon: float, pixel_lat
     (they would draw as less than one); past `budget` candidates only ids divisible by the
     smallest power of two that brings them under it (stable, and nested from zoom to zoom);
     geometries simplified to half a pixel. The schema fields come as text columns (and the
-    label as gp_label). `dimension` picks one part of a mixed layer."""
+    label as gp_label). `dimension` picks one part of a mixed layer.
+
+    Dense views are not counted feature by feature: the sample index (one feature in SAMPLE)
+    counts first, and when that count says the step will be SAMPLE or more, which the whole
+    city at low zooms always does, only sampled features are read (every id the step keeps is
+    among them). The step then comes from the sample's count times SAMPLE: an estimate, so a
+    dense view may keep one power of two more or fewer features than its vector tile."""
     columns = "".join(f", f.properties ->> {_sql_literal(field)} AS \"{field}\"" for field in schema_fields(layer))
     label = label_field(layer)
     label_column = f", f.properties ->> {_sql_literal(label)} AS gp_label" if label else ""
@@ -259,13 +271,21 @@ def vector_data(layer: Layer, dimension: str | None, pixel_lon: float, pixel_lat
     elif drawn == "mixed":
         where.append(f"(ST_Dimension(f.geom) = 0 OR ST_XMax(f.geom) - ST_XMin(f.geom) >= {pixel_lon:.12f}"
                      f" OR ST_YMax(f.geom) - ST_YMin(f.geom) >= {pixel_lat:.12f})")
+    condition = " AND ".join(where)
+    budget = max(1, int(budget))
+    # The step is SAMPLE or more when the count passes SAMPLE / 2 budgets.
+    dense = f"(SELECT n FROM sampled) * {SAMPLE} > {SAMPLE // 2 * budget}"
     tolerance = f"{min(pixel_lon, pixel_lat) * 0.5:.12f}"
     geometry = "f.geom" if drawn == "point" else f"ST_Simplify(f.geom, {tolerance}, true)"
     return (
-        "geom FROM (WITH candidates AS MATERIALIZED (SELECT f.id FROM layers_feature f WHERE "
-        + " AND ".join(where) +
-        "), sampling AS (SELECT power(2, greatest(0, ceil(log(2, greatest(count(*), 1)::numeric"
-        f" / {max(1, int(budget))}))))::bigint AS step FROM candidates)"
+        "geom FROM (WITH sample AS MATERIALIZED (SELECT f.id FROM layers_feature f WHERE "
+        f"{condition} AND f.id % {SAMPLE} = 0), sampled AS (SELECT count(*) AS n FROM sample), "
+        f"candidates AS MATERIALIZED (SELECT id FROM sample WHERE {dense}"
+        f" UNION ALL SELECT f.id FROM layers_feature f WHERE NOT {dense} AND {condition}), "
+        "counted AS (SELECT CASE WHEN " + dense + f" THEN (SELECT n FROM sampled) * {SAMPLE}"
+        " ELSE (SELECT count(*) FROM candidates) END AS n), "
+        "sampling AS (SELECT power(2, greatest(0, ceil(log(2, greatest(n, 1)::numeric"
+        f" / {budget}))))::bigint AS step FROM counted)"
         " SELECT f.id" + columns + label_column + f", {geometry} AS geom"
         " FROM candidates c JOIN layers_feature f ON f.id = c.id, sampling s WHERE c.id % s.step = 0"
         ") AS t USING UNIQUE id USING SRID=4326"

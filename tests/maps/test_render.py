@@ -1,6 +1,8 @@
 """map_render, legend_icon and legend_entries: images decoded and their pixels read."""
 from __future__ import annotations
 
+import math
+
 import pytest
 from django.contrib.gis.geos import LineString, Point, Polygon
 from osgeo import osr
@@ -242,3 +244,41 @@ def test_non_square_pixels_stretch_the_map_to_the_bbox(square_layer, imagery_lay
                                crs="EPSG:4326", width=100, height=50))
     alphas = [raster.getpixel((x, y))[3] for y in range(6, 50) for x in range(100)]
     assert set(alphas) == {255}
+
+
+def _drawn_ids(layer, bbox, pixel, budget) -> tuple[list[int], str]:
+    """The ids a drawing's DATA statement selects over `bbox` (lon/lat), and its plan."""
+    from django.db import connection
+
+    from layers.maps import mapfile
+
+    data = mapfile.vector_data(layer, None, pixel, pixel, budget)
+    box = "ST_MakeEnvelope({}, {}, {}, {}, 4326)".format(*bbox)
+    sql = "SELECT id " + data.split(" USING UNIQUE")[0].replace("!BOX!", box)[len("geom "):]
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        ids = sorted(row[0] for row in cursor.fetchall())
+        cursor.execute("EXPLAIN " + sql)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    return ids, plan
+
+
+def test_dense_views_read_the_sample_index_and_keep_the_tiles_rule(transactional_db, departments):
+    """Past SAMPLE / 2 budgets of candidates only sampled features are read (the sample index's
+    count times SAMPLE gives the step); below it every candidate is counted as in the tiles."""
+    from layers.maps.mapfile import SAMPLE
+    from layers.services import FeatureInput, features_bulk_create
+
+    layer = make_layer("dots", departments["planning"], schema=[{"name": "name", "type": "string"}])
+    rows = [FeatureInput(Point(126.60 + (i % 60) * 0.0005, 45.74 + (i // 60) * 0.0005, srid=4326), {"name": str(i)})
+            for i in range(3000)]
+    features_bulk_create(layer=layer, rows=rows)
+    bbox = (126.59, 45.73, 126.65, 45.79)
+    ids, plan = _drawn_ids(layer, bbox, 0.0001, budget=10)  # 3000 > 16 × 10: dense
+    assert "feature_sample_geom_gist" in plan
+    every = sorted(layer.features.values_list("id", flat=True))
+    sampled = [i for i in every if i % SAMPLE == 0]
+    step = 2 ** math.ceil(math.log2(len(sampled) * SAMPLE / 10))
+    assert ids == [i for i in sampled if i % step == 0] and 0 < len(ids) <= 10
+    ids, _ = _drawn_ids(layer, bbox, 0.0001, budget=1000)  # 3000 < 16 × 1000: counted one by one
+    assert ids == [i for i in every if i % 4 == 0]
