@@ -241,7 +241,10 @@ def _sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-SAMPLE = 32  # one feature in SAMPLE (id % SAMPLE = 0) is in feature_sample_geom_gist (migration 0006)
+# One feature in COARSE and one in FINE (id % n = 0) have GiST indexes of their own (migration
+# 0006); FINE's multiples of COARSE are COARSE's sample.
+COARSE, FINE = 32, 8
+READ_BUDGETS = 2  # a drawing reads at most about this many budgets of rows
 
 
 def vector_data(layer: Layer, dimension: str | None, pixel_lon: float, pixel_lat: float, budget: int) -> str:
@@ -253,11 +256,12 @@ def vector_data(layer: Layer, dimension: str | None, pixel_lon: float, pixel_lat
     geometries simplified to half a pixel. The schema fields come as text columns (and the
     label as gp_label). `dimension` picks one part of a mixed layer.
 
-    Dense views are not counted feature by feature: the sample index (one feature in SAMPLE)
-    counts first, and when that count says the step will be SAMPLE or more, which the whole
-    city at low zooms always does, only sampled features are read (every id the step keeps is
-    among them). The step then comes from the sample's count times SAMPLE: an estimate, so a
-    dense view may keep one power of two more or fewer features than its vector tile."""
+    Dense views are not read feature by feature. The coarse sample (one feature in 32, its own
+    index) is read first; times 32 it estimates how many features meet the view and how many
+    of those pass the size rule. A view holding more than READ_BUDGETS budgets is then read
+    from the fine sample (one in 8), past 8 times that from the coarse one, and the step is at
+    least the sample's: a whole-city map reads a thirty-second of the city, and may show fewer
+    features than its vector tile where the size rule had left few (docs/maps.md)."""
     columns = "".join(f", f.properties ->> {_sql_literal(field)} AS \"{field}\"" for field in schema_fields(layer))
     label = label_field(layer)
     label_column = f", f.properties ->> {_sql_literal(label)} AS gp_label" if label else ""
@@ -265,27 +269,34 @@ def vector_data(layer: Layer, dimension: str | None, pixel_lon: float, pixel_lat
     where = [f"f.layer_id = {int(layer.pk)}::bigint", "f.geom && !BOX!"]
     if dimension:
         where.append(f"ST_Dimension(f.geom) = {DIMENSIONS[dimension]}")
+    sized = "true"
     if drawn in ("line", "polygon"):
-        where.append(f"(ST_XMax(f.geom) - ST_XMin(f.geom) >= {pixel_lon:.12f}"
-                     f" OR ST_YMax(f.geom) - ST_YMin(f.geom) >= {pixel_lat:.12f})")
+        sized = (f"(ST_XMax(f.geom) - ST_XMin(f.geom) >= {pixel_lon:.12f}"
+                 f" OR ST_YMax(f.geom) - ST_YMin(f.geom) >= {pixel_lat:.12f})")
     elif drawn == "mixed":
-        where.append(f"(ST_Dimension(f.geom) = 0 OR ST_XMax(f.geom) - ST_XMin(f.geom) >= {pixel_lon:.12f}"
-                     f" OR ST_YMax(f.geom) - ST_YMin(f.geom) >= {pixel_lat:.12f})")
-    condition = " AND ".join(where)
+        sized = (f"(ST_Dimension(f.geom) = 0 OR ST_XMax(f.geom) - ST_XMin(f.geom) >= {pixel_lon:.12f}"
+                 f" OR ST_YMax(f.geom) - ST_YMin(f.geom) >= {pixel_lat:.12f})")
+    meets = " AND ".join(where)
     budget = max(1, int(budget))
-    # The step is SAMPLE or more when the count passes SAMPLE / 2 budgets.
-    dense = f"(SELECT n FROM sampled) * {SAMPLE} > {SAMPLE // 2 * budget}"
+    most = READ_BUDGETS * budget
+    rate = "(SELECT rate FROM reading)"
     tolerance = f"{min(pixel_lon, pixel_lat) * 0.5:.12f}"
     geometry = "f.geom" if drawn == "point" else f"ST_Simplify(f.geom, {tolerance}, true)"
     return (
-        "geom FROM (WITH sample AS MATERIALIZED (SELECT f.id FROM layers_feature f WHERE "
-        f"{condition} AND f.id % {SAMPLE} = 0), sampled AS (SELECT count(*) AS n FROM sample), "
-        f"candidates AS MATERIALIZED (SELECT id FROM sample WHERE {dense}"
-        f" UNION ALL SELECT f.id FROM layers_feature f WHERE NOT {dense} AND {condition}), "
-        "counted AS (SELECT CASE WHEN " + dense + f" THEN (SELECT n FROM sampled) * {SAMPLE}"
-        " ELSE (SELECT count(*) FROM candidates) END AS n), "
-        "sampling AS (SELECT power(2, greatest(0, ceil(log(2, greatest(n, 1)::numeric"
-        f" / {budget}))))::bigint AS step FROM counted)"
+        f"geom FROM (WITH sample AS MATERIALIZED (SELECT f.id, {sized} AS shown FROM layers_feature f"
+        f" WHERE {meets} AND f.id % {COARSE} = 0), "
+        f"estimated AS (SELECT count(*) * {COARSE} AS meeting, count(*) FILTER (WHERE shown) * {COARSE} AS n"
+        " FROM sample), "
+        f"reading AS (SELECT CASE WHEN meeting > {FINE * most} THEN {COARSE} WHEN meeting > {most} THEN {FINE}"
+        " ELSE 1 END AS rate FROM estimated), "
+        f"candidates AS MATERIALIZED (SELECT id FROM sample WHERE shown AND {rate} = {COARSE}"
+        f" UNION ALL SELECT f.id FROM layers_feature f WHERE {rate} = {FINE} AND {meets} AND {sized}"
+        f" AND f.id % {FINE} = 0"
+        f" UNION ALL SELECT f.id FROM layers_feature f WHERE {rate} = 1 AND {meets} AND {sized}), "
+        "counted AS (SELECT CASE WHEN r.rate > 1 THEN e.n ELSE (SELECT count(*) FROM candidates) END AS n,"
+        " r.rate FROM estimated e, reading r), "
+        "sampling AS (SELECT greatest(rate, power(2, greatest(0, ceil(log(2, greatest(n, 1)::numeric"
+        f" / {budget}))))::bigint) AS step FROM counted)"
         " SELECT f.id" + columns + label_column + f", {geometry} AS geom"
         " FROM candidates c JOIN layers_feature f ON f.id = c.id, sampling s WHERE c.id % s.step = 0"
         ") AS t USING UNIQUE id USING SRID=4326"

@@ -263,10 +263,11 @@ def _drawn_ids(layer, bbox, pixel, budget) -> tuple[list[int], str]:
     return ids, plan
 
 
-def test_dense_views_read_the_sample_index_and_keep_the_tiles_rule(transactional_db, departments):
-    """Past SAMPLE / 2 budgets of candidates only sampled features are read (the sample index's
-    count times SAMPLE gives the step); below it every candidate is counted as in the tiles."""
-    from layers.maps.mapfile import SAMPLE
+def test_dense_views_read_a_sample_index(transactional_db, departments):
+    """A view holding more than two budgets of features reads the one-in-8 sample, more than
+    eight times that the one-in-32 sample (each has its index), with a step of at least the
+    sample's; a sparser view counts every candidate as the tiles do."""
+    from layers.maps.mapfile import COARSE, FINE
     from layers.services import FeatureInput, features_bulk_create
 
     layer = make_layer("dots", departments["planning"], schema=[{"name": "name", "type": "string"}])
@@ -274,11 +275,13 @@ def test_dense_views_read_the_sample_index_and_keep_the_tiles_rule(transactional
             for i in range(3000)]
     features_bulk_create(layer=layer, rows=rows)
     bbox = (126.59, 45.73, 126.65, 45.79)
-    ids, plan = _drawn_ids(layer, bbox, 0.0001, budget=10)  # 3000 > 16 × 10: dense
-    assert "feature_sample_geom_gist" in plan
     every = sorted(layer.features.values_list("id", flat=True))
-    sampled = [i for i in every if i % SAMPLE == 0]
-    step = 2 ** math.ceil(math.log2(len(sampled) * SAMPLE / 10))
-    assert ids == [i for i in sampled if i % step == 0] and 0 < len(ids) <= 10
-    ids, _ = _drawn_ids(layer, bbox, 0.0001, budget=1000)  # 3000 < 16 × 1000: counted one by one
-    assert ids == [i for i in every if i % 4 == 0]
+    estimate = COARSE * sum(1 for i in every if i % COARSE == 0)
+    ids, plan = _drawn_ids(layer, bbox, 0.0001, budget=10)  # 3,000 > 8 × 2 × 10: the coarse sample
+    assert "feature_sample32_geom_gist" in plan  # the sample is read by its index
+    step = max(COARSE, 2 ** math.ceil(math.log2(estimate / 10)))
+    assert ids == [i for i in every if i % step == 0] and 0 < len(ids) <= 10
+    ids, _ = _drawn_ids(layer, bbox, 0.0001, budget=1000)  # 2 × 1,000 < 3,000: the fine sample
+    assert ids == [i for i in every if i % FINE == 0]  # step max(8, 4)
+    ids, _ = _drawn_ids(layer, bbox, 0.0001, budget=2000)  # 3,000 < 2 × 2,000: counted one by one
+    assert ids == [i for i in every if i % 2 == 0]
