@@ -247,14 +247,16 @@ COARSE, FINE = 32, 8
 READ_BUDGETS = 2  # a drawing reads at most about this many budgets of rows
 
 
-def vector_data(layer: Layer, dimension: str | None, pixel_lon: float, pixel_lat: float, budget: int) -> str:
+def vector_data(layer: Layer, dimension: str | None, pixel_lon: float, pixel_lat: float, budget: int, *,
+                fields: bool = True) -> str:
     """DATA of a vector layer for one drawing whose pixels span `pixel_lon` × `pixel_lat`
     degrees, thinned as the vector tiles are (layers/tiles/queries.py): the features meeting
     the view (!BOX!); lines and polygons whose box is smaller than a pixel both ways left out
     (they would draw as less than one); past `budget` candidates only ids divisible by the
     smallest power of two that brings them under it (stable, and nested from zoom to zoom);
-    geometries simplified to half a pixel. The schema fields come as text columns (and the
-    label as gp_label). `dimension` picks one part of a mixed layer.
+    geometries simplified to half a pixel. The schema fields come as text columns, unless not
+    `fields` (a drawing needs none), and the label as gp_label. `dimension` picks one part of a
+    mixed layer.
 
     Dense views are not read feature by feature. The coarse sample (one feature in 32, its own
     index) is read first; times 32 it estimates how many features meet the view and how many
@@ -262,7 +264,8 @@ def vector_data(layer: Layer, dimension: str | None, pixel_lon: float, pixel_lat
     from the fine sample (one in 8), past 8 times that from the coarse one, and the step is at
     least the sample's: a whole-city map reads a thirty-second of the city, and may show fewer
     features than its vector tile where the size rule had left few (docs/maps.md)."""
-    columns = "".join(f", f.properties ->> {_sql_literal(field)} AS \"{field}\"" for field in schema_fields(layer))
+    names = schema_fields(layer) if fields else []
+    columns = "".join(f", f.properties ->> {_sql_literal(field)} AS \"{field}\"" for field in names)
     label = label_field(layer)
     label_column = f", f.properties ->> {_sql_literal(label)} AS gp_label" if label else ""
     drawn = dimension or layer.geometry_type

@@ -303,7 +303,8 @@ def wms_handle(*, params: dict[str, str], layers: list[Layer], online_resource: 
     pixel = _pixel(params, version) or PixelSize(1e-5, 1e-5)
     width = int(params["WIDTH"]) if params.get("WIDTH", "").isdigit() else 256
     height = int(params["HEIGHT"]) if params.get("HEIGHT", "").isdigit() else 256
-    prepare_layers(mapobj, built, pixel=pixel, width=max(width, 1), height=max(height, 1), dpi=96)
+    prepare_layers(mapobj, built, pixel=pixel, width=max(width, 1), height=max(height, 1), dpi=96,
+                   fields=request == "GetFeatureInfo")
     private = any(item.layer.visibility != Layer.Visibility.PUBLIC for item in built)
     if request == "GetFeatureInfo":
         info_format = params.get("INFO_FORMAT", "text/html").split(";")[0].strip()
