@@ -298,7 +298,7 @@ def vector_data(layer: Layer, dimension: str | None, pixel_lon: float, pixel_lat
         f" UNION ALL SELECT f.id FROM layers_feature f WHERE {rate} = 1 AND {meets} AND {sized}), "
         "counted AS (SELECT CASE WHEN r.rate > 1 THEN e.n ELSE (SELECT count(*) FROM candidates) END AS n,"
         " r.rate FROM estimated e, reading r), "
-        "sampling AS (SELECT greatest(rate, power(2, greatest(0, ceil(log(2, greatest(n, 1)::numeric"
+        "sampling AS MATERIALIZED (SELECT greatest(rate, power(2, greatest(0, ceil(log(2, greatest(n, 1)::numeric"
         f" / {budget}))))::bigint) AS step FROM counted)"
         " SELECT f.id" + columns + label_column + f", {geometry} AS geom"
         " FROM candidates c JOIN layers_feature f ON f.id = c.id, sampling s WHERE c.id % s.step = 0"

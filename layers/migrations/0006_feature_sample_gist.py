@@ -1,6 +1,7 @@
 """GiST indexes over (layer, geometry) of one feature in 8 and one in 32 (by id): the samples
-a rendered map of a dense view counts and draws from (layers/maps/mapfile.py), so that a map of
-a whole city reads an eighth or a thirty-second of its features instead of all of them."""
+a dense vector tile or rendered map counts and draws from (layers/tiles/queries.py,
+layers/maps/mapfile.py), so that a view of a whole city reads an eighth or a thirty-second of its
+features instead of all of them."""
 from django.db import migrations
 
 SAMPLES = (8, 32)
