@@ -177,8 +177,9 @@ def prepare(mapobj: mapscript.mapObj, built: list[mapfile.MapLayer], *, extent, 
 
 
 def prepare_layers(mapobj: mapscript.mapObj, built: list[mapfile.MapLayer], *, pixel: PixelSize, width: int,
-                   height: int, dpi: float) -> None:
-    """Each vector layer's DATA (thinned for the pixel size) and labels for one drawing."""
+                   height: int, dpi: float, fields: bool = False) -> None:
+    """Each vector layer's DATA (thinned for the pixel size) and labels for one drawing; the
+    schema fields are read only for `fields` (a feature query: drawing needs just the label)."""
     zoom = web_zoom(pixel.lon * dpi / 96)
     # The vector tiles' feature budget per 256 × 256 tile, for the drawing's area at 96 dpi.
     budget = round(settings.TILE_MAX_FEATURES * width * height / (256 * 256) * (96 / dpi) ** 2)
@@ -189,7 +190,7 @@ def prepare_layers(mapobj: mapscript.mapObj, built: list[mapfile.MapLayer], *, p
         for name in item.names:
             target = mapobj.getLayerByName(name)
             target.data = mapfile.vector_data(item.layer, mapfile.dimension_of(item.layer, name),
-                                              pixel.lon, pixel.lat, budget)
+                                              pixel.lon, pixel.lat, budget, fields=fields)
             target.labelitem = "gp_label" if labelled else None
 
 

@@ -1,6 +1,8 @@
 """map_render, legend_icon and legend_entries: images decoded and their pixels read."""
 from __future__ import annotations
 
+import math
+
 import pytest
 from django.contrib.gis.geos import LineString, Point, Polygon
 from osgeo import osr
@@ -242,3 +244,44 @@ def test_non_square_pixels_stretch_the_map_to_the_bbox(square_layer, imagery_lay
                                crs="EPSG:4326", width=100, height=50))
     alphas = [raster.getpixel((x, y))[3] for y in range(6, 50) for x in range(100)]
     assert set(alphas) == {255}
+
+
+def _drawn_ids(layer, bbox, pixel, budget) -> tuple[list[int], str]:
+    """The ids a drawing's DATA statement selects over `bbox` (lon/lat), and its plan."""
+    from django.db import connection
+
+    from layers.maps import mapfile
+
+    data = mapfile.vector_data(layer, None, pixel, pixel, budget)
+    box = "ST_MakeEnvelope({}, {}, {}, {}, 4326)".format(*bbox)
+    sql = "SELECT id " + data.split(" USING UNIQUE")[0].replace("!BOX!", box)[len("geom "):]
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        ids = sorted(row[0] for row in cursor.fetchall())
+        cursor.execute("EXPLAIN " + sql)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    return ids, plan
+
+
+def test_dense_views_read_a_sample_index(transactional_db, departments):
+    """A view holding more than two budgets of features reads the one-in-8 sample, more than
+    eight times that the one-in-32 sample (each has its index), with a step of at least the
+    sample's; a sparser view counts every candidate as the tiles do."""
+    from layers.maps.mapfile import COARSE, FINE
+    from layers.services import FeatureInput, features_bulk_create
+
+    layer = make_layer("dots", departments["planning"], schema=[{"name": "name", "type": "string"}])
+    rows = [FeatureInput(Point(126.60 + (i % 60) * 0.0005, 45.74 + (i // 60) * 0.0005, srid=4326), {"name": str(i)})
+            for i in range(3000)]
+    features_bulk_create(layer=layer, rows=rows)
+    bbox = (126.59, 45.73, 126.65, 45.79)
+    every = sorted(layer.features.values_list("id", flat=True))
+    estimate = COARSE * sum(1 for i in every if i % COARSE == 0)
+    ids, plan = _drawn_ids(layer, bbox, 0.0001, budget=10)  # 3,000 > 8 × 2 × 10: the coarse sample
+    assert "feature_sample32_geom_gist" in plan  # the sample is read by its index
+    step = max(COARSE, 2 ** math.ceil(math.log2(estimate / 10)))
+    assert ids == [i for i in every if i % step == 0] and 0 < len(ids) <= 10
+    ids, _ = _drawn_ids(layer, bbox, 0.0001, budget=1000)  # 2 × 1,000 < 3,000: the fine sample
+    assert ids == [i for i in every if i % FINE == 0]  # step max(8, 4)
+    ids, _ = _drawn_ids(layer, bbox, 0.0001, budget=2000)  # 3,000 < 2 × 2,000: counted one by one
+    assert ids == [i for i in every if i % 2 == 0]
