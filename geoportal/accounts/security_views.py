@@ -3,6 +3,8 @@ recovery codes) and sign-out everywhere. Codes and keys are shown once, in the r
 makes them."""
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -30,7 +32,7 @@ def two_factor(request):
     if request.user.is_verified():
         return redirect(_next(request))
     if not twofactor.has_second_factor(request.user):
-        return redirect(f"/accounts/two-factor/setup/?next={_next(request)}")
+        return redirect(f"/accounts/two-factor/setup/?{urlencode({'next': _next(request)})}")
     error = None
     if request.method == "POST":
         device = twofactor.second_factor_check(request.user, request.POST.get("code", ""))
@@ -53,7 +55,7 @@ def two_factor_setup(request):
     who already has a device gives its code first (a password alone does not replace a device)."""
     user = request.user
     if twofactor.has_second_factor(user) and not user.is_verified():
-        return redirect(f"/accounts/two-factor/?next={request.path}")
+        return redirect(f"/accounts/two-factor/?{urlencode({'next': request.get_full_path()})}")
     device = twofactor.enrolment_device(user)
     error = None
     if request.method == "POST":
