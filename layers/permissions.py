@@ -87,8 +87,10 @@ def layer_access_q(user: User | AnonymousUser | None, action: Action) -> Q | Non
     rule = _RULE[action]
     if isinstance(user, TokenPrincipal):
         return _token_q(user, rule)
+    if action == "grant" and getattr(user, "is_authenticated", False) and user.is_active and user.is_security_admin:
+        return None  # sharing is the security administrator's duty (docs/security.md, "Roles")
     if _is_admin(user):
-        return None
+        return Q(pk__in=[]) if action == "grant" else None
     authenticated = bool(getattr(user, "is_authenticated", False) and user.is_active)
     staff = _is_dept_staff(user)
     nothing = Q(pk__in=[])
@@ -177,7 +179,7 @@ def visible_layer_or_none(user, slug: str) -> Layer | None:
     rule as layers_for) is compiled once rather than per request, and a layer found is kept on
     the database connection until layers_layer changes (geoportal/db/base.py)."""
     if user is not None and (getattr(user, "is_authenticated", False) or isinstance(user, TokenPrincipal)):
-        return layers_for(user, "view").filter(slug=slug).first()
+        return layers_for(user, "view").select_related("raster").filter(slug=slug).first()
     remembered = connection.layer_rows() if hasattr(connection, "layer_rows") else None
     if remembered is None:
         return _public_lookup().first(slug)
@@ -186,6 +188,8 @@ def visible_layer_or_none(user, slug: str) -> Layer | None:
         layer = _public_lookup().first(slug)
         if layer is None:
             return None  # absent and hidden slugs are not remembered: any text can be asked for
+        if layer.is_raster:
+            _ = layer.raster  # remembered with it (its replacement saves the layer, which forgets it)
         remembered[slug] = layer
     return copy.copy(layer)
 

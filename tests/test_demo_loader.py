@@ -154,5 +154,5 @@ def test_changed_inputs_that_build_the_same_features_keep_them(demo):
     before = _snapshot()
     load_demo()
     assert _snapshot() == before
-    assert DemoLayerState.objects.count() == len(DEMO_LAYERS)
+    assert DemoLayerState.objects.count() == len(DEMO_LAYERS) + 1  # and the demo elevation raster
     assert not DemoLayerState.objects.filter(fingerprint="stale").exists()

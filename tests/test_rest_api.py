@@ -120,6 +120,11 @@ def test_throttling_answers_429_with_retry_after(client, school_layer):
         response = client.get("/api/layers/", REMOTE_ADDR=address)
         assert 1 <= int(response["Retry-After"]) <= 60
         assert client.get("/ogc/collections", REMOTE_ADDR=address).status_code == 429
+        # The map services count against the same quota, and answer in their own exception format.
+        for path in ("/wms?SERVICE=WMS&REQUEST=GetCapabilities", "/wmts?SERVICE=WMTS&REQUEST=GetCapabilities"):
+            refused = client.get(path, REMOTE_ADDR=address)
+            assert refused.status_code == 429 and 1 <= int(refused["Retry-After"]) <= 60
+            assert b"ExceptionReport" in refused.content and b"Too many requests" in refused.content
 
 
 def test_a_high_rate_is_counted_in_batches_and_still_enforced(client, school_layer, monkeypatch):
@@ -148,11 +153,8 @@ def test_schema_and_docs_from_local_static(client):
     assert "swagger-ui" in docs and "/static/drf_spectacular_sidecar/" in docs and "cdn" not in docs.lower()
 
 
-def test_admin_issues_a_token_shown_once(client, users, school_layer):
-    admin_user = users["admin"]
-    admin_user.is_staff = True
-    admin_user.is_superuser = True
-    admin_user.save()
+def test_security_admin_issues_a_token_shown_once(client, users, school_layer):
+    admin_user = users["security_admin"]
     client.force_login(admin_user)
     response = client.post("/admin/layers_api/apitoken/add/",
                            {"name": "planning tools", "scope": "read", "layers": [school_layer.pk]}, follow=True)

@@ -69,3 +69,31 @@ def test_detailed_geometries_are_simplified_at_low_zoom(client, departments):
     assert low_vertices >= 16
     mvt = mvt_features(client, "lakes", tile_at(126.63, 45.75, 8))
     assert len(mvt) == 1 and mvt[0]["geometry"]["type"] == "Polygon"
+
+
+@override_settings(TILE_MAX_FEATURES=1000)
+def test_dense_tiles_are_read_from_the_id_samples(client, departments, clean_tile_cache, monkeypatch):
+    """Past SAMPLE_ROWS features meeting the tile only the one-in-8 sample is read, past eight
+    times that the one-in-32 sample, and the step is at least the sample's; below, every
+    candidate is counted."""
+    from layers.tiles import queries
+
+    layer = make_layer("kiosks", departments["planning"], schema=SCHEMA)
+    rows = [FeatureInput(Point(126.60 + (i % 40) * 0.0005, 45.74 + (i // 40) * 0.0005, srid=4326), {"name": f"亭{i}"})
+            for i in range(1200)]
+    features_bulk_create(layer=layer, rows=rows)
+    every = sorted(layer.features.values_list("id", flat=True))
+    tile = tile_at(126.61, 45.745, 11)  # holds every kiosk
+
+    def kept(fmt="mvt"):
+        clean_tile_cache.clear()
+        return {f["id"] for f in mvt_features(client, "kiosks", tile, fmt)}
+
+    # 1,200 counted against a budget of 1,000: every second id (GeoJSON, 250: every eighth).
+    assert kept() == {i for i in every if i % 2 == 0}
+    assert kept("geojson") == {i for i in every if i % 8 == 0}
+    monkeypatch.setattr(queries, "SAMPLE_ROWS", 1000)  # 1,200 > 1,000: the one-in-8 sample, step 8
+    assert kept() == {i for i in every if i % 8 == 0}
+    monkeypatch.setattr(queries, "SAMPLE_ROWS", 100)  # 1,200 > 8 × 100: the one-in-32 sample, step 32
+    assert kept() == {i for i in every if i % 32 == 0}
+    assert kept("geojson") == {i for i in every if i % 32 == 0}

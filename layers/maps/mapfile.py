@@ -56,7 +56,10 @@ def pg_connection() -> str:
     return psycopg.conninfo.make_conninfo(
         dbname=db["NAME"], user=db.get("USER") or None, password=db.get("PASSWORD") or None,
         host=db.get("HOST") or None, port=str(db.get("PORT") or "") or None,
-        options=options.get("options") or None, application_name="geoportal-maps",
+        # One drawing is one of many requests at once: no parallel workers (their start-up alone
+        # costs a low-zoom map more than it saves).
+        options=(str(options.get("options") or "") + " -c max_parallel_workers_per_gather=0").strip(),
+        application_name="geoportal-maps",
     )
 
 
@@ -238,34 +241,65 @@ def _sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def vector_data(layer: Layer, dimension: str | None, pixel_lon: float, pixel_lat: float, budget: int) -> str:
+# One feature in COARSE and one in FINE (id % n = 0) have GiST indexes of their own (migration
+# 0006); FINE's multiples of COARSE are COARSE's sample.
+COARSE, FINE = 32, 8
+READ_BUDGETS = 2  # a drawing reads at most about this many budgets of rows
+
+
+def vector_data(layer: Layer, dimension: str | None, pixel_lon: float, pixel_lat: float, budget: int, *,
+                fields: bool = True) -> str:
     """DATA of a vector layer for one drawing whose pixels span `pixel_lon` × `pixel_lat`
     degrees, thinned as the vector tiles are (layers/tiles/queries.py): the features meeting
     the view (!BOX!); lines and polygons whose box is smaller than a pixel both ways left out
     (they would draw as less than one); past `budget` candidates only ids divisible by the
     smallest power of two that brings them under it (stable, and nested from zoom to zoom);
-    geometries simplified to half a pixel. The schema fields come as text columns (and the
-    label as gp_label). `dimension` picks one part of a mixed layer."""
-    columns = "".join(f", f.properties ->> {_sql_literal(field)} AS \"{field}\"" for field in schema_fields(layer))
+    geometries simplified to half a pixel. The schema fields come as text columns, unless not
+    `fields` (a drawing needs none), and the label as gp_label. `dimension` picks one part of a
+    mixed layer.
+
+    Dense views are not read feature by feature. The coarse sample (one feature in 32, its own
+    index) is read first; times 32 it estimates how many features meet the view and how many
+    of those pass the size rule. A view holding more than READ_BUDGETS budgets is then read
+    from the fine sample (one in 8), past 8 times that from the coarse one, and the step is at
+    least the sample's: a whole-city map reads a thirty-second of the city, and may show fewer
+    features than its vector tile where the size rule had left few (docs/maps.md)."""
+    names = schema_fields(layer) if fields else []
+    columns = "".join(f", f.properties ->> {_sql_literal(field)} AS \"{field}\"" for field in names)
     label = label_field(layer)
     label_column = f", f.properties ->> {_sql_literal(label)} AS gp_label" if label else ""
     drawn = dimension or layer.geometry_type
     where = [f"f.layer_id = {int(layer.pk)}::bigint", "f.geom && !BOX!"]
     if dimension:
         where.append(f"ST_Dimension(f.geom) = {DIMENSIONS[dimension]}")
+    sized = "true"
     if drawn in ("line", "polygon"):
-        where.append(f"(ST_XMax(f.geom) - ST_XMin(f.geom) >= {pixel_lon:.12f}"
-                     f" OR ST_YMax(f.geom) - ST_YMin(f.geom) >= {pixel_lat:.12f})")
+        sized = (f"(ST_XMax(f.geom) - ST_XMin(f.geom) >= {pixel_lon:.12f}"
+                 f" OR ST_YMax(f.geom) - ST_YMin(f.geom) >= {pixel_lat:.12f})")
     elif drawn == "mixed":
-        where.append(f"(ST_Dimension(f.geom) = 0 OR ST_XMax(f.geom) - ST_XMin(f.geom) >= {pixel_lon:.12f}"
-                     f" OR ST_YMax(f.geom) - ST_YMin(f.geom) >= {pixel_lat:.12f})")
+        sized = (f"(ST_Dimension(f.geom) = 0 OR ST_XMax(f.geom) - ST_XMin(f.geom) >= {pixel_lon:.12f}"
+                 f" OR ST_YMax(f.geom) - ST_YMin(f.geom) >= {pixel_lat:.12f})")
+    meets = " AND ".join(where)
+    budget = max(1, int(budget))
+    most = READ_BUDGETS * budget
+    rate = "(SELECT rate FROM reading)"
     tolerance = f"{min(pixel_lon, pixel_lat) * 0.5:.12f}"
     geometry = "f.geom" if drawn == "point" else f"ST_Simplify(f.geom, {tolerance}, true)"
     return (
-        "geom FROM (WITH candidates AS MATERIALIZED (SELECT f.id FROM layers_feature f WHERE "
-        + " AND ".join(where) +
-        "), sampling AS (SELECT power(2, greatest(0, ceil(log(2, greatest(count(*), 1)::numeric"
-        f" / {max(1, int(budget))}))))::bigint AS step FROM candidates)"
+        f"geom FROM (WITH sample AS MATERIALIZED (SELECT f.id, {sized} AS shown FROM layers_feature f"
+        f" WHERE {meets} AND f.id % {COARSE} = 0), "
+        f"estimated AS (SELECT count(*) * {COARSE} AS meeting, count(*) FILTER (WHERE shown) * {COARSE} AS n"
+        " FROM sample), "
+        f"reading AS (SELECT CASE WHEN meeting > {FINE * most} THEN {COARSE} WHEN meeting > {most} THEN {FINE}"
+        " ELSE 1 END AS rate FROM estimated), "
+        f"candidates AS MATERIALIZED (SELECT id FROM sample WHERE shown AND {rate} = {COARSE}"
+        f" UNION ALL SELECT f.id FROM layers_feature f WHERE {rate} = {FINE} AND {meets} AND {sized}"
+        f" AND f.id % {FINE} = 0"
+        f" UNION ALL SELECT f.id FROM layers_feature f WHERE {rate} = 1 AND {meets} AND {sized}), "
+        "counted AS (SELECT CASE WHEN r.rate > 1 THEN e.n ELSE (SELECT count(*) FROM candidates) END AS n,"
+        " r.rate FROM estimated e, reading r), "
+        "sampling AS MATERIALIZED (SELECT greatest(rate, power(2, greatest(0, ceil(log(2, greatest(n, 1)::numeric"
+        f" / {budget}))))::bigint) AS step FROM counted)"
         " SELECT f.id" + columns + label_column + f", {geometry} AS geom"
         " FROM candidates c JOIN layers_feature f ON f.id = c.id, sampling s WHERE c.id % s.step = 0"
         ") AS t USING UNIQUE id USING SRID=4326"

@@ -147,6 +147,21 @@ def _to_lonlat(epsg: int) -> osr.CoordinateTransformation:
     return osr.CoordinateTransformation(source, target)
 
 
+def mapserver_extent(extent, width: int, height: int, *, vectors: bool) -> tuple[float, float, float, float]:
+    """MapServer's extent for an image of `width` × `height` covering the box `extent` edge to
+    edge (as WMS and every tile grid mean it). MapServer's extent spans width - 1 pixels. Its
+    vector renderers put the extent's corner on the image's corner, so with vector layers the
+    extent is the box less one pixel east and south; its raster drawing takes the extent as the
+    centres of the edge pixels, so a map of raster layers only is the box less half a pixel on
+    every side (tests/maps/test_render.py measures both). A map of both is drawn the vector way:
+    its rasters then lie up to one source pixel south-east (docs/maps.md)."""
+    cell_x = (extent[2] - extent[0]) / width if width > 1 else 0.0
+    cell_y = (extent[3] - extent[1]) / height if height > 1 else 0.0
+    if vectors:
+        return extent[0], extent[1] + cell_y, extent[2] - cell_x, extent[3]
+    return extent[0] + cell_x / 2, extent[1] + cell_y / 2, extent[2] - cell_x / 2, extent[3] - cell_y / 2
+
+
 def prepare(mapobj: mapscript.mapObj, built: list[mapfile.MapLayer], *, extent, epsg: int, width: int,
             height: int, dpi: float, pixel: PixelSize) -> None:
     """Size, CRS, extent, resolution and each vector layer's DATA for one drawing; labels only
@@ -155,15 +170,16 @@ def prepare(mapobj: mapscript.mapObj, built: list[mapfile.MapLayer], *, extent, 
     if mapobj.getProjection() != f"+init=epsg:{epsg}":
         mapobj.setProjection(f"init=epsg:{epsg}")
         mapobj.units = mapscript.MS_DD if _geographic(epsg) else mapscript.MS_METERS
-    mapobj.setExtent(*extent)
+    mapobj.setExtent(*mapserver_extent(extent, width, height, vectors=any(not b.layer.is_raster for b in built)))
     mapobj.resolution = float(dpi)
     mapobj.defresolution = 96
     prepare_layers(mapobj, built, pixel=pixel, width=width, height=height, dpi=dpi)
 
 
 def prepare_layers(mapobj: mapscript.mapObj, built: list[mapfile.MapLayer], *, pixel: PixelSize, width: int,
-                   height: int, dpi: float) -> None:
-    """Each vector layer's DATA (thinned for the pixel size) and labels for one drawing."""
+                   height: int, dpi: float, fields: bool = False) -> None:
+    """Each vector layer's DATA (thinned for the pixel size) and labels for one drawing; the
+    schema fields are read only for `fields` (a feature query: drawing needs just the label)."""
     zoom = web_zoom(pixel.lon * dpi / 96)
     # The vector tiles' feature budget per 256 × 256 tile, for the drawing's area at 96 dpi.
     budget = round(settings.TILE_MAX_FEATURES * width * height / (256 * 256) * (96 / dpi) ** 2)
@@ -174,7 +190,7 @@ def prepare_layers(mapobj: mapscript.mapObj, built: list[mapfile.MapLayer], *, p
         for name in item.names:
             target = mapobj.getLayerByName(name)
             target.data = mapfile.vector_data(item.layer, mapfile.dimension_of(item.layer, name),
-                                              pixel.lon, pixel.lat, budget)
+                                              pixel.lon, pixel.lat, budget, fields=fields)
             target.labelitem = "gp_label" if labelled else None
 
 
@@ -192,6 +208,11 @@ def map_render(*, layers: Sequence[Layer], bbox: tuple[float, float, float, floa
     images carry no translated text."""
     extent = _check(bbox, width, height, fmt, dpi)
     epsg = epsg_of(crs)
+    drawn = _square_size(extent, width, height, fmt)
+    if drawn != (width, height):  # non-square pixels: drawn square over the box, then stretched
+        body = map_render(layers=layers, bbox=extent, crs=crs, width=drawn[0], height=drawn[1], fmt="png",
+                          transparent=transparent, dpi=dpi, language=language)
+        return _stretch(body, width, height, fmt, transparent)
     pixel = pixel_size(extent, epsg, width, height)
     mapobj, built = built_map(layers, epsg)
     prepare(mapobj, built, extent=extent, epsg=epsg, width=width, height=height, dpi=dpi, pixel=pixel)
@@ -206,6 +227,38 @@ def map_render(*, layers: Sequence[Layer], bbox: tuple[float, float, float, floa
         raise MapRequestError(f"The map could not be drawn: {error}") from error
     body = bytes(image.getBytes())
     return _webp(body) if fmt == "webp" else body
+
+
+def _square_size(extent, width: int, height: int, fmt: str) -> tuple[int, int]:
+    """The image size whose pixels are square over `extent` at the finer of the two pixel sizes
+    asked for; (width, height) themselves when those pixels are square (to 0.5 %) or the output
+    is vector (pdf, svg: prints are always drawn square)."""
+    cell_x, cell_y = (extent[2] - extent[0]) / width, (extent[3] - extent[1]) / height
+    if fmt in ("pdf", "svg") or math.isclose(cell_x, cell_y, rel_tol=0.005):
+        return width, height
+    cell = min(cell_x, cell_y)
+    scale = min(1.0, mapfile.MAX_SIZE / max((extent[2] - extent[0]) / cell, (extent[3] - extent[1]) / cell))
+    return (max(1, round((extent[2] - extent[0]) / cell * scale)),
+            max(1, round((extent[3] - extent[1]) / cell * scale)))
+
+
+def _stretch(png: bytes, width: int, height: int, fmt: str, transparent: bool) -> bytes:
+    """A square-pixel PNG resampled to width × height (alpha premultiplied, so that transparent
+    pixels lend no colour to their neighbours), written as `fmt`."""
+    out = io.BytesIO()
+    with Image.open(io.BytesIO(png)) as picture:
+        stretched = picture.convert("RGBa").resize((width, height), Image.Resampling.BILINEAR).convert("RGBA")
+    if fmt == "jpeg" or not transparent:
+        flat = Image.new("RGB", stretched.size, (255, 255, 255))
+        flat.paste(stretched, mask=stretched.getchannel("A"))
+        stretched = flat if fmt == "jpeg" else flat.convert("RGBA")
+    if fmt == "webp":
+        stretched.save(out, "WEBP", quality=85, method=2)
+    elif fmt == "jpeg":
+        stretched.save(out, "JPEG", quality=85)
+    else:
+        stretched.save(out, "PNG", compress_level=2)
+    return out.getvalue()
 
 
 def _webp(png: bytes) -> bytes:

@@ -7,7 +7,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
-from layers.api.tokens import TokenError, principal_for_token, request_principal
+from layers.api.throttling import retry_after
+from layers.api.tokens import TokenError, parameter_principal
 from layers.maps.wms import online_resource, wms_exception, wms_handle
 from layers.permissions import layers_for
 
@@ -18,11 +19,13 @@ def wms(request: HttpRequest) -> HttpResponse:
     token = params.pop("TOKEN", None)
     version = params.get("VERSION", "1.3.0")
     try:
-        principal = principal_for_token(token) if token else request_principal(request)
+        principal = parameter_principal(request, token)
     except TokenError as error:
-        answer = wms_exception(str(error), "InvalidToken", version)
-        response = HttpResponse(answer.body, content_type=answer.content_type, status=401)
-        response["Cache-Control"] = "private, no-store"
+        return _refusal(str(error), version, status=401)
+    wait = retry_after(request, principal)
+    if wait is not None:
+        response = _refusal(f"Too many requests; retry in {wait} s.", version, status=429)
+        response["Retry-After"] = str(wait)
         return response
     layers = list(layers_for(principal, "view").select_related("raster").order_by("theme", "slug"))
     language = params.get("LANGUAGE") or get_language() or "zh"
@@ -33,4 +36,11 @@ def wms(request: HttpRequest) -> HttpResponse:
     authenticated = token is not None or getattr(principal, "is_authenticated", False)
     response["Cache-Control"] = "private" if (answer.private or authenticated) else "public, max-age=60"
     response["Vary"] = "Authorization, Accept-Language, Cookie"
+    return response
+
+
+def _refusal(message: str, version: str, *, status: int) -> HttpResponse:
+    answer = wms_exception(message, "NoApplicableCode" if status == 429 else "InvalidToken", version)
+    response = HttpResponse(answer.body, content_type=answer.content_type, status=status)
+    response["Cache-Control"] = "private, no-store"
     return response

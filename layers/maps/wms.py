@@ -273,6 +273,13 @@ def _check(params: dict[str, str]) -> tuple[str, str, WmsResponse | None]:
     return version, request, None
 
 
+def _named_slugs(params: dict[str, str]) -> set[str]:
+    """The Geoportal layers a GetMap, GetFeatureInfo or GetLegendGraphic names (a part of a
+    mixed or shaded layer, `slug__part`, names its layer)."""
+    names = ",".join(params.get(key, "") for key in ("LAYERS", "QUERY_LAYERS", "LAYER"))
+    return {name.strip().split("__", 1)[0] for name in names.split(",") if name.strip()}
+
+
 def wms_handle(*, params: dict[str, str], layers: list[Layer], online_resource: str, language: str) -> WmsResponse:
     """Answer one WMS request (`params` with upper-case keys) over `layers`."""
     version, request, refusal = _check(params)
@@ -281,6 +288,11 @@ def wms_handle(*, params: dict[str, str], layers: list[Layer], online_resource: 
     params = {**params, "SERVICE": "WMS", "REQUEST": request}
     if request != "GetCapabilities":
         params.setdefault("VERSION", version)
+    named = _named_slugs(params) if request != "GetCapabilities" else set()
+    if named:  # only the layers named are drawn, queried or described
+        layers = [layer for layer in layers if layer.slug in named]
+        if not layers:  # MapServer, given no layer at all, would blame its settings
+            return wms_exception("Invalid layer(s) given in the LAYERS parameter.", "LayerNotDefined", version)
     mapobj, built = mapfile.build_map(layers, _web_block())
     mapobj.maxsize = int(settings.WMS_MAX_SIZE)
     mapobj.web.metadata.set("wms_onlineresource", online_resource)
@@ -291,7 +303,8 @@ def wms_handle(*, params: dict[str, str], layers: list[Layer], online_resource: 
     pixel = _pixel(params, version) or PixelSize(1e-5, 1e-5)
     width = int(params["WIDTH"]) if params.get("WIDTH", "").isdigit() else 256
     height = int(params["HEIGHT"]) if params.get("HEIGHT", "").isdigit() else 256
-    prepare_layers(mapobj, built, pixel=pixel, width=max(width, 1), height=max(height, 1), dpi=96)
+    prepare_layers(mapobj, built, pixel=pixel, width=max(width, 1), height=max(height, 1), dpi=96,
+                   fields=request == "GetFeatureInfo")
     private = any(item.layer.visibility != Layer.Visibility.PUBLIC for item in built)
     if request == "GetFeatureInfo":
         info_format = params.get("INFO_FORMAT", "text/html").split(";")[0].strip()

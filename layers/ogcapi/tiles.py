@@ -25,7 +25,7 @@ from layers.tiles.matrixsets import (
     matrix_set,
     matrix_sets,
     parse_level,
-    tiles_covering,
+    tile_limits,
 )
 from layers.tiles.queries import MVT_MEDIA_TYPE
 from layers.tiles.serving import tile_get
@@ -155,11 +155,7 @@ def tileset(req: ApiRequest, collection_id: str, tms_id: str) -> ApiResponse:
     layer = _layer_or_404(req, collection_id)
     grid = _grid_of_layer_or_404(req, layer, tms_id)
     bounds = layer_bounds(layer)
-    limits = []
-    for level in grid_levels(layer, grid):
-        col0, row0, col1, row1 = tiles_covering(grid, bounds, level)
-        limits.append({"tileMatrix": str(level), "minTileRow": row0, "maxTileRow": row1,
-                       "minTileCol": col0, "maxTileCol": col1})
+    limits = tile_limits(grid, bounds, grid_levels(layer, grid))
     doc = _tileset_summary(req, layer, grid)
     doc["links"].append(_tile_template(req, layer, grid))
     doc["links"].append(_link(req.url(f"/collections/{layer.slug}"), "collection", JSON, layer.title_zh))

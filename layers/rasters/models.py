@@ -15,7 +15,8 @@ class RasterSource(models.Model):
     # Paths are relative to RASTER_ROOT (a setting), so the files can move with the setting.
     path = models.CharField(max_length=500, help_text="The Cloud-Optimized GeoTIFF, relative to RASTER_ROOT.")
     hillshade_path = models.CharField(max_length=500, blank=True,
-                                      help_text="Elevation only: the hillshade COG made from it, relative to RASTER_ROOT.")
+                                      help_text="Elevation only: the hillshade COG made from it, "
+                                                "relative to RASTER_ROOT.")
     source_name = models.CharField(max_length=255, help_text="The uploaded file's name.")
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()

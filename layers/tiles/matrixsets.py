@@ -213,3 +213,14 @@ def _mercator(lon: float, lat: float) -> tuple[float, float]:
 def wgs84_bounds(grid: MatrixSet) -> tuple[float, float, float, float]:
     box = grid.tms.bbox
     return box.left, box.bottom, box.right, box.top
+
+
+def tile_limits(grid: MatrixSet, bbox: tuple[float, float, float, float], levels) -> list[dict]:
+    """Per level, the tiles meeting a lon/lat box as OGC tile matrix limits (the keys of OGC API -
+    Tiles' tileMatrixSetLimits; WMTS writes the same numbers as TileMatrixLimits)."""
+    limits = []
+    for level in levels:
+        col0, row0, col1, row1 = tiles_covering(grid, bbox, level)
+        limits.append({"tileMatrix": str(level), "minTileRow": row0, "maxTileRow": row1,
+                       "minTileCol": col0, "maxTileCol": col1})
+    return limits

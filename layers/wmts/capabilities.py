@@ -11,7 +11,7 @@ from xml.sax.saxutils import escape, quoteattr
 from django.conf import settings
 
 from layers.models import Layer
-from layers.tiles.matrixsets import WEB_MERCATOR_QUAD, MatrixSet, matrix_sets, tiles_covering
+from layers.tiles.matrixsets import WEB_MERCATOR_QUAD, MatrixSet, matrix_sets, tile_limits
 from layers.tiles.tilejson import zoom_range
 from layers.wmts.exceptions import OWS_NS
 
@@ -50,13 +50,11 @@ def _titles(tag: str, zh: str, en: str) -> str:
 
 
 def _limits(layer: Layer, grid: MatrixSet, bounds) -> str:
-    rows = []
-    for level in grid_levels(layer, grid):
-        col0, row0, col1, row1 = tiles_covering(grid, bounds, level)
-        rows.append(f"<TileMatrixLimits><TileMatrix>{level}</TileMatrix><MinTileRow>{row0}</MinTileRow>"
-                    f"<MaxTileRow>{row1}</MaxTileRow><MinTileCol>{col0}</MinTileCol>"
-                    f"<MaxTileCol>{col1}</MaxTileCol></TileMatrixLimits>")
-    return "".join(rows)
+    return "".join(
+        f"<TileMatrixLimits><TileMatrix>{limit['tileMatrix']}</TileMatrix><MinTileRow>{limit['minTileRow']}"
+        f"</MinTileRow><MaxTileRow>{limit['maxTileRow']}</MaxTileRow><MinTileCol>{limit['minTileCol']}"
+        f"</MinTileCol><MaxTileCol>{limit['maxTileCol']}</MaxTileCol></TileMatrixLimits>"
+        for limit in tile_limits(grid, bounds, grid_levels(layer, grid)))
 
 
 def _layer(layer: Layer, rest_base: str, query: str) -> str:

@@ -10,7 +10,7 @@ from django.utils.http import parse_etags
 from django.views.decorators.http import require_safe
 
 from layers.api.throttling import retry_after
-from layers.api.tokens import TokenError, principal_for_token, request_principal
+from layers.api.tokens import TokenError, parameter_principal
 from layers.models import Layer
 from layers.wmts import service
 from layers.wmts.exceptions import OwsError
@@ -19,8 +19,7 @@ from layers.wmts.exceptions import OwsError
 def ows_principal(request: HttpRequest):
     """The token of the header or of `token=`, else the session's user; bad tokens are refused (401)."""
     try:
-        raw = request.GET.get("token", "").strip()
-        principal = principal_for_token(raw) if raw else request_principal(request)
+        principal = parameter_principal(request, request.GET.get("token"))
     except TokenError as exc:
         raise OwsError(str(exc), code="NoApplicableCode", locator="token", status=401,
                        headers={"WWW-Authenticate": 'Bearer realm="api"'}) from exc

@@ -1,6 +1,8 @@
 """map_render, legend_icon and legend_entries: images decoded and their pixels read."""
 from __future__ import annotations
 
+import math
+
 import pytest
 from django.contrib.gis.geos import LineString, Point, Polygon
 from osgeo import osr
@@ -10,7 +12,7 @@ from layers.maps.render import legend_entries, legend_icon, map_render
 from layers.models import Layer
 from layers.services import feature_create
 from tests.conftest import make_layer
-from tests.maps.conftest import ELEVATION_RAMP, SIZE, pixels, raster_bbox
+from tests.maps.conftest import ELEVATION_RAMP, ORIGIN, PIXEL, SIZE, pixels, raster_bbox
 
 # 300 × 300 pixels of 0.0002°: the square (126.62–126.64, 45.74–45.76) is pixels 100–200.
 VIEW = (126.60, 45.72, 126.66, 45.78)
@@ -29,8 +31,13 @@ def test_polygon_drawn_with_its_fill_and_stroke_outside_transparent(square_layer
     image = pixels(_draw([square_layer]))
     assert image.size == (300, 300)
     assert _near(image.getpixel((130, 130)), (0, 0, 255, 255))
-    red, green, blue, alpha = image.getpixel((100, 150))  # the western edge: the stroke (anti-aliased)
-    assert red > 150 and red > 2 * blue and alpha == 255
+    # The western edge lies between pixels 99 and 100: the 2-pixel stroke fills both, no more.
+    assert image.getpixel((99, 150)) == (255, 0, 0, 255) and image.getpixel((100, 150)) == (255, 0, 0, 255)
+    assert image.getpixel((98, 150))[3] == 0 and image.getpixel((101, 150)) == (0, 0, 255, 255)
+    # The eastern and northern edges likewise (between 199/200 and, counted from the top, 99/100).
+    assert image.getpixel((199, 150)) == (255, 0, 0, 255) and image.getpixel((200, 150)) == (255, 0, 0, 255)
+    assert image.getpixel((201, 150))[3] == 0 and image.getpixel((150, 98))[3] == 0
+    assert image.getpixel((150, 99)) == (255, 0, 0, 255) and image.getpixel((150, 101)) == (0, 0, 255, 255)
     assert image.getpixel((20, 20))[3] == 0
 
 
@@ -209,3 +216,72 @@ def test_point_labels_show_from_zoom_15_as_on_the_web_map(point_layer):
     assert zoom_13.tobytes() == plain_13.tobytes()
     changed = sum(1 for x in range(300) for y in range(300) if zoom_16.getpixel((x, y)) != plain_16.getpixel((x, y)))
     assert changed > 100
+
+
+def test_a_point_symbol_is_centred_on_its_place(point_layer):
+    """The star at 126.63 E lies on the boundary between columns 149 and 150: its coverage across
+    the row through it is symmetric about that boundary (the star itself is not, up and down)."""
+    image = pixels(_draw([point_layer]))
+    row = [image.getpixel((x, 150))[3] for x in range(130, 170)]
+    assert max(row) == 255 and row[0] == 0
+    assert all(abs(a - b) <= 2 for a, b in zip(row, row[::-1], strict=True))
+
+
+def test_non_square_pixels_stretch_the_map_to_the_bbox(square_layer, imagery_layer):
+    """A WMS client may ask for a box whose aspect differs from the image's: the box fills the
+    image, stretched (WMS 1.3.0, 7.3.5.8), and nothing outside it is drawn as empty bands."""
+    # The square (126.62–126.64 × 45.74–45.76) in a box 0.08° wide and 0.04° high, drawn 100 × 100:
+    # x pixel 0.0008°, y pixel 0.0004°, so it spans columns 25–50 and rows 25–75.
+    image = pixels(map_render(layers=[square_layer], bbox=(126.60, 45.73, 126.68, 45.77), crs="EPSG:4326",
+                              width=100, height=100))
+    assert image.getpixel((37, 50))[:3] == (0, 0, 255) and image.getpixel((37, 50))[3] == 255
+    assert image.getpixel((37, 30))[:3] == (0, 0, 255) and image.getpixel((37, 70))[:3] == (0, 0, 255)
+    assert image.getpixel((60, 50))[3] == 0 and image.getpixel((37, 15))[3] == 0 and image.getpixel((37, 85))[3] == 0
+    # The imagery (126.60–126.61 × 45.75–45.76, nodata in its first ten rows) stretched 2:1
+    # over 100 × 50: every pixel below the nodata rows opaque, up to the edges.
+    minx, maxy = ORIGIN
+    raster = pixels(map_render(layers=[imagery_layer], bbox=(minx, maxy - SIZE * PIXEL, minx + SIZE * PIXEL, maxy),
+                               crs="EPSG:4326", width=100, height=50))
+    alphas = [raster.getpixel((x, y))[3] for y in range(6, 50) for x in range(100)]
+    assert set(alphas) == {255}
+
+
+def _drawn_ids(layer, bbox, pixel, budget) -> tuple[list[int], str]:
+    """The ids a drawing's DATA statement selects over `bbox` (lon/lat), and its plan."""
+    from django.db import connection
+
+    from layers.maps import mapfile
+
+    data = mapfile.vector_data(layer, None, pixel, pixel, budget)
+    box = "ST_MakeEnvelope({}, {}, {}, {}, 4326)".format(*bbox)
+    sql = "SELECT id " + data.split(" USING UNIQUE")[0].replace("!BOX!", box)[len("geom "):]
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        ids = sorted(row[0] for row in cursor.fetchall())
+        cursor.execute("EXPLAIN " + sql)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    return ids, plan
+
+
+def test_dense_views_read_a_sample_index(transactional_db, departments):
+    """A view holding more than two budgets of features reads the one-in-8 sample, more than
+    eight times that the one-in-32 sample (each has its index), with a step of at least the
+    sample's; a sparser view counts every candidate as the tiles do."""
+    from layers.maps.mapfile import COARSE, FINE
+    from layers.services import FeatureInput, features_bulk_create
+
+    layer = make_layer("dots", departments["planning"], schema=[{"name": "name", "type": "string"}])
+    rows = [FeatureInput(Point(126.60 + (i % 60) * 0.0005, 45.74 + (i // 60) * 0.0005, srid=4326), {"name": str(i)})
+            for i in range(3000)]
+    features_bulk_create(layer=layer, rows=rows)
+    bbox = (126.59, 45.73, 126.65, 45.79)
+    every = sorted(layer.features.values_list("id", flat=True))
+    estimate = COARSE * sum(1 for i in every if i % COARSE == 0)
+    ids, plan = _drawn_ids(layer, bbox, 0.0001, budget=10)  # 3,000 > 8 × 2 × 10: the coarse sample
+    assert "feature_sample32_geom_gist" in plan  # the sample is read by its index
+    step = max(COARSE, 2 ** math.ceil(math.log2(estimate / 10)))
+    assert ids == [i for i in every if i % step == 0] and 0 < len(ids) <= 10
+    ids, _ = _drawn_ids(layer, bbox, 0.0001, budget=1000)  # 2 × 1,000 < 3,000: the fine sample
+    assert ids == [i for i in every if i % FINE == 0]  # step max(8, 4)
+    ids, _ = _drawn_ids(layer, bbox, 0.0001, budget=2000)  # 3,000 < 2 × 2,000: counted one by one
+    assert ids == [i for i in every if i % 2 == 0]
