@@ -33,6 +33,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "corsheaders",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "geoportal",
     "geoportal.accounts",
     "layers",
@@ -60,6 +63,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "geoportal.accounts.sessions.SessionPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -108,12 +113,34 @@ CACHES = {
 }
 
 AUTH_USER_MODEL = "accounts.User"
+# Password policy (geoportal/accounts/passwords.py, docs/security.md): length, character classes,
+# not the username, Django's and our lists of common passwords, no reuse, expiry.
+PASSWORD_MIN_LENGTH = env_int("PASSWORD_MIN_LENGTH", 12)
+PASSWORD_MIN_CLASSES = env_int("PASSWORD_MIN_CLASSES", 3)
+PASSWORD_HISTORY_COUNT = env_int("PASSWORD_HISTORY_COUNT", 5)
+PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 90)  # 0: passwords do not expire
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "geoportal.accounts.passwords.CharacterClassesValidator",
+     "OPTIONS": {"min_classes": PASSWORD_MIN_CLASSES}},
+    {"NAME": "geoportal.accounts.passwords.NotUsernameValidator"},
+    {"NAME": "geoportal.accounts.passwords.CommonPasswordListValidator"},
+    {"NAME": "geoportal.accounts.passwords.PasswordHistoryValidator",
+     "OPTIONS": {"count": PASSWORD_HISTORY_COUNT}},
 ]
+# Permissions follow the separation of duties first (geoportal/accounts/duties.py).
+AUTHENTICATION_BACKENDS = ["geoportal.accounts.duties.DutiesBackend"]
+# Two-factor sign-in (TOTP, django-otp) for staff with edit or manage rights and the admin site.
+TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", True)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Geoportal")
+# Sessions: idle timeout and absolute lifetime, seconds (geoportal/accounts/sessions.py).
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 30 * 60)
+SESSION_MAX_AGE = env_int("SESSION_MAX_AGE", 12 * 3600)
+SESSION_COOKIE_AGE = SESSION_MAX_AGE
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
@@ -275,6 +302,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2621440)
 IMPORT_STAGE_TIMEOUT = env_int("IMPORT_STAGE_TIMEOUT", 3600)
 # The Python with GDAL's bindings (Debian's python3-gdal) that describes uploads in a child process.
 IMPORT_GDAL_PYTHON = env_str("IMPORT_GDAL_PYTHON", "/usr/bin/python3")
+# API tokens expire this many days after issue unless the issuer sets another date (0: never).
+API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 365)
 # API request rates (REST and OGC API): per token, per signed-in user, per anonymous IP address.
 API_RATES = {
     "token": env_str("API_RATE_TOKEN", "3000/min"),

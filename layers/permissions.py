@@ -87,8 +87,10 @@ def layer_access_q(user: User | AnonymousUser | None, action: Action) -> Q | Non
     rule = _RULE[action]
     if isinstance(user, TokenPrincipal):
         return _token_q(user, rule)
+    if action == "grant" and getattr(user, "is_authenticated", False) and user.is_active and user.is_security_admin:
+        return None  # sharing is the security administrator's duty (docs/security.md, "Roles")
     if _is_admin(user):
-        return None
+        return Q(pk__in=[]) if action == "grant" else None
     authenticated = bool(getattr(user, "is_authenticated", False) and user.is_active)
     staff = _is_dept_staff(user)
     nothing = Q(pk__in=[])

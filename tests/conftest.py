@@ -44,7 +44,9 @@ def users(departments) -> dict[str, User]:
         "planning_editor": make_user("p_editor", department=departments["planning"], role=User.Role.EDITOR),
         "planning_manager": make_user("p_manager", department=departments["planning"], role=User.Role.MANAGER),
         "education_editor": make_user("e_editor", department=departments["education"], role=User.Role.EDITOR),
-        "admin": make_user("root", role=User.Role.ADMIN),
+        "admin": make_user("root", role=User.Role.SYSADMIN),
+        "security_admin": make_user("security", role=User.Role.SECADMIN),
+        "audit_admin": make_user("auditor", role=User.Role.AUDITOR),
     }
 
 

@@ -18,3 +18,7 @@ ALLOWED_HOSTS = ["*"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 IMPORT_JOBS_SYNC = True
 API_RATES = {"token": "100000/min", "user": "100000/min", "anon": "100000/min"}
+# Two-factor sign-in is off for the suite's many tests that sign staff in with force_login or the
+# login form; the tests of two-factor sign-in itself (tests/test_identity_two_factor.py and the
+# browser test) turn it on and enrol a real TOTP device (tests/identity_support.py).
+TWO_FACTOR_REQUIRED = False

@@ -16,8 +16,14 @@ ATTRIBUTE_URL = re.compile(r"""(?:src|href|url)\s*[=:(]\s*["']?([^"' )>]+)""", r
 
 @pytest.fixture
 def admin_client(client, db):
-    user = make_user("superadmin", role=User.Role.ADMIN, is_staff=True, is_superuser=True)
+    user = make_user("sysadmin", role=User.Role.SYSADMIN)
     client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def security_client(client, db):
+    client.force_login(make_user("secadmin", role=User.Role.SECADMIN))
     return client
 
 
@@ -28,13 +34,19 @@ def _external_urls(html: str) -> list[str]:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("path", ["/admin/", "/admin/layers/layer/", "/admin/layers/feature/",
-                                  "/admin/layers/layergrant/", "/admin/accounts/department/",
-                                  "/admin/accounts/user/", "/admin/layers/feature/?q=第1",
+                                  "/admin/accounts/department/", "/admin/layers/feature/?q=第1",
                                   "/admin/layers/layer/?theme__exact=education"])
 def test_admin_lists_render(admin_client, school_layer, path):
-    LayerGrant.objects.create(layer=school_layer, department=school_layer.department)
     response = admin_client.get(path)
     assert response.status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/admin/", "/admin/layers/layergrant/", "/admin/accounts/user/",
+                                  "/admin/layers_api/apitoken/"])
+def test_security_admin_lists_render(security_client, school_layer, path):
+    LayerGrant.objects.create(layer=school_layer, department=school_layer.department)
+    assert security_client.get(path).status_code == 200
 
 
 @pytest.mark.django_db
@@ -71,7 +83,7 @@ def test_feature_edit_goes_through_the_services(admin_client, school_layer):
     feature.refresh_from_db()
     assert feature.version == 2 and feature.name == "改名中学"
     assert feature.geom.srid == 4326 and round(feature.geom.x, 5) == 126.61
-    assert feature.updated_by.username == "superadmin"
+    assert feature.updated_by.username == "sysadmin"
 
     stale = admin_client.post(url, {**form, "properties": '{"name": "又改名", "level": "middle"}'})
     assert stale.status_code == 200 and "changed this feature meanwhile" in stale.content.decode()
@@ -98,7 +110,7 @@ def test_department_editor_sees_only_the_features_they_may_edit(client, school_l
 @pytest.mark.django_db
 def test_layer_form_refuses_a_malformed_schema_with_the_parsers_message(admin_client, school_layer, rf):
     request = rf.get("/")
-    request.user = User.objects.get(username="superadmin")
+    request.user = User.objects.get(username="sysadmin")
     form_class = django_admin.site._registry[Layer].get_form(request, school_layer)
     data = {**{f: getattr(school_layer, f) for f in ("slug", "title_zh", "title_en", "theme", "geometry_type",
                                                       "visibility", "name_field", "min_zoom", "max_zoom",

@@ -19,7 +19,7 @@ from layers.models import Layer, LayerGrant
 from layers.permissions import ACTIONS, layer_grant, layer_revoke, layers_for, user_can, visible_layer_or_none
 from tests.conftest import make_layer, make_user
 
-ROLES = ("anonymous", "citizen", "p_editor", "p_manager", "e_editor", "e_manager", "admin")
+ROLES = ("anonymous", "citizen", "p_editor", "p_manager", "e_editor", "e_manager", "admin", "secadmin", "auditor")
 VISIBILITIES = ("public", "staff", "department")
 OWNERS = ("planning", "education")
 GRANTS = ("none", "dept_view", "dept_edit", "user_view", "user_edit")
@@ -29,7 +29,9 @@ ROLE_DEPT = {"p_editor": "planning", "p_manager": "planning", "e_editor": "educa
 def expected(role: str, action: str, visibility: str, owner: str, grant: str) -> bool:
     """The rules of the issue, written out plainly (department grants go to the non-owning
     department, user grants to the citizen)."""
-    if role == "admin":
+    if role == "admin":  # the system administrator: everything but sharing, the security duty
+        return action != "grant"
+    if role == "secadmin" and action == "grant":  # shares any layer; sees only what the public sees
         return True
     dept = ROLE_DEPT.get(role)
     own = dept == owner
@@ -54,7 +56,9 @@ def matrix(departments):
         "p_manager": make_user("p_manager", department=departments["planning"], role=User.Role.MANAGER),
         "e_editor": make_user("e_editor", department=departments["education"], role=User.Role.EDITOR),
         "e_manager": make_user("e_manager", department=departments["education"], role=User.Role.MANAGER),
-        "admin": make_user("root", role=User.Role.ADMIN),
+        "admin": make_user("root", role=User.Role.SYSADMIN),
+        "secadmin": make_user("security", role=User.Role.SECADMIN),
+        "auditor": make_user("auditor", role=User.Role.AUDITOR),
     }
     layers = {}
     for visibility, owner, grant in itertools.product(VISIBILITIES, OWNERS, GRANTS):
@@ -80,7 +84,7 @@ def test_every_cell_of_the_permission_matrix(matrix):
             if single != want or (layer.pk in allowed) != want:
                 wrong.append((role, action, key, want, single, layer.pk in allowed))
     assert wrong == []
-    assert len(ROLES) * len(ACTIONS) * len(layers) == 7 * 8 * 30
+    assert len(ROLES) * len(ACTIONS) * len(layers) == 9 * 8 * 30
 
 
 @pytest.mark.parametrize(("role", "action", "layer_key", "allowed"), [
@@ -98,7 +102,10 @@ def test_every_cell_of_the_permission_matrix(matrix):
     ("p_editor", "export", ("department", "planning", "none"), True),
     ("p_manager", "grant", ("department", "planning", "none"), True),
     ("p_manager", "grant", ("public", "education", "dept_edit"), False),
-    ("admin", "grant", ("department", "education", "none"), True),
+    ("admin", "grant", ("department", "education", "none"), False),
+    ("secadmin", "grant", ("department", "education", "none"), True),
+    ("secadmin", "view", ("department", "education", "none"), False),
+    ("auditor", "edit", ("public", "education", "none"), False),
 ])
 def test_notable_cells(matrix, role, action, layer_key, allowed):
     actors, layers = matrix
@@ -161,7 +168,9 @@ def test_only_managers_of_the_owner_may_grant(departments, users):
     with pytest.raises(ValueError):
         layer_grant(layer=layer, actor=users["planning_manager"], level="owner", user=users["public"])
     assert not LayerGrant.objects.exists() and not AuditLog.objects.exists()
-    layer_grant(layer=layer, actor=users["admin"], level="edit", user=users["public"])
+    with pytest.raises(PermissionDenied):  # sharing is not the system administrator's duty
+        layer_grant(layer=layer, actor=users["admin"], level="edit", user=users["public"])
+    layer_grant(layer=layer, actor=users["security_admin"], level="edit", user=users["public"])
     assert user_can(users["public"], "edit", layer)
 
 

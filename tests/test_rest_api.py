@@ -153,11 +153,8 @@ def test_schema_and_docs_from_local_static(client):
     assert "swagger-ui" in docs and "/static/drf_spectacular_sidecar/" in docs and "cdn" not in docs.lower()
 
 
-def test_admin_issues_a_token_shown_once(client, users, school_layer):
-    admin_user = users["admin"]
-    admin_user.is_staff = True
-    admin_user.is_superuser = True
-    admin_user.save()
+def test_security_admin_issues_a_token_shown_once(client, users, school_layer):
+    admin_user = users["security_admin"]
     client.force_login(admin_user)
     response = client.post("/admin/layers_api/apitoken/add/",
                            {"name": "planning tools", "scope": "read", "layers": [school_layer.pk]}, follow=True)

@@ -18,8 +18,8 @@ def department_member_set_role(*, actor: User, member: User, role: str) -> User:
         raise PermissionDenied("Only department managers manage editors.")
     if role not in ASSIGNABLE_ROLES:
         raise ValueError(f"A manager may make someone an {User.Role.EDITOR} or {User.Role.PUBLIC} user only.")
-    if member.is_platform_admin or member.role == User.Role.MANAGER:
-        raise PermissionDenied("Managers and administrators are managed by platform administrators.")
+    if member.role in (User.Role.MANAGER, *User.ADMIN_ROLES):
+        raise PermissionDenied("Managers and administrators are managed by the security administrator.")
     if member.department_id not in (None, actor.department_id):
         raise PermissionDenied("This person belongs to another department.")
     before = {"role": member.role, "department": member.department.code if member.department else None}

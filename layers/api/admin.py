@@ -7,11 +7,11 @@ from layers.api.tokens import token_set_secret
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ("name", "scope", "prefix", "revoked", "last_used_at", "created_at")
+    list_display = ("name", "scope", "prefix", "revoked", "expires_at", "last_used_at", "last_used_ip", "created_at")
     list_filter = ("scope", "revoked")
     search_fields = ("name", "prefix")
     filter_horizontal = ("layers", "departments")
-    readonly_fields = ("prefix", "issued_by", "created_at", "last_used_at")
+    readonly_fields = ("prefix", "issued_by", "created_at", "last_used_at", "last_used_ip")
     actions = ["revoke"]
 
     def save_model(self, request, obj, form, change):

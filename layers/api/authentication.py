@@ -3,6 +3,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
+from geoportal.accounts.lockout import client_address
 from layers.api.tokens import TokenError, bearer_token, principal_for_token
 
 
@@ -12,7 +13,7 @@ class ApiTokenAuthentication(BaseAuthentication):
             raw = bearer_token(request.headers.get("Authorization", ""))
             if raw is None:
                 return None
-            return principal_for_token(raw), raw
+            return principal_for_token(raw, client_address(request)), raw
         except TokenError as exc:
             raise AuthenticationFailed(str(exc)) from exc
 

@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import secrets
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db.models import Q
 from django.utils import timezone
 
-from layers.api.models import ApiToken
+from geoportal.accounts.lockout import client_address
+from layers.api.models import ApiToken, parse_networks
 from layers.permissions import TokenPrincipal
 
 TOKEN_PREFIX = "gpt_"
@@ -29,10 +32,11 @@ def _digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def token_issue(*, name: str, scope: str = ApiToken.Scope.READ, layers=(), departments=(), issued_by=None
-                ) -> tuple[ApiToken, str]:
+def token_issue(*, name: str, scope: str = ApiToken.Scope.READ, layers=(), departments=(), issued_by=None,
+                expires_at=None, allowed_ips: str = "") -> tuple[ApiToken, str]:
     """Create a token; return it with the raw secret, which is never stored."""
-    token = ApiToken(name=name, scope=scope, issued_by=issued_by if getattr(issued_by, "pk", None) else None)
+    token = ApiToken(name=name, scope=scope, issued_by=issued_by if getattr(issued_by, "pk", None) else None,
+                     expires_at=expires_at, allowed_ips=allowed_ips)
     raw = token_set_secret(token)
     token.save()
     token.layers.set(layers)
@@ -41,15 +45,18 @@ def token_issue(*, name: str, scope: str = ApiToken.Scope.READ, layers=(), depar
 
 
 def token_set_secret(token: ApiToken) -> str:
-    """Give an unsaved token a prefix and hash (the admin's add form); return the raw token."""
+    """Give an unsaved token a prefix, hash and expiry (the admin's add form); return the raw token."""
+    if token.expires_at is None and settings.API_TOKEN_MAX_DAYS:
+        token.expires_at = timezone.now() + timedelta(days=settings.API_TOKEN_MAX_DAYS)
     token.prefix = secrets.token_hex(6)
     raw = f"{TOKEN_PREFIX}{token.prefix}_{secrets.token_urlsafe(32)}"
     token.token_hash = _digest(raw)
     return raw
 
 
-def principal_for_token(raw: str) -> TokenPrincipal:
-    """The principal a raw token stands for; TokenError when unknown, malformed or revoked."""
+def principal_for_token(raw: str, address: str = "") -> TokenPrincipal:
+    """The principal a raw token stands for, used from `address`; TokenError when unknown,
+    malformed, revoked, expired, or used from outside its allow-list."""
     parts = raw.split("_")
     if not raw.startswith(TOKEN_PREFIX) or len(parts) < 3:
         raise TokenError("Malformed API token.")
@@ -58,7 +65,8 @@ def principal_for_token(raw: str) -> TokenPrincipal:
         .annotate(layer_ids=ArrayAgg("layers__id", filter=Q(layers__isnull=False), distinct=True, default=[]),
                   department_ids=ArrayAgg("departments__id", filter=Q(departments__isnull=False), distinct=True,
                                           default=[]))
-        .values("pk", "name", "scope", "token_hash", "revoked", "last_used_at", "layer_ids", "department_ids")
+        .values("pk", "name", "scope", "token_hash", "revoked", "expires_at", "allowed_ips", "last_used_at",
+                "last_used_ip", "layer_ids", "department_ids")
         .first()
     )
     if row is None or not hmac.compare_digest(row["token_hash"], _digest(raw)):
@@ -66,10 +74,23 @@ def principal_for_token(raw: str) -> TokenPrincipal:
     if row["revoked"]:
         raise TokenError("This API token has been revoked.")
     now = timezone.now()
-    if row["last_used_at"] is None or now - row["last_used_at"] > LAST_USED_RESOLUTION:
-        ApiToken.objects.filter(pk=row["pk"]).update(last_used_at=now)
+    if row["expires_at"] is not None and row["expires_at"] <= now:
+        raise TokenError("This API token has expired; ask the security administrator for a new one.")
+    if row["allowed_ips"] and not _address_allowed(address, row["allowed_ips"]):
+        raise TokenError("This API token may not be used from this address.")
+    if (row["last_used_at"] is None or now - row["last_used_at"] > LAST_USED_RESOLUTION
+            or (address and row["last_used_ip"] != address)):
+        ApiToken.objects.filter(pk=row["pk"]).update(last_used_at=now, last_used_ip=address or None)
     return TokenPrincipal(token_id=row["pk"], name=row["name"], can_write=row["scope"] == ApiToken.Scope.WRITE,
                           layer_ids=frozenset(row["layer_ids"]), department_ids=frozenset(row["department_ids"]))
+
+
+def _address_allowed(address: str, allowed: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in parse_networks(allowed))
 
 
 def bearer_token(authorization: str) -> str | None:
@@ -87,7 +108,7 @@ def request_principal(request):
     raw = bearer_token(request.headers.get("Authorization", ""))
     if raw is None:
         return request.user
-    return principal_for_token(raw)
+    return principal_for_token(raw, client_address(request))
 
 
 def parameter_principal(request, raw: str | None):
@@ -95,4 +116,4 @@ def parameter_principal(request, raw: str | None):
     that cannot set headers (it lands in logs and browser histories: docs/maps.md), else the
     header's token or the session's user. An unknown or expired token raises TokenError."""
     raw = (raw or "").strip()
-    return principal_for_token(raw) if raw else request_principal(request)
+    return principal_for_token(raw, client_address(request)) if raw else request_principal(request)

@@ -110,11 +110,12 @@ def grants_view(request, slug: str):
 @require_GET
 @managing_endpoint
 def audit_log(request):
-    """The audit log, newest first; managers see their layers', administrators everything.
+    """The audit log, newest first; managers see their layers', the audit administrator everything
+    (the other administrators nothing: separation of duties, docs/security.md "Roles").
     Filters: layer, action, actor, since, until (ISO 8601)."""
     user = request.user
-    if not user.is_platform_admin and user.role != User.Role.MANAGER:
-        raise PermissionDenied("Only managers and administrators read the audit log.")
+    if not user.is_audit_admin and not (user.is_department_staff and user.role == User.Role.MANAGER):
+        raise PermissionDenied("Only managers and the audit administrator read the audit log.")
     params = request.GET
     try:
         since = parse_asof(params["since"]) if params.get("since") else None
@@ -122,7 +123,7 @@ def audit_log(request):
     except ValueError as exc:
         raise BadRequest({"since": str(exc)}) from exc
     entries = audit_entries(
-        layers=None if user.is_platform_admin else layers_for(user, "manage"), department_id=user.department_id,
+        layers=None if user.is_audit_admin else layers_for(user, "manage"), department_id=user.department_id,
         layer_slug=params.get("layer", ""), action=params.get("action", ""), actor=params.get("actor", ""),
         since=since, until=until,
     )[:AUDIT_PAGE]

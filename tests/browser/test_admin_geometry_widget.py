@@ -13,7 +13,7 @@ def test_feature_change_page_draws_the_feature_over_the_districts(page, live_ser
                            schema=[{"name": "name", "type": "string"}])
     feature_create(layer=districts, geometry=MultiPolygon(Polygon.from_bbox((126.5, 45.6, 126.8, 45.9)), srid=4326),
                    properties={"name": "南岗区"})
-    make_user("widget_admin", role=User.Role.ADMIN, is_staff=True, is_superuser=True)
+    make_user("widget_admin", role=User.Role.SYSADMIN, is_staff=True, is_superuser=True)
     feature = Feature.objects.filter(layer=school_layer).first()
     requested = []
     page.on("request", lambda request: requested.append(request.url))
