@@ -17,3 +17,11 @@ worker_class = "geoportal.gunicorn_worker.ExclusiveWakeSyncWorker"
 preload_app = True
 timeout = 120
 accesslog = os.environ.get("ACCESS_LOG", "-")
+
+
+def child_exit(server, worker):
+    """A dead worker's live gauges are dropped from /metrics (prometheus_client's multiprocess mode)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -5,12 +5,15 @@ from django.urls import include, path
 
 from geoportal import views
 from geoportal.accounts.lockout import LockoutAdminAuthenticationForm
+from geoportal.observability import views as observability_views
 from layers.ogcapi import views as ogcapi_views
 
 admin.site.login_form = LockoutAdminAuthenticationForm
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", observability_views.readyz, name="readyz"),
+    path("metrics", observability_views.metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("accounts/", include("geoportal.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

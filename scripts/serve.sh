@@ -16,6 +16,9 @@ export SECURE_COOKIES=${SECURE_COOKIES:-0}
 export ALLOWED_HOSTS=${ALLOWED_HOSTS:-127.0.0.1,localhost}
 PORT=${PORT:-8000}
 HOST=${HOST:-127.0.0.1}
+# Metrics of all gunicorn workers, summed at /metrics: one directory, emptied at each start.
+export PROMETHEUS_MULTIPROC_DIR=${PROMETHEUS_MULTIPROC_DIR:-$PWD/var/prometheus}
+rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 pids=()
 # The job worker, once some app provides one (looked up as a file: starting Django to ask costs seconds).
 if [ -n "$(find . -path ./.venv -prune -o -path ./frontend/node_modules -prune -o \

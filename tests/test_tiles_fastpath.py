@@ -25,7 +25,7 @@ from tests.tiles_support import decode_mvt
 pytestmark = pytest.mark.usefixtures("clean_tile_cache")
 HOME = (126.63, 45.75)
 TILE = tile_at(*HOME, 14)
-PER_TILE = {"etag", "x-tile-cache", "content-length", "content-type", "vary", "content-language"}
+PER_TILE = {"etag", "x-tile-cache", "x-request-id", "content-length", "content-type", "vary", "content-language"}
 
 
 class Recorder:
@@ -255,3 +255,15 @@ def test_a_restricted_layers_cached_wmts_tile_is_only_served_by_django_to_those_
     for _ in range(2):
         assert call(fast, url)[0] == 400  # "There is no layer", from Django, as for a missing one
     assert django.calls == 4
+
+def test_a_fast_path_hit_is_counted_and_echoes_the_request_id(app, layer):
+    from geoportal.observability.metrics import TILE_CACHE
+
+    fast, recorder = app
+    path = f"/tiles/{layer.slug}/{TILE.z}/{TILE.x}/{TILE.y}.mvt"
+    call(fast, path)  # rendered by Django, now cached
+    before = TILE_CACHE.labels("hit", "fastpath")._value.get()
+    status, headers, _ = call(fast, path, headers={"X-Request-ID": "tile-rid-1"})
+    assert status == 200 and headers["x-tile-cache"] == "hit" and recorder.calls == 1
+    assert headers["x-request-id"] == "tile-rid-1"
+    assert TILE_CACHE.labels("hit", "fastpath")._value.get() == before + 1

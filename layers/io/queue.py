@@ -11,6 +11,7 @@ from redis import Redis
 from rq import Queue
 from rq.registry import StartedJobRegistry
 
+from geoportal.observability.context import request_id
 from layers.io.importer import run_import
 
 JOB_TIMEOUT = 6 * 3600
@@ -25,9 +26,16 @@ def enqueue_import(job_id: str) -> None:
     if settings.IMPORT_JOBS_SYNC:
         transaction.on_commit(lambda: run_import(job_id))
         return
+    enqueue("layers.io.importer.run_import", job_id, rq_id=f"import-{job_id}")
+
+
+def enqueue(function: str, job_id: str, *, rq_id: str) -> None:
+    """Queue `function(job_id)` once the transaction commits, with the request id that asked for it
+    in the job's meta (the worker logs and tags its SQL with it: layers/io/worker.py)."""
+    meta = {"request_id": request_id.get()}
     transaction.on_commit(lambda: import_queue().enqueue(
-        "layers.io.importer.run_import", job_id, job_id=f"import-{job_id}", job_timeout=JOB_TIMEOUT,
-        result_ttl=3600, failure_ttl=86400))
+        function, job_id, job_id=rq_id, job_timeout=JOB_TIMEOUT, result_ttl=3600, failure_ttl=86400,
+        meta=meta))
 
 
 def running_job_ids() -> set[str]:

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.timezone import localdate
 
-from layers.io.queue import JOB_TIMEOUT, import_queue
+from layers.io.queue import enqueue
 from layers.maps.errors import MapRequestError
 from layers.maps.render import legend_entries
 from layers.models import Layer
@@ -58,9 +58,7 @@ def print_job_create(*, request: PrintRequest, layers: list[Layer], owner: dict)
     if settings.IMPORT_JOBS_SYNC:
         transaction.on_commit(lambda: print_job_run(job_id))
     else:
-        transaction.on_commit(lambda: import_queue().enqueue(
-            "layers.printing.services.print_job_run", job_id, job_id=f"print-{job_id}", job_timeout=JOB_TIMEOUT,
-            result_ttl=3600, failure_ttl=86400))
+        enqueue("layers.printing.services.print_job_run", job_id, rq_id=f"print-{job_id}")
     return job
 
 

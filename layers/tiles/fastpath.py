@@ -32,6 +32,8 @@ from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.security import SecurityMiddleware
 from django.utils.http import parse_etags
 
+from geoportal.observability.context import valid_or_new
+from geoportal.observability.metrics import TILE_CACHE
 from layers.tiles.cache import tile_cache
 from layers.tiles.images import IMAGE_FORMATS
 from layers.tiles.images import MEDIA_TYPES as IMAGE_MEDIA_TYPES
@@ -100,6 +102,7 @@ class TileFastPath:
         self.cache = tile_cache()
         self.cache_control = f"public, max-age={settings.TILE_HTTP_MAX_AGE}"
         self.security = {secure: _security_headers(secure) for secure in (False, True)}
+        self.hits = TILE_CACHE.labels("hit", "fastpath")  # bound once: an increment per hit
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         if self.cache is None or environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
@@ -114,13 +117,15 @@ class TileFastPath:
             entry = None  # Django answers, and logs the cache's state
         if entry is None:
             return self.app(environ, start_response)
+        self.hits.inc()
         etag = f'"{entry.etag}"'
         if etag in parse_etags(environ.get("HTTP_IF_NONE_MATCH", "")):
             status, body = 304, b""
         else:
             status, body = (200, entry.body) if entry.body else (204, b"")
         headers = [("ETag", etag), ("X-Tile-Cache", "hit"), ("Cache-Control", self.cache_control),
-                   ("Access-Control-Allow-Origin", "*"), ("Content-Length", str(len(body)))]
+                   ("Access-Control-Allow-Origin", "*"), ("Content-Length", str(len(body))),
+                   ("X-Request-ID", valid_or_new(environ.get("HTTP_X_REQUEST_ID")))]
         if status == 200:
             headers.insert(0, ("Content-Type", _MEDIA_TYPES[fmt]))
         headers += self.security[self._is_secure(environ)]

@@ -1,10 +1,12 @@
 """`manage.py run_worker`: work the import queue (RQ on Redis). scripts/serve.sh starts it."""
+import threading
+
 from django.core.management.base import BaseCommand
 from django.db import connections
-from rq import Worker
 
 from layers.io.queue import import_queue
 from layers.io.services import import_jobs_recover
+from layers.io.worker import RequestIdWorker, start_heartbeat
 
 
 class Command(BaseCommand):
@@ -19,5 +21,10 @@ class Command(BaseCommand):
             self.stdout.write(f"{recovered} interrupted import(s) marked as failed")
         connections.close_all()  # each forked job opens its own connection; none may be inherited
         queue = import_queue()
-        worker = Worker([queue], connection=queue.connection)
-        worker.work(burst=options["burst"], with_scheduler=False)
+        worker = RequestIdWorker([queue], connection=queue.connection)
+        stop = threading.Event()
+        start_heartbeat(queue.connection, stop)  # /readyz: the worker is alive while this is fresh
+        try:
+            worker.work(burst=options["burst"], with_scheduler=False)
+        finally:
+            stop.set()
