@@ -3,6 +3,7 @@ import logging
 import time
 
 from django.db import connection
+from django.utils.functional import SimpleLazyObject, empty
 
 from geoportal.observability import metrics
 from geoportal.observability.context import REQUEST_ID_HEADER, request_id, valid_or_new
@@ -51,9 +52,18 @@ class ObservabilityMiddleware:
         cache = response.get("X-Tile-Cache")
         if cache in ("hit", "miss"):
             metrics.TILE_CACHE.labels(cache, "django").inc()
-        user = getattr(request, "user", None)
+        user = _resolved_user(request)
         logger.info("%s %s %s", request.method, route, status, extra={
             "request_id": rid, "method": request.method, "route": route, "status": status,
             "duration_ms": round(duration * 1000, 2), "db_ms": round(timer.seconds * 1000, 2),
             "user_id": user.pk if user is not None and user.is_authenticated else None})
         return response
+
+
+def _resolved_user(request):
+    """The request's user if the view looked it up; never a session read of its own (an
+    anonymous tile request would otherwise pay for one just to be logged)."""
+    user = getattr(request, "user", None)
+    if isinstance(user, SimpleLazyObject) and user._wrapped is empty:
+        return None
+    return user

@@ -25,6 +25,7 @@ from django.db import connection
 from layers.maps import styles
 from layers.models import Layer
 from layers.schema import SchemaError, parse_schema
+from layers.tiles.queries import SAMPLE_COARSE, SAMPLE_FINE
 
 FONTSET = Path(__file__).with_name("fontset.txt")
 MAX_SIZE = 10000  # pixels per side MapServer accepts at all (prints at 300 dpi on A3 stay under it)
@@ -241,9 +242,8 @@ def _sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-# One feature in COARSE and one in FINE (id % n = 0) have GiST indexes of their own (migration
-# 0006); FINE's multiples of COARSE are COARSE's sample.
-COARSE, FINE = 32, 8
+# The id samples with GiST indexes of their own (migration layers 0006), as the vector tiles read them.
+COARSE, FINE = SAMPLE_COARSE, SAMPLE_FINE
 READ_BUDGETS = 2  # a drawing reads at most about this many budgets of rows
 
 

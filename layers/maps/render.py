@@ -245,27 +245,30 @@ def _square_size(extent, width: int, height: int, fmt: str) -> tuple[int, int]:
 def _stretch(png: bytes, width: int, height: int, fmt: str, transparent: bool) -> bytes:
     """A square-pixel PNG resampled to width × height (alpha premultiplied, so that transparent
     pixels lend no colour to their neighbours), written as `fmt`."""
-    out = io.BytesIO()
     with Image.open(io.BytesIO(png)) as picture:
         stretched = picture.convert("RGBa").resize((width, height), Image.Resampling.BILINEAR).convert("RGBA")
     if fmt == "jpeg" or not transparent:
         flat = Image.new("RGB", stretched.size, (255, 255, 255))
         flat.paste(stretched, mask=stretched.getchannel("A"))
         stretched = flat if fmt == "jpeg" else flat.convert("RGBA")
+    return _encode(stretched, fmt)
+
+
+def _encode(picture: Image.Image, fmt: str) -> bytes:
+    """A Pillow image written as png, jpeg or webp (the qualities MapServer's own formats use)."""
+    out = io.BytesIO()
     if fmt == "webp":
-        stretched.save(out, "WEBP", quality=85, method=2)
+        picture.save(out, "WEBP", quality=85, method=2)
     elif fmt == "jpeg":
-        stretched.save(out, "JPEG", quality=85)
+        picture.save(out, "JPEG", quality=85)
     else:
-        stretched.save(out, "PNG", compress_level=2)
+        picture.save(out, "PNG", compress_level=2)
     return out.getvalue()
 
 
 def _webp(png: bytes) -> bytes:
-    out = io.BytesIO()
     with Image.open(io.BytesIO(png)) as picture:
-        picture.save(out, "WEBP", quality=85, method=2)
-    return out.getvalue()
+        return _encode(picture, "webp")
 
 
 def _legend_map() -> mapscript.mapObj:
