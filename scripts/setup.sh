@@ -38,8 +38,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   log "installing system packages: ${missing[*]}"
   if [ "$(id -u)" != 0 ]; then echo "Run as root (or install: ${missing[*]})" >&2; exit 1; fi
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  apt-get -o DPkg::Lock::Timeout=600 update -qq
+  apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 # --- Redis ---------------------------------------------------------------------------------
