@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "geoportal",
     "geoportal.accounts",
+    "geoportal.backup",
     "layers",
     "layers.tiles",
     "layers.ogcapi",
@@ -310,3 +311,6 @@ API_RATES = {
     "user": env_str("API_RATE_USER", "1200/min"),
     "anon": env_str("API_RATE_ANON", "600/min"),
 }
+
+# Backup and restore (geoportal/backup, docs/backup.md): where `manage.py backup` puts its folders.
+BACKUP_DIR = env_str("BACKUP_DIR", str(BASE_DIR / "var" / "backups"))
