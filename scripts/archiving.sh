@@ -8,8 +8,8 @@
 #   scripts/archiving.sh info               the backups and the archived WAL range
 #   scripts/archiving.sh check              switch to a new WAL file and wait until it is archived
 #   scripts/archiving.sh restore-to TIME    stop PostgreSQL, restore the data directory as it was at
-#                                           TIME, in UTC and whole seconds ("2026-12-04
-#                                           13:30:00+00"), promote, start
+#                                           TIME, with its offset ("2026-12-04
+#                                           21:30:00+08"), promote, start
 #   scripts/archiving.sh restore-latest     the same, up to the last archived WAL (after losing the disk)
 #
 # Which cluster and where (environment; the defaults are Debian's 15/main on 5432):
@@ -89,6 +89,21 @@ backup() {
   pgbr --type="$type" backup
 }
 
+# Refuse a target no kept backup can reach while PostgreSQL still runs (pgBackRest would refuse it only
+# after the cluster was stopped): some backup must have ended before the target.
+check_target() {
+  local target_epoch
+  target_epoch=$(echo "SELECT floor(extract(epoch FROM :'target'::timestamptz))::bigint" | psql_pg -v target="$1") || {
+    echo "Not a time PostgreSQL understands: $1 (write it as 2026-12-04 21:30:00+08)." >&2; exit 2; }
+  pgbr --output=json info | python3 -c '
+import json, sys
+target = int(sys.argv[1])
+stops = [b["timestamp"]["stop"] for s in json.load(sys.stdin) for b in s.get("backup", [])]
+if not any(stop < target for stop in stops):
+    sys.exit("No backup ended before that time; the oldest kept ended at epoch %s. Nothing was changed." % min(stops, default="(none)"))
+' "$target_epoch"
+}
+
 restore() {
   [ "$(id -u)" = 0 ] || { echo "Run as root." >&2; exit 1; }
   log "stopping PostgreSQL $PG_VERSION/$PG_CLUSTER"
@@ -109,7 +124,8 @@ case "${1:-}" in
   info) pgbr info ;;
   check) pgbr check ;;
   restore-to)
-    [ -n "${2:-}" ] || { echo "Usage: scripts/archiving.sh restore-to 'YYYY-MM-DD HH:MM:SS+TZ'" >&2; exit 2; }
+    [ -n "${2:-}" ] || { echo "Usage: scripts/archiving.sh restore-to 'YYYY-MM-DD HH:MM:SS+08'" >&2; exit 2; }
+    check_target "$2"
     restore --type=time "--target=$2" --target-action=promote ;;
   restore-latest) restore --type=default ;;
   *) sed -n '2,/^set /p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; exit 2 ;;

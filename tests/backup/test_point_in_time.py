@@ -61,14 +61,22 @@ def test_restore_to_a_moment_between_two_edits(archived_cluster):
 
     sql("CREATE TABLE edit (id int PRIMARY KEY, note text NOT NULL)")
     sql("INSERT INTO edit VALUES (1, 'at t1')")
-    # The next whole second, written in UTC: the form docs/backup.md tells operators to use (a target
-    # with microseconds and a "+08" offset was refused by pgBackRest 2.45 as earlier than the backup).
+    # The next whole second: pgBackRest restores from the newest backup whose recorded end (its own
+    # clock, whole seconds, taken after the backup's last WAL was archived) is before the target, and a
+    # target within a second of setup's full backup found none (error 075).
     between = sql("SELECT to_char(date_trunc('second', clock_timestamp() AT TIME ZONE 'UTC') + interval '1 s', "
                   "'YYYY-MM-DD HH24:MI:SS') || '+00'")
     time.sleep(2.2)
     sql("INSERT INTO edit VALUES (2, 'at t2')")
     run("bash", "scripts/archiving.sh", "check", env=env)  # t2's WAL is in the repository
     assert sql("SELECT string_agg(note, ',' ORDER BY id) FROM edit") == "at t1,at t2"
+
+    for unreachable in ("2000-01-01 00:00:00+08", "not a time"):  # refused while PostgreSQL runs on
+        refused = subprocess.run(["bash", "scripts/archiving.sh", "restore-to", unreachable], cwd=ROOT, env=env,
+                                 capture_output=True, text=True, timeout=30)
+        assert refused.returncode != 0 and ("No backup ended before" in refused.stderr
+                                            or "Not a time PostgreSQL understands" in refused.stderr), refused.stderr
+        assert sql("SELECT count(*) FROM edit") == "2"
 
     run("bash", "scripts/archiving.sh", "restore-to", between, env=env)
     assert sql("SELECT pg_is_in_recovery()") == "f"
