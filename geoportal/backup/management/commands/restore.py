@@ -30,5 +30,7 @@ class Command(BaseCommand):
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"Restored the backup of {done['created_at']}: the database ({done['migrations']} "
-                          f"migrations applied) and {done['files']} files ({done['bytes']} bytes). Run "
-                          "`manage.py migrate` if this release is newer than the backup.")
+                          f"migrations applied) and {done['files']} files ({done['bytes']} bytes); "
+                          f"{done['search_rows_added']} search rows added for features imported but not yet "
+                          "indexed when the backup was made. Run `manage.py migrate` if this release is newer "
+                          "than the backup.")
