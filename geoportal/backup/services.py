@@ -7,7 +7,8 @@ copied: a file written while the backup runs is at worst an extra file, never a 
 
 A restore checks everything before it changes anything: the manifest's format, every size and
 hash, that this code knows the backup's migrations, that the database and folders are empty (unless
-forced). Then the database is restored in one transaction, then the files."""
+forced). Then the database is restored in one transaction, what lived only in Redis is made good (search
+rows of a large import, unfinished jobs), then the files."""
 from __future__ import annotations
 
 import json
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import redis
 from django.conf import settings
+from django.utils import timezone
 
 from geoportal.backup.database import (
     application_relations,
@@ -36,7 +38,9 @@ from geoportal.backup.files import (
     safe_target,
     sha256_of,
 )
+from layers.io.models import ImportJob
 from layers.models import Layer
+from layers.printing.models import PrintJob
 from layers.search.indexing import index_missing, layer_index_is_current
 from layers.tiles.cache import tile_cache
 
@@ -135,12 +139,13 @@ def backup_restore(*, source: Path, alias: str = "default", force: bool = False)
     extensions_create(alias=alias, extensions=manifest["database"]["extensions"])
     database_restore(alias=alias, dump=source / DUMP, clean=force)
     indexed = _search_index_complete()
+    ended = _unfinished_jobs_end()
     for entry in entries:
         copy_file(source / FILES / entry.root / entry.path, safe_target(roots[entry.root], entry.path))
     _tile_cache_clear()
     return {"files": len(entries), "bytes": sum(entry.size for entry in entries),
             "created_at": manifest["created_at"], "migrations": len(manifest["database"]["migrations"]),
-            "search_rows_added": indexed}
+            "search_rows_added": indexed, "jobs_ended": ended}
 
 
 def _tile_cache_clear() -> None:
@@ -162,3 +167,16 @@ def _search_index_complete() -> int:
     The restore adds the missing rows itself."""
     return sum(index_missing(str(layer.pk)) for layer in Layer.objects.order_by("pk")
                if not layer_index_is_current(layer=layer))
+
+
+RESTORED_JOB_ERROR = ("Interrupted: the platform was restored from a backup made while this job was waiting or "
+                      "running. Start it again.")
+
+
+def _unfinished_jobs_end() -> int:
+    """Import and print jobs queued or running at the backup's moment would wait forever: their RQ
+    jobs were in Redis. They end as failed, with a message saying why (an import writes nothing until
+    it commits, so nothing half-written is left)."""
+    now = timezone.now()
+    return sum(model.objects.exclude(state__in=model.FINISHED).update(
+        state=model.State.FAILED, error=RESTORED_JOB_ERROR, finished_at=now) for model in (ImportJob, PrintJob))

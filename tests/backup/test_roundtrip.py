@@ -20,6 +20,7 @@ from psycopg import sql
 from annotations.models import Annotation, Photo
 from geoportal.backup.files import file_roots, list_files
 from layers.history.models import FeatureVersion
+from layers.io.models import ImportJob
 from layers.models import Feature
 from layers.rasters.models import RasterSource
 from layers.search.models import SearchEntry
@@ -103,6 +104,8 @@ def test_backup_restores_every_row_sequence_and_file(city, school_layer, elevati
     pending = Path(settings.IMPORT_WORK_DIR) / "imp-pending" / "upload.csv"
     pending.parent.mkdir(parents=True)
     pending.write_text("name,x,y\n第一中学,126.63,45.75\n")
+    waiting = ImportJob.objects.create(mode=ImportJob.Mode.NEW, source_name="upload.csv", source_format="csv",
+                                       work_dir=str(pending.parent))
     # What the round trip must carry, so that the comparison below cannot pass on empty tables.
     assert FeatureVersion.objects.filter(feature_id=feature.pk).count() == 2
     assert Photo.objects.count() == 2 and Annotation.objects.count() == 1
@@ -118,6 +121,7 @@ def test_backup_restores_every_row_sequence_and_file(city, school_layer, elevati
     call_command("backup", "--to", str(backup))
     before = database_contents(connection.settings_dict["NAME"])
     searchable = before.pop("search_searchentry")
+    jobs = before.pop("layers_io_importjob")
     assert before["layers_feature"][0] == 5 and before["history_featureversion"][0] == 6
 
     cache = tile_cache()
@@ -127,7 +131,12 @@ def test_backup_restores_every_row_sequence_and_file(city, school_layer, elevati
     assert done.returncode == 0, done.stderr
     after = database_contents(fresh_database)
     assert after.pop("search_searchentry")[0] == searchable[0] + 1 == before["layers_feature"][0]
+    assert after.pop("layers_io_importjob")[0] == jobs[0]
     assert after == before
+    with psycopg.connect(conninfo(fresh_database)) as restored:
+        state, error = restored.execute("SELECT state, error FROM layers_io_importjob WHERE id = %s",
+                                        [waiting.pk]).fetchone()
+    assert state == "failed" and "restored from a backup" in error
     assert file_hashes({name: place / name for name in ("media", "rasters", "imports")}) == source_files
     assert cache.client.get(cache.prefix + "t:stale") is None
 
@@ -137,4 +146,5 @@ def test_backup_restores_every_row_sequence_and_file(city, school_layer, elevati
     assert forced.returncode == 0, forced.stderr
     after = database_contents(fresh_database)
     assert after.pop("search_searchentry")[0] == before["layers_feature"][0]
+    after.pop("layers_io_importjob")
     assert after == before

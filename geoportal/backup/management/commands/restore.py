@@ -32,5 +32,5 @@ class Command(BaseCommand):
         self.stdout.write(f"Restored the backup of {done['created_at']}: the database ({done['migrations']} "
                           f"migrations applied) and {done['files']} files ({done['bytes']} bytes); "
                           f"{done['search_rows_added']} search rows added for features imported but not yet "
-                          "indexed when the backup was made. Run `manage.py migrate` if this release is newer "
-                          "than the backup.")
+                          f"indexed when the backup was made; {done['jobs_ended']} unfinished import or print "
+                          "jobs ended as failed. Run `manage.py migrate` if this release is newer than the backup.")
