@@ -2,8 +2,8 @@
 
 A backup is written into `<folder>.partial` and renamed when its manifest is complete, so a folder
 without that suffix is always a whole backup. The database is dumped first, then the files are
-copied: a file written while the backup runs is at worst an extra file, never a row without its file
-(photos and rasters reach the disk before their row commits).
+copied: a file written while the backup runs is at worst an extra file (photos and rasters reach the disk
+before their row commits); a file removed meanwhile (a replaced raster, an expired print) is missing.
 
 A restore checks everything before it changes anything: the manifest's format, every size and
 hash, that this code knows the backup's migrations, that the database and folders are empty (unless
@@ -18,6 +18,7 @@ from pathlib import Path
 
 import redis
 from django.conf import settings
+from django.core.management import call_command
 from django.utils import timezone
 
 from geoportal.backup.database import (
@@ -138,6 +139,8 @@ def backup_restore(*, source: Path, alias: str = "default", force: bool = False)
     _tile_cache_clear()  # before: an unreachable cache stops the restore while nothing has changed
     extensions_create(alias=alias, extensions=manifest["database"]["extensions"])
     database_restore(alias=alias, dump=source / DUMP, clean=force)
+    # A backup of an earlier release is brought to this one before this release's code touches it.
+    call_command("migrate", database=alias, interactive=False, verbosity=0)
     indexed = _search_index_complete()
     ended = _unfinished_jobs_end()
     for entry in entries:

@@ -33,4 +33,4 @@ class Command(BaseCommand):
                           f"migrations applied) and {done['files']} files ({done['bytes']} bytes); "
                           f"{done['search_rows_added']} search rows added for features imported but not yet "
                           f"indexed when the backup was made; {done['jobs_ended']} unfinished import or print "
-                          "jobs ended as failed. Run `manage.py migrate` if this release is newer than the backup.")
+                          "jobs ended as failed.")
