@@ -1,8 +1,9 @@
 """Point-in-time restore with pgBackRest, through the operator's own script (scripts/archiving.sh) on a
-throwaway PostgreSQL 15 cluster: a full backup, an edit at t1, another at t2, a restore to a moment
+throwaway PostgreSQL 15 cluster (one drill at a time on the machine: a lock file): a full backup, an edit at t1, another at t2, a restore to a moment
 between them; only t1's edit is there. The cluster and its repository are removed afterwards."""
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -39,7 +40,22 @@ def sql(statement: str) -> str:
 
 
 @pytest.fixture
-def archived_cluster():
+def drill_lock():
+    """One drill at a time on the machine: test suites of several checkouts share the cluster's name and port."""
+    with open("/run/lock/geoportal-pitr-test.lock", "w") as lock:
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                assert time.monotonic() < deadline, "another point-in-time drill held the lock for 180 s"
+                time.sleep(1)
+        yield
+
+
+@pytest.fixture
+def archived_cluster(drill_lock):
     drop_cluster()
     shutil.rmtree(BASE, ignore_errors=True)
     BASE.mkdir(mode=0o755)
