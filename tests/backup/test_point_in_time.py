@@ -1,6 +1,7 @@
 """Point-in-time restore with pgBackRest, through the operator's own script (scripts/archiving.sh) on a
-throwaway PostgreSQL 15 cluster (one drill at a time on the machine: a lock file): a full backup, an edit at t1, another at t2, a restore to a moment
-between them; only t1's edit is there. The cluster and its repository are removed afterwards."""
+throwaway PostgreSQL 15 cluster (one drill at a time on the machine: a lock file): a full backup, an
+edit at t1, another at t2, a restore to a moment between them; only t1's edit is there. The cluster and
+its repository are removed afterwards."""
 from __future__ import annotations
 
 import fcntl
