@@ -9,6 +9,8 @@ mistyped city, extent, centre or base map fails `manage.py check` instead of dra
     geoportal.E006  MAP_ZOOM is outside 0-22
     geoportal.W007  PostgreSQL's autovacuum is off (a database check: `check --database default`,
                     and every `migrate`)
+    geoportal.E020  AUDIT_HASH is neither sha256 nor sm3
+    geoportal.E021  AUDIT_RETENTION_DAYS is under 180
 """
 from __future__ import annotations
 
@@ -99,3 +101,20 @@ def check_autovacuum(app_configs=None, databases=None, **kwargs) -> list:
         "and every tile, page and search reads through them.",
         hint="Set autovacuum = on in postgresql.conf (PostgreSQL's default), or run VACUUM (ANALYZE) "
              "regularly, e.g. nightly.", id="geoportal.W007")]
+
+
+# Audit trail and personal information (docs/security.md "Audit", "Personal information").
+AUDIT_MIN_RETENTION_DAYS = 180  # the Cybersecurity Law's six months of network logs
+
+
+@register(Tags.security)
+def check_audit(app_configs=None, **kwargs) -> list:
+    errors = []
+    if settings.AUDIT_HASH not in ("sha256", "sm3"):
+        errors.append(Error(f"AUDIT_HASH is {settings.AUDIT_HASH!r}; it must be sha256 or sm3.",
+                            id="geoportal.E020"))
+    if settings.AUDIT_RETENTION_DAYS < AUDIT_MIN_RETENTION_DAYS:
+        errors.append(Error(
+            f"AUDIT_RETENTION_DAYS is {settings.AUDIT_RETENTION_DAYS}; audit entries must be kept at least "
+            f"{AUDIT_MIN_RETENTION_DAYS} days.", hint="Set AUDIT_RETENTION_DAYS=180 or more.", id="geoportal.E021"))
+    return errors

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "layers.printing",
     "layers.search",
     "annotations",
+    "geoportal.audit",
     "frontend",
     "fixtures",
 ]
@@ -55,6 +56,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Request id, JSON log line, metrics and database time of every request (docs/architecture.md).
     "geoportal.observability.middleware.ObservabilityMiddleware",
+    # The audit trail's view of the request (who, from where) and its reads of non-public layers.
+    "geoportal.audit.reads.AuditMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -310,3 +313,16 @@ API_RATES = {
     "user": env_str("API_RATE_USER", "1200/min"),
     "anon": env_str("API_RATE_ANON", "600/min"),
 }
+
+# Audit trail (geoportal/audit, docs/security.md "Audit"): the chain's hash (sha256 or sm3), how long
+# entries are kept (at least 180 days: a system check refuses less), and the Redis list that carries
+# reads of non-public layers to the worker.
+AUDIT_HASH = env_str("AUDIT_HASH", "sha256").strip().lower()
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 180)
+AUDIT_QUEUE_URL = env_str("AUDIT_QUEUE_URL", REDIS_URL)
+
+# Scheduled work: (dotted path of a callable, interval in seconds), run by `manage.py run_worker`.
+PERIODIC_TASKS = [
+    ("geoportal.audit.reads.audit_reads_drain", 10),
+    ("geoportal.audit.retention.audit_purge", 24 * 3600),
+]
