@@ -321,8 +321,16 @@ AUDIT_HASH = env_str("AUDIT_HASH", "sha256").strip().lower()
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 180)
 AUDIT_QUEUE_URL = env_str("AUDIT_QUEUE_URL", REDIS_URL)
 
+# Personal information (annotations/pii.py, docs/security.md "Personal information"): the keys
+# (version:base64key, comma-separated; the highest version encrypts), the cipher (aes-gcm or sm4),
+# and the days after a report is closed when its submitter's name and contact are erased.
+PII_KEYS = env_list("PII_KEYS", "")
+PII_CIPHER = env_str("PII_CIPHER", "aes-gcm").strip().lower()
+PII_RETENTION_DAYS = env_int("PII_RETENTION_DAYS", 365)
+
 # Scheduled work: (dotted path of a callable, interval in seconds), run by `manage.py run_worker`.
 PERIODIC_TASKS = [
     ("geoportal.audit.reads.audit_reads_drain", 10),
     ("geoportal.audit.retention.audit_purge", 24 * 3600),
+    ("annotations.privacy.pii_retention_erase", 3600),
 ]
