@@ -1,10 +1,17 @@
-"""The hash chain: appending entries in a well-defined order, and verifying it.
+"""The hash chain: sealing entries in a well-defined order, and verifying it.
 
-Each entry's hash is H(previous entry's hash, the entry's fields as canonical JSON), H being the
-entry's own `algorithm` (AUDIT_HASH when it was written: sha256 or sm3), so a change of the
-setting starts hashing new entries the new way without breaking the chain. Appending locks the
-single ChainHead row in the writer's transaction: two writers never read the same head, and the
-order of `seq` is the order of commits to the head."""
+An entry is inserted in the transaction of the change it records (it exists exactly when the
+change commits) without its place in the chain. Sealing gives the committed, unsealed entries
+their `seq` and hashes, in id order, under a lock on the single ChainHead row: sealers never read
+the same head, so the chain's order is the order of sealing, and the lock is held for the
+milliseconds of one seal, never for the length of a writer's transaction (an import of a large
+layer records its new layer before writing the features). Sealing runs right after each writing
+transaction commits (on_commit), at once for a write outside a transaction, and in the worker's
+periodic drain, which also seals what a crash between commit and seal left behind.
+
+Each entry's hash is H(previous entry's hash, the entry's fields as canonical JSON, read back as
+stored), H being the entry's own `algorithm` (AUDIT_HASH when it was sealed: sha256 or sm3), so a
+change of the setting hashes new entries the new way without breaking the chain."""
 from __future__ import annotations
 
 import datetime
@@ -15,7 +22,7 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives import hashes
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import connection, transaction
 
 from geoportal.audit.models import ChainHead, Entry
 
@@ -54,6 +61,9 @@ def plain_json(details: dict) -> dict:
     return json.loads(json.dumps(details or {}, cls=DjangoJSONEncoder))
 
 
+SEAL_BATCH = 5000
+
+
 def _head_locked() -> ChainHead:
     """The head row, locked; made again if a test's flush of every table took it."""
     head, _ = ChainHead.objects.select_for_update().get_or_create(
@@ -61,23 +71,35 @@ def _head_locked() -> ChainHead:
     return head
 
 
-def entries_append(rows: list[dict]) -> list[Entry]:
-    """Append one entry per row (the fields of Entry but seq and the hashes), in order, atomically.
-
-    Called inside a caller's transaction, the head stays locked until that transaction ends: the
-    entry is in the chain exactly when the change it records is committed."""
-    with transaction.atomic():
-        head = _head_locked()
-        entries = []
-        for row in rows:
-            entry = Entry(**{**row, "details": plain_json(row.get("details", {}))},
-                          seq=head.seq + 1, prev_hash=head.hash, algorithm=settings.AUDIT_HASH)
-            entry.hash = entry_hash(entry)
-            head.seq, head.hash = entry.seq, entry.hash
-            entries.append(entry)
-        Entry.objects.bulk_create(entries)
-        head.save(update_fields=["seq", "hash"])
+def entries_insert(rows: list[dict]) -> list[Entry]:
+    """Insert one entry per row (Entry's fields but seq and the hashes), unsealed, in the current
+    transaction if there is one, and have them sealed when it commits (at once when there is none)."""
+    entries = Entry.objects.bulk_create([Entry(**{**row, "details": plain_json(row.get("details", {}))})
+                                         for row in rows])
+    if connection.in_atomic_block:
+        transaction.on_commit(chain_seal)
+    else:
+        chain_seal()
     return entries
+
+
+def chain_seal() -> int:
+    """Give every committed unsealed entry its place and hash; returns how many were sealed."""
+    sealed = 0
+    while True:
+        with transaction.atomic():
+            head = _head_locked()
+            pending = list(Entry.objects.filter(seq__isnull=True).order_by("id")[:SEAL_BATCH])
+            for entry in pending:
+                entry.seq, entry.prev_hash, entry.algorithm = head.seq + 1, head.hash, settings.AUDIT_HASH
+                entry.hash = entry_hash(entry)
+                head.seq, head.hash = entry.seq, entry.hash
+            if pending:
+                Entry.objects.bulk_update(pending, ["seq", "prev_hash", "algorithm", "hash"], batch_size=1000)
+                head.save(update_fields=["seq", "hash"])
+        sealed += len(pending)
+        if len(pending) < SEAL_BATCH:
+            return sealed
 
 
 @dataclass(frozen=True)
@@ -91,13 +113,14 @@ class Problem:
 
 
 def chain_verify() -> tuple[int, list[Problem]]:
-    """(entries checked, problems). After a problem, checking goes on from the stored values, so
+    """(sealed entries checked, problems); unsealed ones (of transactions not yet committed, or
+    not yet sealed) are not part of the chain yet. After a problem, checking goes on from the stored values, so
     that one edited or deleted entry is reported once, not as every entry after it."""
     head = chain_head()
     problems: list[Problem] = []
     expected_seq, expected_prev = head.anchor_seq + 1, head.anchor_hash
     position = 0
-    for entry in Entry.objects.order_by("seq").iterator(chunk_size=2000):
+    for entry in Entry.objects.filter(seq__isnull=False).order_by("seq").iterator(chunk_size=2000):
         position += 1
         if entry.seq > expected_seq:
             missing = f"#{expected_seq}" if entry.seq == expected_seq + 1 else f"#{expected_seq}-#{entry.seq - 1}"

@@ -1,5 +1,5 @@
-"""The audit trail: one row per security-relevant event, each carrying a hash chained to the one
-before it (geoportal/audit/chain.py), so that an edited, inserted or deleted row is found by
+"""The audit trail: one row per security-relevant event, each carrying (once sealed) a hash chained
+to the one before it (geoportal/audit/chain.py), so that an edited, inserted or deleted row is found by
 `manage.py audit_verify`.
 
 Nothing here is a foreign key: an entry must read (and hash) the same after the user or layer it
@@ -14,7 +14,8 @@ class Entry(models.Model):
         REFUSED = "refused", "refused"
         FAILED = "failed", "failed"
 
-    seq = models.BigIntegerField(unique=True, help_text="Position in the chain, from 1, without gaps.")
+    seq = models.BigIntegerField(unique=True, null=True, blank=True,
+                                 help_text="Position in the chain, from 1, without gaps; empty until sealed.")
     recorded_at = models.DateTimeField(db_index=True)
     user_id = models.IntegerField(null=True, blank=True)
     username = models.CharField(max_length=150, blank=True, help_text="Or token:NAME, or console.")
@@ -25,9 +26,9 @@ class Entry(models.Model):
     ip = models.CharField(max_length=45, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
     details = models.JSONField(default=dict, blank=True)
-    algorithm = models.CharField(max_length=8)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64)
+    algorithm = models.CharField(max_length=8, blank=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-seq"]
@@ -36,6 +37,7 @@ class Entry(models.Model):
             models.Index(fields=["username", "recorded_at"], name="audit_entry_user_time"),
             models.Index(fields=["layer_slug", "recorded_at"], name="audit_entry_layer_time"),
             models.Index(fields=["action", "recorded_at"], name="audit_entry_action_time"),
+            models.Index(fields=["id"], condition=Q(seq__isnull=True), name="audit_entry_unsealed"),
         ]
 
     def __str__(self) -> str:

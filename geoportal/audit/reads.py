@@ -11,11 +11,11 @@ import json
 from functools import cache
 
 from django.conf import settings
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from redis import Redis, RedisError
 
-from geoportal.audit.chain import entries_append
+from geoportal.audit.chain import chain_seal, entries_insert
 from geoportal.audit.models import Entry
 from geoportal.audit.recorder import AuditScope, principal_fields, request_fields, request_scope
 
@@ -59,11 +59,12 @@ def reads_submit(scope: AuditScope, status: int) -> None:
     try:
         _queue().rpush(QUEUE_KEY, json.dumps(message))
     except RedisError:
-        entries_append(_rows(message))
+        entries_insert(_rows(message))
 
 
 def audit_reads_drain(*, batch: int = 5000) -> int:
-    """Append the queued reads to the chain; returns how many entries were written. Periodic."""
+    """Append the queued reads to the trail and seal every unsealed entry; returns how many read
+    entries were written. Periodic (PERIODIC_TASKS)."""
     written = 0
     while True:
         with _queue().pipeline(transaction=True) as pipe:
@@ -71,10 +72,12 @@ def audit_reads_drain(*, batch: int = 5000) -> int:
             pipe.ltrim(QUEUE_KEY, batch, -1)
             raw, _ = pipe.execute()
         if not raw:
+            chain_seal()
             return written
         rows = [row for item in raw for row in _rows(json.loads(item))]
         try:
-            entries_append(rows)
+            with transaction.atomic():  # sealed together, after the insert commits
+                entries_insert(rows)
         except DatabaseError:
             _queue().lpush(QUEUE_KEY, *reversed(raw))  # back at the front, in their order
             raise

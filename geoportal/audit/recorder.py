@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from django.http import HttpRequest
 from django.utils import timezone
 
-from geoportal.audit.chain import entries_append
+from geoportal.audit.chain import entries_insert
 from geoportal.audit.models import Entry
 
 USER_AGENT_LENGTH = 300
@@ -62,7 +62,8 @@ def _scope_actor(scope: AuditScope | None):
 
 def audit_event(*, action: str, result: str = Entry.Result.OK, actor=_FROM_SCOPE, layer_slug: str = "",
                 target: str = "", details: dict | None = None) -> Entry:
-    """Append one event to the chain; inside the caller's transaction when there is one.
+    """Record one event: inserted in the caller's transaction when there is one, sealed into the
+    chain once it commits.
 
     `actor` defaults to whoever the current request (or console command) is for."""
     scope = _scope.get()
@@ -76,7 +77,7 @@ def audit_event(*, action: str, result: str = Entry.Result.OK, actor=_FROM_SCOPE
         extra["request_id"] = rid
     row = {"recorded_at": timezone.now(), "action": action, "result": result, "layer_slug": layer_slug[:64],
            "target": str(target)[:150], "details": {**(details or {}), **extra}, **who, **request_fields(request)}
-    return entries_append([row])[0]
+    return entries_insert([row])[0]
 
 
 @contextlib.contextmanager

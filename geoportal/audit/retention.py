@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from geoportal.audit.chain import _head_locked
+from geoportal.audit.chain import _head_locked, chain_seal
 from geoportal.audit.models import Entry
 from geoportal.audit.recorder import audit_event
 
@@ -22,9 +22,11 @@ PURGE = "audit.purge"
 def audit_purge(*, now: datetime.datetime | None = None) -> int:
     """Remove the entries past retention; returns how many were removed."""
     cutoff = (now or timezone.now()) - datetime.timedelta(days=settings.AUDIT_RETENTION_DAYS)
+    chain_seal()
     with transaction.atomic():
         head = _head_locked()
-        first_kept = Entry.objects.filter(recorded_at__gte=cutoff).order_by("seq").values_list("seq", flat=True).first()
+        first_kept = (Entry.objects.filter(recorded_at__gte=cutoff, seq__isnull=False).order_by("seq")
+                      .values_list("seq", flat=True).first())
         through = head.seq if first_kept is None else first_kept - 1
         last = Entry.objects.filter(seq__lte=through).order_by("-seq").first()
         if last is None:

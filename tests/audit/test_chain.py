@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.db import connection, connections
 from django.utils import timezone
 
-from geoportal.audit.chain import chain_verify, entry_hash
+from geoportal.audit.chain import chain_seal, chain_verify, entry_hash
 from geoportal.audit.models import ChainHead, Entry
 from geoportal.audit.recorder import audit_event
 from geoportal.audit.retention import audit_purge
@@ -31,8 +31,13 @@ def _verify(capsys) -> tuple[int, str, str]:
 
 
 def _events(count: int) -> list[Entry]:
-    return [audit_event(action="test.event", actor=None, target=f"n{i}", details={"i": i, "when": timezone.now()})
+    """Recorded, then sealed (the tests run inside a transaction that never commits: sealing,
+    which follows a commit, is called here)."""
+    made = [audit_event(action="test.event", actor=None, target=f"n{i}", details={"i": i, "when": timezone.now()})
             for i in range(count)]
+    assert all(entry.seq is None for entry in made)  # not in the chain before they are sealed
+    assert chain_seal() == count
+    return list(Entry.objects.filter(pk__in=[e.pk for e in made]).order_by("seq"))
 
 
 @pytest.mark.django_db
@@ -51,14 +56,14 @@ def test_each_entry_hashes_its_fields_and_the_one_before(capsys):
 @pytest.mark.django_db
 def test_sm3_by_setting(settings):
     settings.AUDIT_HASH = "sm3"
-    entry = audit_event(action="test.event", actor=None)
+    entry = _events(1)[0]
     assert entry.algorithm == "sm3"
     h = hashes.Hash(hashes.SM3())
     h.update(b"abc")  # GB/T 32905-2016's first example
     assert h.finalize().hex() == "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
     assert entry.hash != hashlib.sha256(b"x").hexdigest() and entry_hash(entry) == entry.hash
     settings.AUDIT_HASH = "sha256"  # a change of the setting: old entries keep verifying by their own
-    audit_event(action="test.event", actor=None)
+    assert _events(1)[0].algorithm == "sha256"
     assert chain_verify()[1] == []
 
 
@@ -116,7 +121,9 @@ def test_concurrent_writers_make_one_unbroken_chain():
     for thread in threads:
         thread.join()
     assert errors == []
+    # Outside a transaction each write is sealed at once: none is left unsealed.
     seqs = list(Entry.objects.filter(action="test.concurrent").order_by("seq").values_list("seq", flat=True))
+    assert None not in seqs
     assert len(seqs) == 120 and seqs == list(range(seqs[0], seqs[0] + 120))
     checked, problems = chain_verify()
     assert problems == [] and checked >= 120

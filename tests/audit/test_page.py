@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def trail(users):
+def trail(users, read_queue):
     audit_event(action="auth.login", actor=users["planning_editor"], target="p_editor")
     audit_event(action="auth.login", result=Entry.Result.FAILED, actor=None, target="root")
     audit_event(action="layer.export", actor=users["planning_manager"], layer_slug="pipes",

@@ -50,7 +50,7 @@ def test_every_channel_records_the_read_of_an_internal_layer(client, users, inte
         assert response.status_code == 200, (channel, response.status_code, response.content[:300])
         assert read_queue.llen(QUEUE_KEY) >= 1, f"{channel}: no read was queued"
         assert audit_reads_drain() >= 1, channel
-        entry = Entry.objects.filter(action="layer.read").order_by("-seq").first()
+        entry = Entry.objects.filter(action="layer.read").order_by("-id").first()
         assert (entry.username, entry.layer_slug, entry.result) == ("p_editor", "pipes", "ok"), channel
         assert (entry.ip, entry.user_agent) == ("10.20.30.40", "QGIS/3.34 (audit test)"), channel
         assert entry.details["path"] == url and entry.details["status"] == 200, channel

@@ -17,7 +17,9 @@ class Migration(migrations.Migration):
             name="Entry",
             fields=[
                 ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("seq", models.BigIntegerField(help_text="Position in the chain, from 1, without gaps.", unique=True)),
+                ("seq", models.BigIntegerField(
+                    blank=True, null=True, unique=True,
+                    help_text="Position in the chain, from 1, without gaps; empty until sealed.")),
                 ("recorded_at", models.DateTimeField(db_index=True)),
                 ("user_id", models.IntegerField(blank=True, null=True)),
                 ("username", models.CharField(blank=True, help_text="Or token:NAME, or console.", max_length=150)),
@@ -29,9 +31,9 @@ class Migration(migrations.Migration):
                 ("ip", models.CharField(blank=True, max_length=45)),
                 ("user_agent", models.CharField(blank=True, max_length=300)),
                 ("details", models.JSONField(blank=True, default=dict)),
-                ("algorithm", models.CharField(max_length=8)),
-                ("prev_hash", models.CharField(max_length=64)),
-                ("hash", models.CharField(max_length=64)),
+                ("algorithm", models.CharField(blank=True, max_length=8)),
+                ("prev_hash", models.CharField(blank=True, max_length=64)),
+                ("hash", models.CharField(blank=True, max_length=64)),
             ],
             options={
                 "verbose_name_plural": "entries",
@@ -40,6 +42,7 @@ class Migration(migrations.Migration):
                     models.Index(fields=["username", "recorded_at"], name="audit_entry_user_time"),
                     models.Index(fields=["layer_slug", "recorded_at"], name="audit_entry_layer_time"),
                     models.Index(fields=["action", "recorded_at"], name="audit_entry_action_time"),
+                    models.Index(condition=models.Q(seq__isnull=True), fields=["id"], name="audit_entry_unsealed"),
                 ],
             },
         ),
