@@ -11,11 +11,11 @@ import json
 from functools import cache
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError
 from django.utils import timezone
 from redis import Redis, RedisError
 
-from geoportal.audit.chain import chain_seal, entries_insert
+from geoportal.audit.chain import chain_seal, entries_append_sealed, entries_insert
 from geoportal.audit.models import Entry
 from geoportal.audit.recorder import AuditScope, principal_fields, request_fields, request_scope
 
@@ -76,8 +76,7 @@ def audit_reads_drain(*, batch: int = 5000) -> int:
             return written
         rows = [row for item in raw for row in _rows(json.loads(item))]
         try:
-            with transaction.atomic():  # sealed together, after the insert commits
-                entries_insert(rows)
+            entries_append_sealed(rows)
         except DatabaseError:
             _queue().lpush(QUEUE_KEY, *reversed(raw))  # back at the front, in their order
             raise
