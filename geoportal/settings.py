@@ -320,10 +320,11 @@ INSTALLED_APPS += ["layers.live"]  # after layers.tiles: tiles are invalidated b
 ASGI_APPLICATION = "geoportal.asgi.application"
 LIVE_URL = env_str("LIVE_URL", "/live/")
 LIVE_REDIS_URL = env_str("LIVE_REDIS_URL", REDIS_URL)
+LIVE_KEY_PREFIX = "geoportal-live-" + env_str("GEOPORTAL_DB_NAME", "geoportal")
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [LIVE_REDIS_URL], "prefix": "geoportal-live-" + env_str("GEOPORTAL_DB_NAME", "geoportal")},
+        "CONFIG": {"hosts": [LIVE_REDIS_URL], "prefix": LIVE_KEY_PREFIX},
     }
 }
 # How often (seconds) an open socket asks again whether its session still stands and its user

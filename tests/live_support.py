@@ -41,7 +41,8 @@ def _serve(server: uvicorn.Server, sock: socket.socket) -> None:
 
 
 @pytest.fixture
-def live_socket_server(transactional_db):
+def live_socket_server(transactional_db, settings):
+    """The live process on a free port; pages are told to find it on their own host, that port."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -53,7 +54,9 @@ def live_socket_server(transactional_db):
         if not thread.is_alive():
             raise RuntimeError("the live server did not start")
         threading.Event().wait(0.02)
-    yield LiveSocketServer(port=sock.getsockname()[1])
+    port = sock.getsockname()[1]
+    settings.LIVE_URL = f":{port}/live/"
+    yield LiveSocketServer(port=port)
     server.should_exit = True
     thread.join(10)
     sock.close()

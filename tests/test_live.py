@@ -24,7 +24,7 @@ def signed_in(user) -> tuple[Client, str]:
 
 
 def follow(ws, *layers: Layer) -> list[int]:
-    ws.send(json.dumps({"type": "follow", "layers": [layer.pk for layer in layers]}))
+    ws.send(json.dumps({"type": "follow", "layers": [layer.slug for layer in layers]}))
     answer = receive(ws)
     assert answer["type"] == "following"
     return answer["layers"]
@@ -47,11 +47,11 @@ def test_a_private_layers_change_never_reaches_an_anonymous_socket(live_socket_s
     with live_socket_server.connect() as anonymous:
         assert receive(anonymous) == {"type": "hello", "user": None}
         # It asks for both; the permission module lets it follow the public one only.
-        assert follow(anonymous, public, private) == [public.pk]
+        assert follow(anonymous, public, private) == [public.slug]
         create(private, "内部")
         create(public, "公开")
         message = receive(anonymous)
-        assert message["type"] == "change" and message["layer"] == public.pk
+        assert message["type"] == "change" and message["layer"] == public.slug
         [change] = message["changes"]
         assert change["action"] == "create" and change["version"] == 1
         assert change["bbox"] == pytest.approx([126.63, 45.75, 126.63, 45.75])
@@ -63,7 +63,7 @@ def test_the_owning_departments_staff_follow_every_kind_of_write(live_socket_ser
     _, key = signed_in(users["planning_editor"])
     with live_socket_server.connect(session_key=key) as staff:
         assert receive(staff)["user"] == "p_editor"
-        assert follow(staff, private) == [private.pk]
+        assert follow(staff, private) == [private.slug]
         feature = create(private, "内部")
         feature_update(feature=feature, base_version=1, geometry=Point(126.64, 45.76, srid=4326))
         feature_delete(feature=feature)
@@ -74,7 +74,7 @@ def test_the_owning_departments_staff_follow_every_kind_of_write(live_socket_ser
             ("create", 1), ("update", 2), ("delete", 3)]
         # The move's box covers the old and the new place, so both places' tiles are refetched.
         assert seen[1]["changes"][0]["bbox"] == pytest.approx([126.63, 45.75, 126.64, 45.76])
-        assert seen[3] == {"type": "change", "layer": private.pk, "changes": None}  # the whole layer
+        assert seen[3] == {"type": "change", "layer": private.slug, "changes": None}  # the whole layer
 
 
 def test_a_socket_stops_getting_changes_once_a_grant_is_revoked(live_socket_server, public_and_private, users,
@@ -86,7 +86,7 @@ def test_a_socket_stops_getting_changes_once_a_grant_is_revoked(live_socket_serv
     _, key = signed_in(reader)
     with live_socket_server.connect(session_key=key) as grantee:
         receive(grantee)
-        assert follow(grantee, private) == [private.pk]
+        assert follow(grantee, private) == [private.slug]
         create(private, "第一")
         assert receive(grantee)["type"] == "change"
         layer_revoke(layer=private, actor=manager, user=reader)
@@ -100,11 +100,11 @@ def test_signing_out_makes_an_open_socket_anonymous(live_socket_server, public_a
     client, key = signed_in(users["planning_editor"])
     with live_socket_server.connect(session_key=key) as staff:
         receive(staff)
-        assert follow(staff, public, private) == sorted([public.pk, private.pk])
+        assert follow(staff, public, private) == sorted([public.slug, private.slug])
         client.post("/accounts/logout/")
         create(private, "内部")
         create(public, "公开")
-        assert receive(staff)["layer"] == public.pk
+        assert receive(staff)["layer"] == public.slug
         assert nothing_arrives(staff)
 
 
@@ -136,24 +136,24 @@ def test_editors_of_a_layer_see_each_other_and_viewers_may_not_join(live_socket_
           live_socket_server.connect(session_key=signed_in(users["public"])[1]) as viewer):
         for ws in (one, two, viewer):
             receive(ws)
-        one.send(json.dumps({"type": "edit", "layer": public.pk}))
-        assert receive(one) == {"type": "presence", "layer": public.pk, "editors": []}
-        two.send(json.dumps({"type": "edit", "layer": public.pk}))
-        assert receive(two) == {"type": "presence", "layer": public.pk, "editors": []}
-        assert receive(one) == {"type": "presence", "layer": public.pk, "editors": ["二号"]}
-        assert receive(two) == {"type": "presence", "layer": public.pk, "editors": ["e_editor"]}
-        viewer.send(json.dumps({"type": "edit", "layer": public.pk}))
+        one.send(json.dumps({"type": "edit", "layer": public.slug}))
+        assert receive(one) == {"type": "presence", "layer": public.slug, "editors": []}
+        two.send(json.dumps({"type": "edit", "layer": public.slug}))
+        assert receive(two) == {"type": "presence", "layer": public.slug, "editors": []}
+        assert receive(one) == {"type": "presence", "layer": public.slug, "editors": ["二号"]}
+        assert receive(two) == {"type": "presence", "layer": public.slug, "editors": ["e_editor"]}
+        viewer.send(json.dumps({"type": "edit", "layer": public.slug}))
         assert receive(viewer)["type"] == "error"
         assert nothing_arrives(one, timeout=0.3)
         two.close()
-        assert receive(one) == {"type": "presence", "layer": public.pk, "editors": []}
+        assert receive(one) == {"type": "presence", "layer": public.slug, "editors": []}
 
 
 def test_bad_messages_get_an_explanation(live_socket_server):
     with live_socket_server.connect() as anonymous:
         receive(anonymous)
         for text in ("not json", '{"type": "dance"}', '{"type": "follow", "layers": "all"}',
-                     '{"type": "follow", "layers": [true]}'):
+                     '{"type": "follow", "layers": [7]}'):
             anonymous.send(text)
             answer = receive(anonymous)
             assert answer["type"] == "error" and answer["error"]

@@ -65,12 +65,14 @@ def display_name(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def layers_followable(*, user, layer_ids: list[int]) -> set[int]:
-    """Of `layer_ids`, the layers `user` may view (their changes may reach the user)."""
-    return set(layers_for(user, "view").filter(pk__in=layer_ids).values_list("pk", flat=True))
+def layers_followable(*, user, slugs: list[str]) -> dict[int, str]:
+    """Of the layers named, those `user` may view (whose changes may reach the user), id -> slug."""
+    return dict(layers_for(user, "view").filter(slug__in=slugs).values_list("pk", "slug"))
 
 
-def layer_editable(*, user, layer_id: int) -> bool:
-    """Whether `user` may edit the layer (and so be listed among, and see, its editors)."""
-    layer = Layer.objects.filter(pk=layer_id).first()
-    return layer is not None and user.is_authenticated and user_can(user, "edit", layer)
+def layer_editable(*, user, slug: str) -> int | None:
+    """The id of the layer if `user` may edit it (and so be listed among, and see, its editors)."""
+    layer = Layer.objects.filter(slug=slug).first()
+    if layer is None or not user.is_authenticated or not user_can(user, "edit", layer):
+        return None
+    return layer.pk

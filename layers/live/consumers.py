@@ -1,13 +1,13 @@
 """The live map's WebSocket: follow layers' changes, and announce and see who edits a layer.
 
 Messages from the page (JSON):
-  {"type": "follow", "layers": [id, ...]}   changes of these layers, as far as the user may see them
-  {"type": "edit", "layer": id | null}       the user edits this layer now (null: no longer)
+  {"type": "follow", "layers": [slug, ...]}  changes of these layers, as far as the user may see them
+  {"type": "edit", "layer": slug | null}      the user edits this layer now (null: no longer)
 Messages to the page:
   {"type": "hello", "user": name | null}
-  {"type": "following", "layers": [id, ...]}                       what the socket follows
-  {"type": "change", "layer": id, "changes": [{feature, action, version, bbox}] | null}
-  {"type": "presence", "layer": id, "editors": [name, ...]}        the other users editing it
+  {"type": "following", "layers": [slug, ...]}                     what the socket follows
+  {"type": "change", "layer": slug, "changes": [{feature, action, version, bbox}] | null}
+  {"type": "presence", "layer": slug, "editors": [name, ...]}      the other users editing it
   {"type": "error", "error": text}
 
 Presence works without shared state: a socket that starts editing announces itself to the layer's
@@ -22,10 +22,15 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
+from layers.live import relay
 from layers.live.access import display_name, layer_editable, layers_followable, origin_allowed, socket_user
-from layers.live.events import layer_group, presence_group
+from layers.live.events import presence_group
 
 MAX_FOLLOWED = 500
+
+
+def _is_slug(value) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= 100
 
 
 def _header(scope, name: bytes) -> str | None:
@@ -40,8 +45,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if not origin_allowed(_header(self.scope, b"origin")):
             await self.close(code=4403)  # before accept: the handshake is answered 403
             return
-        self.following: set[int] = set()
+        self.following: dict[int, str] = {}  # layer id -> slug
         self.editing: int | None = None
+        self.editing_slug = ""
         self.editors: dict[str, tuple[int, str]] = {}  # channel name -> (user id, display name)
         self.user = await self._resolve_user()
         self.checked_at = time.monotonic()
@@ -52,8 +58,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if not hasattr(self, "following"):
             return  # refused before accept
         await self._stop_editing()
-        for layer_id in self.following:
-            await self.channel_layer.group_discard(layer_group(layer_id), self.channel_name)
+        relay.unfollow(self, self.following.keys())
 
     async def receive(self, text_data=None, bytes_data=None):
         try:
@@ -71,27 +76,25 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     # Following changes
 
-    async def _follow(self, layer_ids):
-        if not isinstance(layer_ids, list) or len(layer_ids) > MAX_FOLLOWED or not all(
-                isinstance(i, int) and not isinstance(i, bool) for i in layer_ids):
-            await self._send("error", error=f"layers must be a list of at most {MAX_FOLLOWED} layer ids.")
+    async def _follow(self, slugs):
+        if not isinstance(slugs, list) or len(slugs) > MAX_FOLLOWED or not all(_is_slug(s) for s in slugs):
+            await self._send("error", error=f"layers must be a list of at most {MAX_FOLLOWED} layer slugs.")
             return
-        allowed = await database_sync_to_async(layers_followable)(user=self.user, layer_ids=layer_ids)
-        await self._set_following(allowed)
-        await self._send("following", layers=sorted(self.following))
+        allowed = await database_sync_to_async(layers_followable)(user=self.user, slugs=slugs)
+        self._set_following(allowed)
+        await relay.running()
+        await self._send("following", layers=sorted(self.following.values()))
 
-    async def _set_following(self, allowed: set[int]) -> None:
-        for layer_id in self.following - allowed:
-            await self.channel_layer.group_discard(layer_group(layer_id), self.channel_name)
-        for layer_id in allowed - self.following:
-            await self.channel_layer.group_add(layer_group(layer_id), self.channel_name)
+    def _set_following(self, allowed: dict[int, str]) -> None:
+        relay.unfollow(self, self.following.keys() - allowed.keys())
+        relay.follow(self, allowed.keys())
         self.following = allowed
 
     async def live_change(self, event):
-        """A commit on a followed layer (layers/live/events.py)."""
+        """A commit on a followed layer (layers/live/events.py, handed over by layers/live/relay.py)."""
         await self._recheck()
         if event["layer"] in self.following:
-            await self._send("change", layer=event["layer"], changes=event["changes"])
+            await self._send("change", layer=self.following[event["layer"]], changes=event["changes"])
 
     async def _recheck(self) -> None:
         """Ask again, at most every LIVE_RECHECK_SECONDS, whether the session stands and what it may see."""
@@ -99,10 +102,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return
         self.checked_at = time.monotonic()
         self.user = await self._resolve_user()
-        allowed = await database_sync_to_async(layers_followable)(user=self.user, layer_ids=list(self.following))
-        await self._set_following(allowed)
-        if self.editing is not None and not await database_sync_to_async(layer_editable)(
-                user=self.user, layer_id=self.editing):
+        allowed = await database_sync_to_async(layers_followable)(user=self.user, slugs=list(self.following.values()))
+        self._set_following(allowed)
+        if self.editing is not None and await database_sync_to_async(layer_editable)(
+                user=self.user, slug=self.editing_slug) != self.editing:
             await self._stop_editing()
 
     async def _resolve_user(self):
@@ -110,15 +113,15 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     # Presence of editors
 
-    async def _edit(self, layer_id):
+    async def _edit(self, slug):
         await self._stop_editing()
-        if layer_id is None:
+        if slug is None:
             return
-        if not isinstance(layer_id, int) or isinstance(layer_id, bool) or not await database_sync_to_async(
-                layer_editable)(user=self.user, layer_id=layer_id):
+        layer_id = await database_sync_to_async(layer_editable)(user=self.user, slug=slug) if _is_slug(slug) else None
+        if layer_id is None:
             await self._send("error", error="You may not edit this layer.")
             return
-        self.editing = layer_id
+        self.editing, self.editing_slug = layer_id, slug
         await self.channel_layer.group_add(presence_group(layer_id), self.channel_name)
         await self.channel_layer.group_send(presence_group(layer_id), self._presence_event("presence.join"))
         await self._send_presence()
@@ -154,7 +157,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def _send_presence(self) -> None:
         names = sorted({name for user_id, name in self.editors.values() if user_id != self.user.pk})
-        await self._send("presence", layer=self.editing, editors=names)
+        await self._send("presence", layer=self.editing_slug, editors=names)
 
     async def _send(self, kind: str, **fields) -> None:
         await self.send(text_data=json.dumps({"type": kind, **fields}, ensure_ascii=False))
