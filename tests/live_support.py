@@ -6,7 +6,7 @@ import asyncio
 import json
 import socket
 import threading
-from dataclasses import dataclass
+import time
 
 import pytest
 import uvicorn
@@ -17,9 +17,15 @@ from websockets.sync.client import ClientConnection, connect
 from geoportal.asgi import application
 
 
-@dataclass
 class LiveSocketServer:
-    port: int
+    """uvicorn on one port, which can be stopped and started again (to test reconnecting)."""
+
+    def __init__(self):
+        probe = socket.socket()
+        probe.bind(("127.0.0.1", 0))
+        self.port = probe.getsockname()[1]
+        probe.close()
+        self._server = self._thread = None
 
     @property
     def url(self) -> str:
@@ -29,6 +35,23 @@ class LiveSocketServer:
         headers = {"Cookie": f"sessionid={session_key}"} if session_key else {}
         return connect(self.url, origin=origin, additional_headers=headers, open_timeout=5, proxy=None)
 
+    def start(self) -> None:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", self.port))
+        config = uvicorn.Config(application, lifespan="off", ws="websockets-sansio", log_level="warning")
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=_serve, args=(self._server, sock), daemon=True)
+        self._thread.start()
+        while not self._server.started:
+            if not self._thread.is_alive():
+                raise RuntimeError("the live server did not start")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(10)
+
 
 def _serve(server: uvicorn.Server, sock: socket.socket) -> None:
     async def main():
@@ -37,29 +60,20 @@ def _serve(server: uvicorn.Server, sock: socket.socket) -> None:
         # so that the test database can be dropped at the end of the session.
         await database_sync_to_async(connections.close_all)()
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    finally:
+        sock.close()
 
 
 @pytest.fixture
 def live_socket_server(transactional_db, settings):
     """The live process on a free port; pages are told to find it on their own host, that port."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(application, lifespan="off", ws="websockets-sansio", log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=_serve, args=(server, sock), daemon=True)
-    thread.start()
-    while not server.started:
-        if not thread.is_alive():
-            raise RuntimeError("the live server did not start")
-        threading.Event().wait(0.02)
-    port = sock.getsockname()[1]
-    settings.LIVE_URL = f":{port}/live/"
-    yield LiveSocketServer(port=port)
-    server.should_exit = True
-    thread.join(10)
-    sock.close()
+    server = LiveSocketServer()
+    server.start()
+    settings.LIVE_URL = f":{server.port}/live/"
+    yield server
+    server.stop()
 
 
 def receive(ws: ClientConnection, timeout: float = 5) -> dict:

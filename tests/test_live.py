@@ -3,6 +3,8 @@ the real Redis channel layer and real commits: who may open it, and what reaches
 from __future__ import annotations
 
 import json
+from urllib.error import HTTPError
+from urllib.request import urlopen
 
 import pytest
 from django.contrib.gis.geos import Point
@@ -10,6 +12,7 @@ from django.test import Client
 from websockets.exceptions import InvalidStatus
 
 from geoportal.accounts.models import User
+from layers.live.checks import check_live_settings
 from layers.models import Layer
 from layers.permissions import layer_grant, layer_revoke
 from layers.services import FeatureInput, feature_create, feature_delete, feature_update, features_bulk_create
@@ -157,3 +160,21 @@ def test_bad_messages_get_an_explanation(live_socket_server):
             anonymous.send(text)
             answer = receive(anonymous)
             assert answer["type"] == "error" and answer["error"]
+
+
+@pytest.mark.parametrize("value, valid", [
+    ("/live/", True), (":8001/live/", True), ("wss://live.example.cn/live/", True), ("", True),
+    ("live/", False), ("http://example.cn/live/", False), (":port/live/", False), ("wss://", False),
+])
+def test_live_url_forms_are_checked_at_start_up(settings, value, valid):
+    settings.LIVE_URL = value
+    ids = [error.id for error in check_live_settings()]
+    assert ids == ([] if valid else ["live.E001"])
+
+
+def test_the_live_process_serves_nothing_but_the_socket(live_socket_server):
+    base = f"http://127.0.0.1:{live_socket_server.port}"
+    assert urlopen(f"{base}/live/healthz", timeout=5).read() == b"ok\n"
+    with pytest.raises(HTTPError) as missing:
+        urlopen(f"{base}/api/layers/", timeout=5)
+    assert missing.value.code == 404

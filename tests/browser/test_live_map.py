@@ -12,7 +12,7 @@ from django.contrib.gis.geos import Polygon
 from django.db import transaction
 
 from layers.models import Feature, Layer
-from layers.services import feature_create, feature_update
+from layers.services import feature_create, feature_delete, feature_update
 from tests.browser.conftest import login, wait_for_map
 from tests.browser.test_editing import click_feature, save_and_wait, start_editing
 from tests.conftest import make_layer, make_user
@@ -163,3 +163,53 @@ def test_the_conflict_dialog_comes_before_saving_a_feature_changed_elsewhere(
     page.wait_for_selector(".gp-status:has-text('已保存')")
     feature.refresh_from_db()
     assert feature.properties["name"] == "甲的名称" and feature.version == 3
+
+
+def test_a_geojson_layer_replaces_the_changed_feature_and_its_open_popup(page, live_server, live_socket_server,
+                                                                         departments):
+    """A small layer is drawn from one GeoJSON: the changed feature alone is fetched again."""
+    layer = make_layer("live-kiosks", departments["planning"], geometry_type=Layer.GeometryType.POLYGON,
+                       schema=SCHEMA)
+    kiosk = feature_create(layer=layer, geometry=box(126.642, 45.757), properties={"name": "报亭", "floors": 1})
+    feature_create(layer=layer, geometry=box(126.66, 45.745), properties={"name": "书亭", "floors": 1})
+    page.goto(live_server.url + "/")
+    wait_for_map(page)
+    page.wait_for_function("() => geoportal.live && geoportal.live.connected")
+    page.evaluate("() => { window.notReloaded = true; }")
+    fetched = []
+    page.on("request", lambda r: fetched.append(r.url) if "/api/layers/live-kiosks/" in r.url else None)
+    (x, y) = page.evaluate("""() => { const p = geoportal.map.latLngToContainerPoint([45.757, 126.642]);
+                                      const m = document.getElementById("map").getBoundingClientRect();
+                                      return [m.left + p.x, m.top + p.y]; }""")
+    page.mouse.click(x, y)
+    popup = page.locator(".leaflet-popup .gp-popup")
+    popup.wait_for()
+    assert popup.locator("h3").inner_text() == "报亭"
+
+    kiosk = feature_update(feature=kiosk, base_version=1, properties={"name": "新报亭", "floors": 2})
+    page.locator(".leaflet-popup .gp-popup h3:has-text('新报亭')").wait_for()
+    # The old feature's popup fades out (Leaflet removes it 200 ms later); the new one stays open.
+    page.wait_for_function("() => document.querySelectorAll('.leaflet-popup').length === 1")
+    assert "2" in popup.locator("tr[data-field=floors]").inner_text()
+    assert fetched and all(url.endswith(f"/features/{kiosk.pk}/") for url in fetched)
+
+    feature_delete(feature=kiosk)
+    page.locator(".leaflet-popup").wait_for(state="detached")
+    page.wait_for_function("() => document.querySelectorAll('.leaflet-overlay-pane path').length === 1")
+    assert page.evaluate("() => window.notReloaded") is True
+
+
+def test_the_page_reconnects_after_the_live_process_restarts(page, live_server, live_socket_server, buildings,
+                                                             page_problems):
+    page_problems.allow_console("WebSocket connection to")  # the attempts while it is down
+    open_viewer(page, live_server)
+    live_socket_server.stop()
+    page.wait_for_function("() => !geoportal.live.connected")
+    page.wait_for_timeout(1500)  # at least one attempt fails and the next waits longer
+    live_socket_server.start()
+    page.wait_for_function("() => geoportal.live.connected", timeout=15_000)
+    page.wait_for_timeout(200)  # its follow message is answered
+    feature = Feature.objects.get(layer=buildings, name=BUILDINGS[0][1])
+    feature_update(feature=feature, base_version=1, geometry=box(*EMPTY_PLACE))
+    page.wait_for_function("() => window.repaints.length === 1")
+    assert page.evaluate(PAINTED_ALPHA, list(EMPTY_PLACE)) > 0

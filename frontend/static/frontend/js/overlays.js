@@ -76,7 +76,9 @@ export function geojsonOverlay(layer, data) {
   });
   bindLabels(overlay, layer);
   overlay.refreshChanged = async (changes, fetchFeature) => {
-    for (const { feature: id } of changes) replaceFeature(overlay, id, await fetchFeature(id));
+    for (const { feature: id, action } of changes) {
+      replaceFeature(overlay, id, action === "delete" ? null : await fetchFeature(id));
+    }
     return changes.length;
   };
   return overlay;

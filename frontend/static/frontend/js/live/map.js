@@ -36,8 +36,9 @@ async function applyChange(app, popup, { layer: slug, changes }) {
     map.fire("gp-liverepaint", { slug, count });
   }
   const shown = popupFeature(popup(), slug);
-  if (shown !== null && changes.some((c) => c.feature === shown)) {
-    const feature = await fetchFeature(app, slug, shown);
+  const change = shown === null ? null : changes.findLast((c) => c.feature === shown);
+  if (change) {
+    const feature = change.action === "delete" ? null : await fetchFeature(app, slug, shown);
     if (feature) popup().setContent(popupContent(layer, feature));
     else popup().close();
   }
