@@ -2,6 +2,7 @@
 the real Redis channel layer and real commits: who may open it, and what reaches whom."""
 from __future__ import annotations
 
+import asyncio
 import json
 from urllib.error import HTTPError
 from urllib.request import urlopen
@@ -12,6 +13,7 @@ from django.test import Client
 from websockets.exceptions import InvalidStatus
 
 from geoportal.accounts.models import User
+from layers.live import relay
 from layers.live.checks import check_live_settings
 from layers.models import Layer
 from layers.permissions import layer_grant, layer_revoke
@@ -178,3 +180,32 @@ def test_the_live_process_serves_nothing_but_the_socket(live_socket_server):
     with pytest.raises(HTTPError) as missing:
         urlopen(f"{base}/api/layers/", timeout=5)
     assert missing.value.code == 404
+
+
+def test_one_failing_socket_does_not_keep_a_change_from_the_others(caplog):
+    """layers/live/relay.py hands a commit to every follower; one whose client vanished mid-send
+    is reported, and the others still get it."""
+    received = []
+
+    class Gone:
+        channel_name = "gone"
+
+        async def live_change(self, event):
+            raise ConnectionResetError("client went away")
+
+    class Listening:
+        channel_name = "listening"
+
+        async def live_change(self, event):
+            received.append(event)
+
+    gone, listening = Gone(), Listening()
+    relay.follow(gone, [999_001])
+    relay.follow(listening, [999_001])
+    try:
+        asyncio.run(relay.deliver({"layer": 999_001, "changes": None}))
+    finally:
+        relay.unfollow(gone, [999_001])
+        relay.unfollow(listening, [999_001])
+    assert received == [{"layer": 999_001, "changes": None}]
+    assert "did not reach socket gone" in caplog.text

@@ -51,9 +51,18 @@ async def running() -> None:
         logger.error("live map: no subscription to Redis yet; changes reach open maps once it is back")
 
 
-async def _deliver(event: dict) -> None:
+async def deliver(event: dict) -> None:
+    """Hand a commit to every follower at once. This is the boundary between sockets: one that
+    fails (its client gone mid-send, its permission check losing the database) is reported and
+    must not keep the commit, or the next ones, from the others."""
     consumers = list(_followers.get(event["layer"], ()))
-    await asyncio.gather(*(consumer.live_change(event) for consumer in consumers))
+    results = await asyncio.gather(*(consumer.live_change(event) for consumer in consumers), return_exceptions=True)
+    for consumer, result in zip(consumers, results, strict=True):
+        if isinstance(result, BaseException) and not isinstance(result, Exception):
+            raise result  # cancellation: the process is stopping
+        if result is not None:
+            logger.error("live map: a change of layer %s did not reach socket %s", event["layer"],
+                         consumer.channel_name, exc_info=result)
 
 
 async def _relay(subscribed: asyncio.Event) -> None:
@@ -67,7 +76,7 @@ async def _relay(subscribed: asyncio.Event) -> None:
                 delay = 1
                 async for message in pubsub.listen():
                     if message["type"] == "message":
-                        await _deliver(json.loads(message["data"]))
+                        await deliver(json.loads(message["data"]))
         except redis.RedisError:
             subscribed.clear()
             logger.error("live map: lost the Redis subscription; trying again in %s s", delay, exc_info=True)

@@ -27,11 +27,13 @@ async function applyChange(app, popup, { layer: slug, changes }) {
   const layer = layers.get(slug);
   if (!layer) return;
   const overlay = layers.overlay(slug);
-  if (changes === null || (overlay && !overlay.refreshChanged)) {
+  // An overlay off the map now (switched off, out of its zoom range) is dropped, and drawn
+  // afresh when it shows again.
+  if (changes === null || (overlay && (!overlay.refreshChanged || !map.hasLayer(overlay)))) {
     layers.reload(slug);
     return;
   }
-  if (overlay && map.hasLayer(overlay)) {
+  if (overlay) {
     const count = await overlay.refreshChanged(changes, (id) => fetchFeature(app, slug, id));
     map.fire("gp-liverepaint", { slug, count });
   }
