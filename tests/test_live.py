@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 from urllib.error import HTTPError
 from urllib.request import urlopen
 
@@ -203,7 +204,9 @@ def test_one_failing_socket_does_not_keep_a_change_from_the_others(caplog):
     relay.follow(gone, [999_001])
     relay.follow(listening, [999_001])
     try:
-        asyncio.run(relay.deliver({"layer": 999_001, "changes": None}))
+        # In a thread of its own: the browser tests' Playwright may run an event loop in this one.
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, relay.deliver({"layer": 999_001, "changes": None})).result()
     finally:
         relay.unfollow(gone, [999_001])
         relay.unfollow(listening, [999_001])
