@@ -11,6 +11,7 @@ import time
 import pytest
 import uvicorn
 from channels.db import database_sync_to_async
+from channels.layers import channel_layers
 from django.db import connections
 from websockets.sync.client import ClientConnection, connect
 
@@ -36,6 +37,9 @@ class LiveSocketServer:
         return connect(self.url, origin=origin, additional_headers=headers, open_timeout=5, proxy=None)
 
     def start(self) -> None:
+        # The channel layer keeps locks and connections of the event loop it first ran in; each
+        # server here runs a new loop (production runs one per process for its whole life).
+        channel_layers.backends.clear()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", self.port))

@@ -212,3 +212,23 @@ def test_one_failing_socket_does_not_keep_a_change_from_the_others(caplog):
         relay.unfollow(listening, [999_001])
     assert received == [{"layer": 999_001, "changes": None}]
     assert "did not reach socket gone" in caplog.text
+
+
+def test_an_editor_whose_edit_grant_is_revoked_no_longer_sees_who_edits(live_socket_server, public_and_private,
+                                                                         users, settings):
+    settings.LIVE_RECHECK_SECONDS = 0
+    _, private = public_and_private  # the planning department's layer
+    guest, manager = users["education_editor"], users["planning_manager"]
+    layer_grant(layer=private, actor=manager, user=guest, level="edit")
+    with (live_socket_server.connect(session_key=signed_in(guest)[1]) as granted,
+          live_socket_server.connect(session_key=signed_in(users["planning_editor"])[1]) as owner):
+        for ws in (granted, owner):
+            receive(ws)
+        granted.send(json.dumps({"type": "edit", "layer": private.slug}))
+        assert receive(granted)["editors"] == []
+        layer_revoke(layer=private, actor=manager, user=guest)
+        owner.send(json.dumps({"type": "edit", "layer": private.slug}))
+        assert receive(owner)["editors"] == []
+        # The guest's socket, asked again, leaves the editors: its name and theirs are no longer shared.
+        assert nothing_arrives(granted, timeout=1)
+        assert nothing_arrives(owner, timeout=0.5)

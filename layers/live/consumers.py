@@ -71,8 +71,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
         elif kind == "edit":
             await self._edit(message.get("layer"))
         else:
-            await self._send("error", error='Send JSON: {"type": "follow", "layers": [ids]} or '
-                                            '{"type": "edit", "layer": id or null}.')
+            await self._send("error", error='Send JSON: {"type": "follow", "layers": [layer slugs]} or '
+                                            '{"type": "edit", "layer": a layer slug or null}.')
 
     # Following changes
 
@@ -140,6 +140,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 "user": self.user.pk, "name": display_name(self.user)}
 
     async def presence_join(self, event):
+        await self._recheck()  # names go only to those who still may edit the layer
         if event["channel"] == self.channel_name or event["layer"] != self.editing:
             return
         self.editors[event["channel"]] = (event["user"], event["name"])
@@ -147,6 +148,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self._send_presence()
 
     async def presence_here(self, event):
+        await self._recheck()
         if event["layer"] == self.editing:
             self.editors[event["channel"]] = (event["user"], event["name"])
             await self._send_presence()
