@@ -323,6 +323,8 @@ export class EditSession {
 
   // Restored features come back from the layer's change log.
   addFeature(feature) {
+    // The live map may have brought it in already (its commit can arrive before this answer).
+    for (const drawn of this.group.getLayers().filter((l) => l.gp?.id === feature.id)) this.group.removeLayer(drawn);
     this.group.addData(feature);
   }
 
