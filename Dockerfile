@@ -42,6 +42,6 @@ RUN bash scripts/vendor.sh \
  && mkdir -p var/media var/backups && chown -R geoportal var
 
 USER geoportal
-EXPOSE 8000
+EXPOSE 8000 8001
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s CMD curl -fsS "http://127.0.0.1:${PORT}/healthz" || exit 1
 ENTRYPOINT ["bash", "scripts/docker-entrypoint.sh"]

@@ -24,8 +24,8 @@ setup: ## Install and prepare everything `make run` needs (idempotent)
 run: setup ## Serve the platform with the Harbin demo on http://$(HOST):$(PORT) (gunicorn + the job worker)
 	@bash scripts/serve.sh
 
-dev: setup ## Development server with autoreload and DEBUG on
-	@$(RUN_ENV) DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+dev: setup ## Development server with autoreload and DEBUG on (the live map off unless LIVE_URL is set)
+	@$(RUN_ENV) DEBUG=1 LIVE_URL=$${LIVE_URL-} $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: ## Set up what the tests need, then run the whole suite (browser tests included)
 	@bash scripts/setup.sh test

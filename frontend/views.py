@@ -40,6 +40,8 @@ def map_view(request):
         "urls": {"layers": "/api/layers/", "search": "/api/search"},
         # Layers with more features than the threshold are drawn from vector tiles.
         "tiles": {"url": "/tiles/", "threshold": settings.MAP_TILED_LAYER_THRESHOLD, "max_zoom": GRID_MAX_ZOOM},
+        # Where the live map's socket is (docs/live.md); empty: the map does not follow edits.
+        "live": {"url": settings.LIVE_URL},
     }
     # Leaflet.VectorGrid is loaded only by pages that draw a layer from tiles.
     tiled = any(layer["feature_count"] > settings.MAP_TILED_LAYER_THRESHOLD for layer in config["layers"])

@@ -319,6 +319,26 @@ API_RATES = {
     "anon": env_str("API_RATE_ANON", "600/min"),
 }
 
+# Live map (layers/live): committed feature changes pushed to open maps over WebSockets, served by
+# an ASGI process (geoportal/asgi.py, run by uvicorn beside gunicorn; docs/live.md). LIVE_URL tells
+# the page where that process is: a path on the page's own origin ("/live/", behind a proxy),
+# ":PORT/path" (the page's host, another port: `make run`) or a full ws:// or wss:// URL; empty
+# turns the live map off. Events travel through Redis (LIVE_REDIS_URL, one key prefix per database).
+INSTALLED_APPS += ["layers.live"]  # after layers.tiles: tiles are invalidated before maps refetch them
+ASGI_APPLICATION = "geoportal.asgi.application"
+LIVE_URL = env_str("LIVE_URL", "/live/")
+LIVE_REDIS_URL = env_str("LIVE_REDIS_URL", REDIS_URL)
+LIVE_KEY_PREFIX = "geoportal-live-" + env_str("GEOPORTAL_DB_NAME", "geoportal")
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [LIVE_REDIS_URL], "prefix": LIVE_KEY_PREFIX},
+    }
+}
+# How often (seconds) an open socket asks again whether its session still stands and its user
+# still sees each layer it follows (a permission taken away stops the events within this time).
+LIVE_RECHECK_SECONDS = env_int("LIVE_RECHECK_SECONDS", 30)
+
 # Backup and restore (geoportal/backup, docs/backup.md): where `manage.py backup` puts its folders.
 BACKUP_DIR = env_str("BACKUP_DIR", str(BASE_DIR / "var" / "backups"))
 

@@ -20,7 +20,7 @@ from layers.history.recording import (
 from layers.models import Feature, Layer
 from layers.schema import validate_properties
 from layers.search.indexing import index_features
-from layers.signals import features_changed
+from layers.signals import FeatureChange, features_changed
 
 # Through which door a change came in; recorded in the feature history.
 CHANNELS = ("browser", "rest", "ogc", "import", "suggestion", "system")
@@ -88,9 +88,14 @@ def display_name(layer: Layer, properties: dict[str, Any]) -> str:
     return ""
 
 
-def _notify(layer_id: int, geometries: Iterable[GEOSGeometry | None]) -> None:
+def _notify(layer_id: int, geometries: Iterable[GEOSGeometry | None], *, feature_id: int, action: str,
+            version: int) -> None:
     bboxes = [g.extent for g in geometries if g is not None and not g.empty]
-    transaction.on_commit(lambda: features_changed.send(sender=Feature, layer_id=layer_id, bboxes=bboxes))
+    bbox = (min(b[0] for b in bboxes), min(b[1] for b in bboxes), max(b[2] for b in bboxes),
+            max(b[3] for b in bboxes)) if bboxes else None
+    changes = [FeatureChange(feature_id=feature_id, action=action, version=version, bbox=bbox)]
+    transaction.on_commit(
+        lambda: features_changed.send(sender=Feature, layer_id=layer_id, bboxes=bboxes, changes=changes))
 
 
 def _adjust_layer_stats(layer: Layer, *, delta: int, geometry: GEOSGeometry | None) -> None:
@@ -133,7 +138,7 @@ def feature_create(
         feature_version_record(feature=feature, action=FeatureVersion.Action.CREATE, channel=channel, user=user)
         _adjust_layer_stats(layer, delta=+1, geometry=geometry)
         index_features(layer=layer, features=[feature])
-        _notify(layer.pk, [geometry])
+        _notify(layer.pk, [geometry], feature_id=feature.pk, action="create", version=feature.version)
     return feature
 
 
@@ -178,7 +183,8 @@ def feature_update(
         if new_geometry is not None:
             _adjust_layer_stats(layer, delta=0, geometry=new_geometry)
         index_features(layer=layer, features=[current])
-        _notify(layer.pk, [old_geometry, new_geometry])
+        _notify(layer.pk, [old_geometry, new_geometry], feature_id=current.pk, action="update",
+                version=current.version)
     return current
 
 
@@ -195,7 +201,7 @@ def feature_delete(
         feature_version_record_delete(feature=current, channel=channel, user=user)
         current.delete()  # its search index row goes with it (ON DELETE CASCADE)
         _adjust_layer_stats(current.layer, delta=-1, geometry=None)
-        _notify(feature.layer_id, [geometry])
+        _notify(feature.layer_id, [geometry], feature_id=feature.pk, action="delete", version=current.version + 1)
 
 
 def features_bulk_create(
@@ -254,7 +260,7 @@ def feature_undelete(*, layer: Layer, feature_id: int, user=None, channel: str =
         feature_version_record(feature=feature, action=FeatureVersion.Action.RESTORE, channel=channel, user=user)
         _adjust_layer_stats(layer, delta=+1, geometry=geometry)
         index_features(layer=layer, features=[feature])
-        _notify(layer.pk, [geometry])
+        _notify(layer.pk, [geometry], feature_id=feature.pk, action="create", version=feature.version)
     return feature
 
 

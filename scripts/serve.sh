@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Serve Geoportal with gunicorn (production settings unless DEBUG is set) and the background
-# job worker. Set-up is done by scripts/setup.sh run before this.
+# Serve Geoportal with gunicorn (production settings unless DEBUG is set), the background
+# job worker and the live map's WebSocket process. Set-up is done by scripts/setup.sh run before this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:-$PWD/.venv}
@@ -33,8 +33,16 @@ if [ -n "$(find . -path ./.venv -prune -o -path ./frontend/node_modules -prune -
   "$VENV/bin/python" manage.py run_worker &
   pids+=($!)
 fi
+# The live map's WebSocket process (uvicorn, scripts/serve-live.sh) unless LIVE_URL is set empty;
+# without a proxy in front the page finds it on its own host at LIVE_PORT.
+export LIVE_PORT=${LIVE_PORT:-8001}
+export LIVE_URL=${LIVE_URL-:$LIVE_PORT/live/}
+if [ -n "$LIVE_URL" ]; then
+  bash scripts/serve-live.sh &
+  pids+=($!)
+fi
 trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT INT TERM
-echo "Geoportal on http://$HOST:$PORT/"
+echo "Geoportal on http://$HOST:$PORT/${LIVE_URL:+ (live map: $LIVE_URL)}"
 # Workers, preloading, timeout and the access log: geoportal/gunicorn.conf.py (HOST, PORT, WORKERS).
 export HOST PORT
 "$VENV/bin/gunicorn" geoportal.wsgi:application --config geoportal/gunicorn.conf.py

@@ -10,7 +10,7 @@ from layers.services import feature_create
 from layers.tiles.cache import tile_cache
 
 # Fixtures of the public-annotation tests (districts with codes, routing, staff).
-pytest_plugins = ["tests.annotation_factories"]
+pytest_plugins = ["tests.annotation_factories", "tests.live_support"]
 
 SCHOOL_SCHEMA = [
     {"name": "name", "type": "string", "required": True, "label_zh": "名称", "label_en": "Name", "searchable": True},

@@ -24,3 +24,6 @@ API_RATES = {"token": "100000/min", "user": "100000/min", "anon": "100000/min"}
 # login form; the tests of two-factor sign-in itself (tests/test_identity_two_factor.py and the
 # browser test) turn it on and enrol a real TOTP device (tests/identity_support.py).
 TWO_FACTOR_REQUIRED = False
+# The live map's socket is off unless a test starts its server (tests/live_support.py): the test
+# live server does not serve it, and a socket that fails to open is a console error.
+LIVE_URL = ""

@@ -50,6 +50,16 @@ def sessions_end_all(user: User) -> None:
     audit_event(action="auth.logout_all", target=user.get_username())
 
 
+def session_expired(session, now: int) -> bool:
+    """Whether the idle timeout or the absolute lifetime has passed (reads only; the live map's
+    sockets ask this too, and a socket is not activity)."""
+    signed_in = session.get(SIGNED_IN_AT)
+    seen = session.get(SEEN_AT)
+    if signed_in is None or seen is None:
+        return False
+    return now - seen > settings.SESSION_IDLE_TIMEOUT or now - signed_in > settings.SESSION_MAX_AGE
+
+
 def _session_lapsed(request) -> bool:
     session = request.session
     now = int(time.time())
@@ -59,7 +69,7 @@ def _session_lapsed(request) -> bool:
         session[SIGNED_IN_AT] = signed_in or now
         session[SEEN_AT] = now
         return False
-    if now - seen > settings.SESSION_IDLE_TIMEOUT or now - signed_in > settings.SESSION_MAX_AGE:
+    if session_expired(session, now):
         return True
     if now - seen >= SEEN_RESOLUTION:
         session[SEEN_AT] = now

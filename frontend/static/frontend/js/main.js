@@ -33,6 +33,7 @@ import * as i18n from "./i18n.js";
 import * as keepView from "./keepview.js";
 import * as layerList from "./layerlist.js";
 import { LayerManager } from "./layers.js";
+import * as live from "./live/map.js";
 import * as opacity from "./opacity.js";
 import { geojsonRenderer } from "./overlays.js";
 import * as panel from "./panel.js";
@@ -42,7 +43,9 @@ import * as search from "./search.js";
 import { createPanes } from "./style.js";
 import * as tiles from "./tiles.js";
 
-const MODULES = [layerList, panel, basemap, permalink, keepView, tiles, rasters, opacity, editing, annotations, search];
+// live before editing: the editor uses its socket (app.live).
+const MODULES = [layerList, panel, basemap, permalink, keepView, tiles, rasters, opacity, live, editing, annotations,
+  search];
 
 const config = JSON.parse(document.getElementById("gp-config").textContent);
 i18n.setLanguage(config.language);

@@ -75,7 +75,27 @@ export function geojsonOverlay(layer, data) {
     },
   });
   bindLabels(overlay, layer);
+  overlay.refreshChanged = async (changes, fetchFeature) => {
+    for (const { feature: id, action } of changes) {
+      replaceFeature(overlay, id, action === "delete" ? null : await fetchFeature(id));
+    }
+    return changes.length;
+  };
   return overlay;
+}
+
+// Put `feature` (GeoJSON, or null when it was deleted) in place of the drawn feature `id`; a popup
+// open on the old one opens again on the new one, so it shows the new values.
+export function replaceFeature(overlay, id, feature) {
+  let reopen = null;
+  for (const drawn of overlay.getLayers().filter((l) => l.feature?.id === id)) {
+    if (drawn.isPopupOpen()) reopen = drawn.getPopup().getLatLng();
+    overlay.removeLayer(drawn);
+  }
+  if (!feature) return;
+  overlay.addData(feature);
+  const added = overlay.getLayers().find((l) => l.feature?.id === id);
+  if (reopen && added) added.openPopup(reopen);
 }
 
 // The default renderer: fetch the layer's features as GeoJSON from the REST API.

@@ -21,12 +21,19 @@ export function isTiled(layer, tilesConfig) {
 
 export function mvtOverlay(layer, tilesConfig) {
   const symbol = layer.geometry_type === "point" ? pointStyle(layer) : leafletStyle(layer);
-  const overlay = L.vectorGrid.protobuf(`${tilesConfig.url}${layer.slug}/{z}/{x}/{y}.mvt`, {
+  // {fresh} is "" until the live map refetches a tile after an edit: then "?v=N", a new URL.
+  const fresh = new Map();
+  const overlay = L.vectorGrid.protobuf(`${tilesConfig.url}${layer.slug}/{z}/{x}/{y}.mvt{fresh}`, {
+    fresh: ({ x, y, z }) => (fresh.has(`${x}:${y}:${z}`) ? `?v=${fresh.get(`${x}:${y}:${z}`)}` : ""),
     pane: symbol.pane,
     rendererFactory: L.canvas.tile,
     vectorTileLayerStyles: { [layer.slug]: { ...symbol, fill: layer.geometry_type !== "line" } },
     interactive: true,
-    getFeatureId: (feature) => feature.id,
+    // The feature's id also goes with its properties, so that a popup knows which feature it shows.
+    getFeatureId: (feature) => {
+      feature.properties._id = feature.id;
+      return feature.id;
+    },
     attribution: layer.attribution ? escapeHtml(layer.attribution) : undefined,
     // Below its minimum zoom the layer is hidden; above its maximum the deepest tiles are scaled.
     minZoom: layer.min_zoom,
@@ -35,10 +42,42 @@ export function mvtOverlay(layer, tilesConfig) {
     fetchOptions: { credentials: "same-origin", cache: "no-cache" },
   });
   overlay.on("click", (event) => {
-    const feature = { properties: event.layer.properties || {} };
+    const properties = event.layer.properties || {};
+    const feature = { id: properties._id, properties };
     L.popup(popupOptions()).setLatLng(event.latlng).setContent(popupContent(layer, feature)).openOn(overlay._map);
   });
+  overlay.refreshChanged = (changes) => refreshTiles(overlay, fresh, changes.map((c) => c.bbox).filter(Boolean));
   return overlay;
+}
+
+// Fetch again, under a new URL, the loaded tiles that a change's box ([w, s, e, n]) touches (with
+// a margin for point symbols and line widths drawn across tile edges); the others stay. Resolves
+// with how many were refetched once they are drawn. GridLayer keeps no public handle on single
+// tiles, so this reaches into its tile index (Leaflet 1.9).
+export function refreshTiles(overlay, fresh, boxes) {
+  if (!overlay._map) return Promise.resolve(0);
+  const changed = boxes.map(([west, south, east, north]) => L.latLngBounds([south, west], [north, east]));
+  const keys = Object.values(overlay._tiles)
+    .filter((tile) => tile.current && changed.some((box) => overlay._tileCoordsToBounds(tile.coords).pad(0.1).intersects(box)))
+    .map((tile) => overlay._tileCoordsToKey(tile.coords));
+  if (!keys.length) return Promise.resolve(0);
+  const waiting = new Set(keys);
+  const drawn = new Promise((resolve) => {
+    const loaded = (event) => {
+      waiting.delete(overlay._tileCoordsToKey(event.coords));
+      if (waiting.size) return;
+      overlay.off("tileload tileerror", loaded);
+      resolve(keys.length);
+    };
+    overlay.on("tileload tileerror", loaded);
+  });
+  for (const key of keys) {
+    const [x, y, z] = key.split(":");
+    fresh.set(`${x}:${y}:${z}`, (fresh.get(`${x}:${y}:${z}`) || 0) + 1);
+    overlay._removeTile(key);
+  }
+  overlay._update();
+  return drawn;
 }
 
 export function init(app) {

@@ -2,7 +2,7 @@
 // who may edit some layer, create layers (managers) or both.
 import { el } from "../dom.js";
 import { leafletStyle } from "../style.js";
-import { call } from "./api.js";
+import { call, editUrl } from "./api.js";
 import { AsofView } from "./asof.js";
 import { openAuditLog } from "./audit.js";
 import { EditControl } from "./control.js";
@@ -12,6 +12,7 @@ import { openLayerAdmin } from "./layeradmin.js";
 import { openMembers } from "./members.js";
 import { m } from "./messages.js";
 import { addPopupHistory } from "./popuphistory.js";
+import { PresenceNote } from "./presence.js";
 import { EditSession } from "./session.js";
 import { isRaster } from "../rasters.js";
 import { isTiled } from "../tiles.js";
@@ -45,6 +46,16 @@ async function start(app) {
   const asof = new AsofView(map, layers);
   let session = null;
   let giveBack = null;
+  // The live map (js/live): who else edits the layer, and commits made elsewhere while editing.
+  const presence = app.live ? new PresenceNote(host, app.live) : null;
+  app.live?.addEventListener("change", ({ detail }) => {
+    if (!session || detail.layer !== session.layer.slug || !detail.changes) return;
+    const current = async (id) => {
+      const { ok, data } = await call("GET", editUrl(detail.layer, "features", id));
+      return ok ? data : null;
+    };
+    for (const change of detail.changes) session.remoteChange(change, current);
+  });
 
   const preview = (slug) => (style) => {
     const options = leafletStyle({ ...layers.get(slug), style });
@@ -62,11 +73,13 @@ async function start(app) {
       giveBack = borrow(layers, slug);
       const layer = layers.get(slug);
       session = new EditSession(map, layer, host, { byView: isTiled(layer, config.tiles) });
+      presence?.start(slug);
       await session.start();
     },
     onStop: async () => {
       session?.stop();
       session = null;
+      presence?.stop();
       giveBack?.();
       giveBack = null;
     },

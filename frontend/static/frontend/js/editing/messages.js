@@ -102,6 +102,10 @@ const MESSAGES = {
     changes: "变更",
     yes: "是",
     no: "否",
+    // The live map (js/live): who else edits the layer; a feature changed while open here.
+    alsoEditing: "同时在编辑此图层：{names}",
+    changedElsewhere: "此要素已被他人保存：保存前请先查看对方的修改",
+    deletedElsewhere: "此要素已被他人删除",
   },
   en: {
     editLayer: "Edit layer",
@@ -203,6 +207,9 @@ const MESSAGES = {
     changes: "Changes",
     yes: "Yes",
     no: "No",
+    alsoEditing: "Also editing this layer: {names}",
+    changedElsewhere: "Someone else saved this feature: review their change before you save",
+    deletedElsewhere: "Someone else deleted this feature",
   },
 };
 

@@ -47,6 +47,9 @@ export class EditSession {
       onSplit: () => this.startSplit(),
       onUseRepaired: () => this.useRepaired(),
     });
+    // Features saved elsewhere since they were loaded here (live map): id -> their version.
+    this.changedElsewhere = new Map();
+    this.saving = false;
     this._onCreate = (event) => this._created(event);
     this._onCut = (event) => this._cut(event);
   }
@@ -189,9 +192,19 @@ export class EditSession {
     this.panel.showGeometryError("");
     const body = this._payload();
     const meta = layer.gp;
-    const response = meta.id
-      ? await call("PUT", editUrl(this.layer.slug, "features", meta.id), body, { "If-Match": `"${meta.version}"` })
-      : await call("POST", editUrl(this.layer.slug, "features"), body);
+    // Known to be stale (the live map said so): the conflict dialog comes before the save, not after.
+    if (meta.id && (this.changedElsewhere.get(meta.id) ?? 0) > meta.version) {
+      const { ok, data } = await call("GET", editUrl(this.layer.slug, "features", meta.id));
+      if (ok) {
+        this.panel.notice("");
+        await this._resolveConflict(layer, data, body, () => this.save());
+        return;
+      }
+    }
+    this.saving = true;
+    const response = await (meta.id
+      ? call("PUT", editUrl(this.layer.slug, "features", meta.id), body, { "If-Match": `"${meta.version}"` })
+      : call("POST", editUrl(this.layer.slug, "features"), body)).finally(() => { this.saving = false; });
     if (response.ok) {
       layer.gp = { id: response.data.id, version: response.data.version, properties: response.data.properties };
       this.loaded.add(layer.gp.id);
@@ -289,8 +302,29 @@ export class EditSession {
     this.panel.flash(m("saved"));
   }
 
+  // A commit on this layer seen by the live map ({feature, action, version}); `fetchFeature(id)`
+  // reads a feature's current state. The feature open in the form keeps the editor's unsaved work:
+  // it is only marked, and saving it shows the conflict dialog first. Others are brought up to date.
+  async remoteChange({ feature: id, action, version }, fetchFeature) {
+    if (!this.group) return;
+    const drawn = this.group.getLayers().find((l) => l.gp?.id === id);
+    if (drawn && version <= drawn.gp.version) return; // this page's own save, or older news
+    if (drawn && drawn === this.selected) {
+      this.changedElsewhere.set(id, version);
+      if (!this.saving) this.panel.notice(m(action === "delete" ? "deletedElsewhere" : "changedElsewhere"));
+      return;
+    }
+    if (!drawn && (action !== "create" || this.saving || this.loaded.has(id))) return;
+    const current = action === "delete" ? null : await fetchFeature(id);
+    if (!this.group || (!drawn && this.loaded.has(id))) return; // loaded meanwhile
+    if (drawn) this.group.removeLayer(drawn);
+    if (current) this.group.addData(current);
+  }
+
   // Restored features come back from the layer's change log.
   addFeature(feature) {
+    // The live map may have brought it in already (its commit can arrive before this answer).
+    for (const drawn of this.group.getLayers().filter((l) => l.gp?.id === feature.id)) this.group.removeLayer(drawn);
     this.group.addData(feature);
   }
 
