@@ -120,6 +120,10 @@ if DATABASE_REPLICA_URL:
     }
     DATABASE_ROUTERS = ["geoportal.db.routing.ReplicaRouter"]
     MIDDLEWARE.insert(1, "geoportal.db.routing.ReplicaRoutingMiddleware")  # right after the request id
+# Reverse proxies whose X-Forwarded-For names the client (CIDR list; geoportal/forwarded.py).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
+if TRUSTED_PROXIES:
+    MIDDLEWARE.insert(0, "geoportal.forwarded.ForwardedForMiddleware")
 if DATABASE_POOLED:
     for _database in DATABASES.values():
         _database["DISABLE_SERVER_SIDE_CURSORS"] = True

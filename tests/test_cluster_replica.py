@@ -57,7 +57,8 @@ def paused(cluster):
 
 
 def _create(session: requests.Session, url: str, token: str, name: str, lon: float = LON, lat: float = LAT) -> int:
-    response = session.post(f"{url}/api/layers/benches/features/", timeout=10, headers={"Authorization": f"Bearer {token}"},
+    response = session.post(f"{url}/api/layers/benches/features/", timeout=10,
+                            headers={"Authorization": f"Bearer {token}"},
                             json={"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
                                   "properties": {"name": name}})
     assert response.status_code == 201, response.text
