@@ -76,13 +76,16 @@ monitor_up() {
       --auth trust --no-ssl >>"$DIR/monitor.log" 2>&1
     local_settings "$DIR/monitor"
     # Failover within seconds, not the default half minute: health checks every second, a node
-    # unhealthy after 3 s without an answer.
+    # unhealthy after 3 s without an answer, and 3 s (not 30) for an unreachable primary to demote
+    # itself before the secondary is promoted (with synchronous replication it could not have
+    # committed alone meanwhile).
     cat >> "$DIR/monitor/postgresql.auto.conf" <<EOF
 pgautofailover.health_check_period = 1000
 pgautofailover.health_check_timeout = 1000
 pgautofailover.health_check_max_retries = 1
 pgautofailover.health_check_retry_delay = 500
 pgautofailover.node_considered_unhealthy_timeout = 3000
+pgautofailover.primary_demote_timeout = 3000
 EOF
   fi
   spawn monitor runuser -u postgres -- pg_autoctl run --pgdata "$DIR/monitor"
