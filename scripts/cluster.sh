@@ -15,16 +15,16 @@ ROOT=$PWD
 VENV=${VENV:-$ROOT/.venv}
 DIR=${CLUSTER_DIR:-/var/tmp/geoportal-cluster}
 DB=${CLUSTER_DB_NAME:-geoportal_cluster}
-MONITOR_PORT=5435 NODE_PORTS=(5433 5434) PGBOUNCER_PORT=6433 NGINX_PORT=8081 APP_PORTS=(8101 8102)
+MONITOR_HOST=${CLUSTER_MONITOR_HOST:-127.0.0.1} MONITOR_PORT=${CLUSTER_MONITOR_PORT:-5435} NODE_PORTS=(5433 5434) PGBOUNCER_PORT=6433 NGINX_PORT=8081 APP_PORTS=(8101 8102)
 MONITOR_URI="postgres://autoctl_node@127.0.0.1:$MONITOR_PORT/pg_auto_failover?sslmode=disable"
 export PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
 export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/0}
 log() { printf '\033[1m[cluster]\033[0m %s\n' "$*"; }
-as_pg() { runuser -u postgres -- "$@"; }
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 alive() { [ -s "$DIR/$1.pid" ] && kill -0 "$(cat "$DIR/$1.pid")" 2>/dev/null; }
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 wait_port() { for _ in $(seq "${2:-60}"); do port_open "$1" && return 0; sleep 1; done; echo "port $1 not open" >&2; return 1; }
-monitor_sql() { as_pg psql -qtAX -h 127.0.0.1 -p $MONITOR_PORT -U autoctl_node -d pg_auto_failover -c "$1"; }
+monitor_sql() { as_pg psql -qtAX -h "$MONITOR_HOST" -p "$MONITOR_PORT" -U autoctl_node -d pg_auto_failover -c "$1"; }
 
 # Start a program in the background as a process group of its own, its pid in $DIR/NAME.pid.
 spawn() {
@@ -122,8 +122,13 @@ wait_states() {
   return 1
 }
 
-primary_port() { monitor_sql "SELECT nodeport FROM pgautofailover.node WHERE reportedstate IN ('primary','wait_primary','single') AND goalstate IN ('primary','wait_primary','single') LIMIT 1"; }
-secondary_port() { monitor_sql "SELECT nodeport FROM pgautofailover.node WHERE reportedstate = 'secondary' LIMIT 1"; }
+PRIMARY_SQL="FROM pgautofailover.node WHERE reportedstate IN ('primary','wait_primary','single') AND goalstate IN ('primary','wait_primary','single') LIMIT 1"
+SECONDARY_SQL="FROM pgautofailover.node WHERE reportedstate = 'secondary' LIMIT 1"
+primary_port() { monitor_sql "SELECT nodeport $PRIMARY_SQL"; }
+secondary_port() { monitor_sql "SELECT nodeport $SECONDARY_SQL"; }
+# host:port, as the nodes registered themselves (127.0.0.1 here, service names under docker compose).
+primary_addr() { monitor_sql "SELECT nodehost || ':' || nodeport $PRIMARY_SQL"; }
+secondary_addr() { monitor_sql "SELECT nodehost || ':' || nodeport $SECONDARY_SQL"; }
 
 database_up() {
   local port; port=$(primary_port)
@@ -142,8 +147,9 @@ database_up() {
 # primary while there is none).
 write_databases() {
   local primary=$1 secondary=${2:-$1}
-  printf '%s = host=127.0.0.1 port=%s dbname=%s\n%s_replica = host=127.0.0.1 port=%s dbname=%s\n' \
-    "$DB" "$primary" "$DB" "$DB" "$secondary" "$DB" > "$DIR/pgbouncer-databases.ini.new"
+  printf '%s = host=%s port=%s dbname=%s\n%s_replica = host=%s port=%s dbname=%s\n' \
+    "$DB" "${primary%:*}" "${primary#*:}" "$DB" "$DB" "${secondary%:*}" "${secondary#*:}" "$DB" \
+    > "$DIR/pgbouncer-databases.ini.new"
   if ! cmp -s "$DIR/pgbouncer-databases.ini.new" "$DIR/pgbouncer-databases.ini"; then
     mv "$DIR/pgbouncer-databases.ini.new" "$DIR/pgbouncer-databases.ini"
     chown postgres "$DIR/pgbouncer-databases.ini"
@@ -158,8 +164,8 @@ write_databases() {
 follow() {
   while true; do
     local primary secondary
-    primary=$(primary_port 2>/dev/null || true)
-    secondary=$(secondary_port 2>/dev/null || true)
+    primary=$(primary_addr 2>/dev/null || true)
+    secondary=$(secondary_addr 2>/dev/null || true)
     if [ -n "$primary" ] && write_databases "$primary" "$secondary"; then
       echo "$(date -u +%FT%T) primary $primary, replica ${secondary:-$primary}"
       alive pgbouncer && kill -HUP "$(cat "$DIR/pgbouncer.pid")"
@@ -171,7 +177,7 @@ follow() {
 pgbouncer_up() {
   sed "s|__STATE__|$DIR|g" deploy/pgbouncer/pgbouncer.ini > "$DIR/pgbouncer.ini"
   printf '"geoportal" "geoportal"\n"postgres" ""\n' > "$DIR/pgbouncer-users.txt"  # names trust accepts
-  write_databases "$(primary_port)" "$(secondary_port)" || true
+  write_databases "$(primary_addr)" "$(secondary_addr)" || true
   chown postgres "$DIR/pgbouncer.ini" "$DIR/pgbouncer-databases.ini" "$DIR/pgbouncer-users.txt"
   if ! port_open $PGBOUNCER_PORT; then
     log "starting PgBouncer on $PGBOUNCER_PORT"
@@ -283,5 +289,15 @@ case "${1:-up}" in
   down) down ;;
   status) status ;;
   follow) mkdir -p "$DIR"; follow ;;
-  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+  # PgBouncer and its follower in the foreground (docker compose's `pgbouncer` service).
+  pgbouncer)
+    mkdir -p "$DIR"
+    sed -e "s|__STATE__|$DIR|g" -e "s|^listen_addr = .*|listen_addr = ${PGBOUNCER_LISTEN:-127.0.0.1}|" \
+      -e "s|^auth_type = .*|auth_type = ${PGBOUNCER_AUTH:-trust}|" deploy/pgbouncer/pgbouncer.ini > "$DIR/pgbouncer.ini"
+    printf '"geoportal" "%s"\n' "${POSTGRES_PASSWORD:-geoportal}" > "$DIR/pgbouncer-users.txt"
+    until [ -n "$(primary_addr 2>/dev/null)" ]; do sleep 1; done
+    write_databases "$(primary_addr)" "$(secondary_addr)" || true
+    follow > "$DIR/follower.log" 2>&1 &
+    exec pgbouncer "$DIR/pgbouncer.ini" ;;
+  *) echo "usage: $0 up|down|status|follow|pgbouncer" >&2; exit 2 ;;
 esac
