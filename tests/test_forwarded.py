@@ -1,6 +1,7 @@
 """The client address behind a trusted proxy (geoportal/forwarded.py) and the pooled connection's
 missing layer memory (geoportal/db/base.py with DATABASE_POOLED)."""
 import pytest
+from django.core import checks
 from django.db import connection
 from django.http import HttpResponse
 from django.test import RequestFactory, override_settings
@@ -51,3 +52,10 @@ def test_a_pooled_connection_remembers_no_layers():
     finally:
         connection.settings_dict.pop("POOLED")
         connection.close()
+
+
+def test_a_mistyped_proxy_network_fails_the_checks():
+    with override_settings(TRUSTED_PROXIES=["127.0.0.1/32", "10.0.0.0/33"]):
+        assert [m.id for m in checks.run_checks() if m.id == "geoportal.E040"] == ["geoportal.E040"]
+    with override_settings(TRUSTED_PROXIES=["127.0.0.1/32"]):
+        assert not [m for m in checks.run_checks() if m.id == "geoportal.E040"]
