@@ -97,6 +97,8 @@ def _configure(data: Path, port: int, *, durable: bool) -> None:
 
 
 def make_primary(base: Path, port: int, *, durable: bool = False) -> PgCluster:
+    if port_open(port):
+        raise RuntimeError(f"port {port} is taken (is `make cluster` running? `make cluster-stop`)")
     data = base / f"pg{port}"
     _as_postgres(str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "-E", "UTF8", "--locale=C.UTF-8",
                  "--auth=trust", "--no-sync")
@@ -226,6 +228,8 @@ class AppServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 60) -> None:
+        if port_open(self.port):
+            raise RuntimeError(f"port {self.port} is taken (is `make cluster` running? `make cluster-stop`)")
         env = {**self.env, "HOST": "127.0.0.1", "PORT": str(self.port), "WORKERS": str(self.workers)}
         self.process = subprocess.Popen(
             [str(Path(sys.executable).parent / "gunicorn"), "geoportal.wsgi:application",
