@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "geoportal",
     "geoportal.accounts",
+    "geoportal.backup",
     "layers",
     "layers.tiles",
     "layers.ogcapi",
@@ -323,6 +324,10 @@ IMPORT_MAX_ZIP_RATIO = env_int("IMPORT_MAX_ZIP_RATIO", 200)
 IMPORT_WORK_DIR = env_str("IMPORT_WORK_DIR", str(BASE_DIR / "var" / "imports"))
 # Jobs run on RQ (Redis) by `manage.py run_worker`; IMPORT_JOBS_SYNC runs them in the request.
 IMPORT_JOBS_SYNC = env_bool("IMPORT_JOBS_SYNC", False)
+# Imports of more new features than this commit without their search rows, which the job worker
+# adds right after (the layer is on the map first, searchable a little later); smaller ones are
+# searchable when they commit.
+SEARCH_INDEX_SYNC_ROWS = env_int("SEARCH_INDEX_SYNC_ROWS", 1000)
 # One queue per database, so that several deployments may share a Redis.
 IMPORT_QUEUE = env_str("IMPORT_QUEUE", "geoportal-imports-" + env_str("GEOPORTAL_DB_NAME", "geoportal"))
 # Printed maps (layers.printing) run on that queue too; their files are deleted after this many seconds.
@@ -341,3 +346,6 @@ API_RATES = {
     "user": env_str("API_RATE_USER", "1200/min"),
     "anon": env_str("API_RATE_ANON", "600/min"),
 }
+
+# Backup and restore (geoportal/backup, docs/backup.md): where `manage.py backup` puts its folders.
+BACKUP_DIR = env_str("BACKUP_DIR", str(BASE_DIR / "var" / "backups"))
