@@ -7,6 +7,7 @@ mistyped city, extent, centre or base map fails `manage.py check` instead of dra
     geoportal.W004  MAP_CENTER lies outside CITY_EXTENT
     geoportal.E005  BASEMAP_URL is not an http(s) XYZ template with {z}, {x} and {y}
     geoportal.E006  MAP_ZOOM is outside 0-22
+    geoportal.E040  TRUSTED_PROXIES holds something that is not a network (CIDR)
     geoportal.W007  PostgreSQL's autovacuum is off (a database check: `check --database default`,
                     and every `migrate`)
     geoportal.E020  AUDIT_HASH is neither sha256 nor sm3
@@ -17,6 +18,7 @@ mistyped city, extent, centre or base map fails `manage.py check` instead of dra
 """
 from __future__ import annotations
 
+import ipaddress
 import re
 
 from django.conf import settings
@@ -107,6 +109,20 @@ def check_autovacuum(app_configs=None, databases=None, **kwargs) -> list:
         "and every tile, page and search reads through them.",
         hint="Set autovacuum = on in postgresql.conf (PostgreSQL's default), or run VACUUM (ANALYZE) "
              "regularly, e.g. nightly.", id="geoportal.W007")]
+
+
+@register(Tags.security)
+def check_trusted_proxies(app_configs=None, **kwargs) -> list:
+    """A mistyped proxy network would otherwise fail every request (geoportal/forwarded.py)."""
+    errors = []
+    for network in getattr(settings, "TRUSTED_PROXIES", []):
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            errors.append(Error(f"TRUSTED_PROXIES holds {network!r}, which is not a network.",
+                                hint="Comma-separated CIDR networks, e.g. TRUSTED_PROXIES=127.0.0.1/32,10.0.0.0/8",
+                                id="geoportal.E040"))
+    return errors
 
 
 # Audit trail and personal information (docs/security.md "Audit", "Personal information").

@@ -104,6 +104,37 @@ if not env_bool("DB_JIT", False):
     _options["options"] = (_options.get("options", "") + " -c jit=off").strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Scale-out (docs/cluster.md). DATABASE_POOLED: the database is reached through PgBouncer's
+# transaction pooling, where a session outlives no transaction: no server-side cursors, no
+# prepared statements, no LISTEN (geoportal/db/base.py), and no startup options (jit is then set
+# on the database: ALTER DATABASE ... SET jit = off).
+DATABASE_POOLED = env_bool("DATABASE_POOLED", False)
+# DATABASE_REPLICA_URL: a streaming replica for the reads of tiles, items, search and catalogue
+# (geoportal/db/routing.py); absent, everything reads and writes the one database.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
+DATABASE_REPLICA_PATHS = env_list("DATABASE_REPLICA_PATHS", "/tiles/,/api/search,/api/layers/,/ogc/,/wmts,/wms")
+DATABASE_REPLICA_PIN_SECONDS = env_int("DATABASE_REPLICA_PIN_SECONDS", 300)
+DATABASE_REPLICA_RETRY_SECONDS = env_int("DATABASE_REPLICA_RETRY_SECONDS", 5)
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = {
+        **dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"]),
+        "ENGINE": "geoportal.db", "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": {**DATABASES["default"]["OPTIONS"], "connect_timeout": env_int("DB_REPLICA_CONNECT_TIMEOUT", 2)},
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["geoportal.db.routing.ReplicaRouter"]
+    MIDDLEWARE.insert(1, "geoportal.db.routing.ReplicaRoutingMiddleware")  # right after the request id
+# Reverse proxies whose X-Forwarded-For names the client (CIDR list; geoportal/forwarded.py).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
+if TRUSTED_PROXIES:
+    MIDDLEWARE.insert(0, "geoportal.forwarded.ForwardedForMiddleware")
+if DATABASE_POOLED:
+    for _database in DATABASES.values():
+        _database["DISABLE_SERVER_SIDE_CURSORS"] = True
+        _database["POOLED"] = True
+        _database["OPTIONS"].pop("options", None)
+        _database["OPTIONS"]["prepare_threshold"] = None
+
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 # Namespaces every key this deployment (or test database) writes to Redis.
 CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "geoportal")

@@ -10,7 +10,8 @@
   `layer_rows()` is a per-connection dict that stays filled while no notification has arrived:
   the anonymous layer lookup every tile and page request starts with (layers/permissions.py)
   is then answered from memory. Notifications are only delivered between transactions, so
-  inside one (and on a connection that cannot listen) there is no such dict.
+  inside one (and on a connection that cannot listen: a replica, or PgBouncer's transaction
+  pooling, DATABASE_POOLED) there is no such dict.
 """
 import select
 
@@ -27,6 +28,8 @@ class DatabaseWrapper(PostGISDatabaseWrapper):
     def init_connection_state(self):
         super().init_connection_state()
         self._layer_rows = None
+        if self.settings_dict.get("POOLED"):
+            return  # behind transaction pooling, a notification reaches whichever client holds the server
         try:
             self.connection.execute(f"LISTEN {LAYERS_CHANNEL}")
         except self.Database.Error:

@@ -14,9 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
-
 from geoportal.db.rawtext import read_text_as_bytes
+from geoportal.db.routing import read_connection
 from layers.ogcapi.crs import DEFAULT, CrsDef
 from layers.schema import FieldDef
 
@@ -279,6 +278,7 @@ def _logged(rows: Iterator, raw_cursor, stmt: Fragment) -> Iterator:
     own cursors note theirs once it has run."""
     started = time.monotonic()
     yield from rows
+    connection = read_connection()
     if connection.queries_logged:
         sql = connection.ops.last_executed_query(raw_cursor, stmt.sql, stmt.params)
         connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
@@ -291,6 +291,7 @@ def items_chunks(q: ItemsQuery) -> Iterator[Chunk]:
     Forward pages are streamed (libpq's chunked rows mode); a backward page is read whole and
     reversed, so that it too comes out in id order."""
     stmt = items_sql(q)
+    connection = read_connection()  # the replica's, when the request reads there
     with connection.cursor() as cursor, connection.wrap_database_errors:
         read_text_as_bytes(cursor)  # the features go to the client as PostgreSQL wrote them
         rows = _logged(cursor.cursor.stream(stmt.sql, stmt.params, size=FETCH_SIZE), cursor.cursor, stmt)
@@ -329,7 +330,7 @@ def count_matched(q: ItemsQuery, *, cached_total: int) -> tuple[int, bool]:
     where = _where(q, paging=False)
     sql = f"SELECT count(*) FROM {q.source.sql} f WHERE {where.sql}"
     params = (*q.source.params, *where.params)
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         if cached_total <= EXACT_COUNT_LIMIT:
             cursor.execute(sql, params)
             return cursor.fetchone()[0], True
@@ -345,7 +346,7 @@ def feature_json(*, layer_id: int, feature_id: int, fields: list[str], crs: CrsD
     q = ItemsQuery(layer_id=layer_id, fields=fields, crs=crs)
     feature = _feature_json(q)
     sql = f"SELECT {feature.sql}, f.version FROM {source.sql} f WHERE f.layer_id = %s::bigint AND f.id = %s"
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(sql, (*feature.params, *source.params, layer_id, feature_id))
         row = cursor.fetchone()
     return (row[0], row[1]) if row else None

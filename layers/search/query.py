@@ -17,9 +17,10 @@ import json
 import math
 from dataclasses import dataclass
 
-from django.db import OperationalError, connection, transaction
+from django.db import OperationalError, transaction
 from psycopg.errors import QueryCanceled
 
+from geoportal.db.routing import read_alias, read_connection
 from layers.search.text import has_han, like_escape, normalise, query_pinyin
 
 TIER_NAMES = {4: "exact", 3: "prefix", 2: "contains", 1: "fuzzy", 0: "spatial"}
@@ -213,7 +214,7 @@ def search_features(
     sql, params = build_sql(
         layer_ids=layer_ids, qn=qn, spatial=spatial, bbox=bbox, limit=limit, full_geometry=full_geometry
     )
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(using=read_alias()), read_connection().cursor() as cursor:
         # Transaction-local settings, in one round trip: a time limit, and the fuzzy threshold.
         cursor.execute(
             "SELECT set_config('statement_timeout', %s, true),"

@@ -35,6 +35,7 @@ from django.conf import settings
 from django.db import connection
 
 from geoportal.db.rawtext import read_text_as_bytes
+from geoportal.db.routing import read_connection
 from layers.models import Layer
 from layers.schema import parse_schema
 from layers.tiles.grid import BUFFER, EXTENT, Tile, buffered_bounds, center_latitude
@@ -215,7 +216,7 @@ def tile_statement(*, layer: Layer, tile: Tile, fmt: str) -> Statement:
 
 def execute(statement: Statement) -> bytes:
     """Run a tile statement; an empty tile is b""."""
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:  # the replica's, when the request reads there
         read_text_as_bytes(cursor)  # a GeoJSON tile goes to the client as PostgreSQL wrote it
         cursor.execute(statement.sql, statement.params)
         row = cursor.fetchone()

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import redis
 
+from geoportal.db.routing import reads_caught_up
 from layers.models import Layer
 from layers.tiles.cache import CachedTile, TileCache, etag_for, tile_cache
 from layers.tiles.grid import Tile
@@ -32,7 +33,8 @@ def tile_get(*, layer: Layer, tile: Tile, fmt: str, render: Callable[[], bytes] 
             if cached is not None:
                 _publish(cache, layer, published)
                 return cached, True
-    body = render() if render is not None else tile_render(layer=layer, tile=tile, fmt=fmt)
+    with reads_caught_up():  # a lagging replica must not fill the cache with a tile from before an edit
+        body = render() if render is not None else tile_render(layer=layer, tile=tile, fmt=fmt)
     entry = CachedTile(etag=etag_for(body), body=body)
     if cache is not None:
         try:
