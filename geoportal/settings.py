@@ -6,6 +6,7 @@ from corsheaders.defaults import default_headers as cors_default_headers
 from django.utils.translation import gettext_lazy as _
 
 from geoportal.env import env_bool, env_floats, env_int, env_list, env_str, redis_database
+from geoportal.security.csp import content_security_policy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -33,6 +34,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "corsheaders",
+    "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -56,6 +58,9 @@ MIDDLEWARE = [
     # Request id, JSON log line, metrics and database time of every request (docs/architecture.md).
     "geoportal.observability.middleware.ObservabilityMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy and Permissions-Policy on every response (geoportal/security, docs/security.md).
+    "csp.middleware.CSPMiddleware",
+    "geoportal.security.headers.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -201,6 +206,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_THROTTLE_CLASSES": ["layers.api.throttling.ApiRateThrottle"],
+    # JSON only: DRF's browsable API pages carry inline style the CSP refuses; /api/docs/ is the
+    # API's page for people.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Geoportal API",
@@ -310,3 +318,14 @@ API_RATES = {
     "user": env_str("API_RATE_USER", "1200/min"),
     "anon": env_str("API_RATE_ANON", "600/min"),
 }
+
+# Security headers (geoportal/security, docs/security.md). nosniff, Referrer-Policy and
+# Cross-Origin-Opener-Policy come from SecurityMiddleware; the CSP (no 'unsafe-inline', no
+# 'unsafe-eval', frame-ancestors 'none') from django-csp; Permissions-Policy from our middleware.
+SECURE_REFERRER_POLICY = env_str("SECURE_REFERRER_POLICY", "same-origin")
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+CONTENT_SECURITY_POLICY = content_security_policy(basemap_url=BASEMAP_URL, tianditu_key=TIANDITU_KEY)
+PERMISSIONS_POLICY = {"camera": "()", "microphone": "()", "payment": "()", "usb": "()", "midi": "()",
+                      "geolocation": "(self)", "fullscreen": "(self)"}
+# Violation reports each address may post to /csp-report per minute.
+CSP_REPORT_RATE = env_int("CSP_REPORT_RATE", 30)
