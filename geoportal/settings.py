@@ -61,6 +61,8 @@ MIDDLEWARE = [
     # Content-Security-Policy and Permissions-Policy on every response (geoportal/security, docs/security.md).
     "csp.middleware.CSPMiddleware",
     "geoportal.security.headers.PermissionsPolicyMiddleware",
+    # Request bodies over the view's limit answered 413 unread, before the CSRF check parses them.
+    "geoportal.security.limits.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -327,5 +329,8 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 CONTENT_SECURITY_POLICY = content_security_policy(basemap_url=BASEMAP_URL, tianditu_key=TIANDITU_KEY)
 PERMISSIONS_POLICY = {"camera": "()", "microphone": "()", "payment": "()", "usb": "()", "midi": "()",
                       "geolocation": "(self)", "fullscreen": "(self)"}
+# The largest request body a view accepts unless it declares its own limit (imports and reports
+# with photos do: geoportal/security/limits.py).
+REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", 10 * 1024 * 1024)
 # Violation reports each address may post to /csp-report per minute.
 CSP_REPORT_RATE = env_int("CSP_REPORT_RATE", 30)

@@ -48,7 +48,7 @@ def test_an_unknown_directive_does_not_make_a_new_metric_label(client):
 def test_bad_reports_are_refused(client, body, status):
     response = _post(client, body)
     assert response.status_code == status
-    assert response.json()["detail"]
+    assert response.json()["error"]
 
 
 def test_get_is_not_allowed(client):

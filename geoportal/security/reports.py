@@ -41,19 +41,19 @@ def csp_report(request):
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
-        return JsonResponse({"detail": "Content-Length is not a number."}, status=400)
+        return JsonResponse({"error": "Content-Length is not a number."}, status=400)
     if length > MAX_REPORT_BYTES:
-        return JsonResponse({"detail": f"A report may hold at most {MAX_REPORT_BYTES} bytes."}, status=413)
+        return JsonResponse({"error": f"A report may hold at most {MAX_REPORT_BYTES} bytes."}, status=413)
     if _over_rate(request.META.get("REMOTE_ADDR", "") or "unknown"):
-        return JsonResponse({"detail": "Too many reports from this address; try again in a minute."},
+        return JsonResponse({"error": "Too many reports from this address; try again in a minute."},
                             status=429, headers={"Retry-After": "60"})
     try:
         body = json.loads(request.body or b"null")
     except (ValueError, UnicodeDecodeError):
-        return JsonResponse({"detail": "The report is not JSON."}, status=400)
+        return JsonResponse({"error": "The report is not JSON."}, status=400)
     report = body.get("csp-report") if isinstance(body, dict) else None
     if not isinstance(report, dict):
-        return JsonResponse({"detail": 'A report is a JSON object with a "csp-report" object.'}, status=400)
+        return JsonResponse({"error": 'A report is a JSON object with a "csp-report" object.'}, status=400)
     kept = {name: str(report.get(name, ""))[:500] for name in FIELDS}
     kept["script-sample"] = str(report.get("script-sample", ""))[:80]
     named = kept["effective-directive"] or kept["violated-directive"].split(" ")[0]
