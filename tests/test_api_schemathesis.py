@@ -53,6 +53,7 @@ def fuzz(schema, headers: dict[str, str] | None = None, known: dict[str, object]
         @settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
                   suppress_health_check=list(HealthCheck))
         def run(case):
+            name = f"{case.method.upper()} {case.operation.path}"
             if case.path_parameters and case.method != "DELETE" and seen.cases[name] % 3 != 2:
                 case.path_parameters.update({key: value for key, value in known.items()
                                              if key in case.path_parameters})
