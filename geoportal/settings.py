@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "geoportal",
     "geoportal.accounts",
+    "geoportal.backup",
     "layers",
     "layers.tiles",
     "layers.ogcapi",
@@ -302,6 +303,10 @@ IMPORT_MAX_ZIP_RATIO = env_int("IMPORT_MAX_ZIP_RATIO", 200)
 IMPORT_WORK_DIR = env_str("IMPORT_WORK_DIR", str(BASE_DIR / "var" / "imports"))
 # Jobs run on RQ (Redis) by `manage.py run_worker`; IMPORT_JOBS_SYNC runs them in the request.
 IMPORT_JOBS_SYNC = env_bool("IMPORT_JOBS_SYNC", False)
+# Imports of more new features than this commit without their search rows, which the job worker
+# adds right after (the layer is on the map first, searchable a little later); smaller ones are
+# searchable when they commit.
+SEARCH_INDEX_SYNC_ROWS = env_int("SEARCH_INDEX_SYNC_ROWS", 1000)
 # One queue per database, so that several deployments may share a Redis.
 IMPORT_QUEUE = env_str("IMPORT_QUEUE", "geoportal-imports-" + env_str("GEOPORTAL_DB_NAME", "geoportal"))
 # Printed maps (layers.printing) run on that queue too; their files are deleted after this many seconds.
@@ -334,3 +339,6 @@ PERMISSIONS_POLICY = {"camera": "()", "microphone": "()", "payment": "()", "usb"
 REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", 10 * 1024 * 1024)
 # Violation reports each address may post to /csp-report per minute.
 CSP_REPORT_RATE = env_int("CSP_REPORT_RATE", 30)
+
+# Backup and restore (geoportal/backup, docs/backup.md): where `manage.py backup` puts its folders.
+BACKUP_DIR = env_str("BACKUP_DIR", str(BASE_DIR / "var" / "backups"))

@@ -132,9 +132,10 @@ def test_upload_folders_inside_the_static_root_fail_the_checks(settings, tmp_pat
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.RASTER_ROOT = tmp_path / "media" / "rasters"
     settings.IMPORT_WORK_DIR = tmp_path / "imports"
+    settings.BACKUP_DIR = tmp_path / "backups"
     assert _security_errors(security_checks.check_upload_folders) == []
     settings.STATIC_ROOT = tmp_path  # the static root holding everything
-    assert len(_security_errors(security_checks.check_upload_folders)) == 3
+    assert len(_security_errors(security_checks.check_upload_folders)) == 4
 
 
 def test_an_unsafe_policy_fails_the_checks(settings):

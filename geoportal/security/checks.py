@@ -1,8 +1,8 @@
 """System checks of the hardening settings, with stable ids:
 
-    geoportal.security.E001  an upload folder (MEDIA_ROOT, RASTER_ROOT, IMPORT_WORK_DIR) lies inside
-                             STATIC_ROOT, or STATIC_ROOT inside it: the static file server would
-                             hand uploads out raw, past every permission check
+    geoportal.security.E001  an upload or backup folder (MEDIA_ROOT, RASTER_ROOT, IMPORT_WORK_DIR,
+                             BACKUP_DIR) lies inside STATIC_ROOT, or STATIC_ROOT inside it: the
+                             static file server would hand them out raw, past every permission check
     geoportal.security.E002  the Content-Security-Policy allows inline or evaluated code
     geoportal.security.E003  REQUEST_MAX_BYTES is not a positive number of bytes
 """
@@ -13,7 +13,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.checks import Error, Tags, register
 
-UPLOAD_SETTINGS = ("MEDIA_ROOT", "RASTER_ROOT", "IMPORT_WORK_DIR")
+UPLOAD_SETTINGS = ("MEDIA_ROOT", "RASTER_ROOT", "IMPORT_WORK_DIR", "BACKUP_DIR")
 UNSAFE_SOURCES = ("'unsafe-inline'", "'unsafe-eval'", "'unsafe-hashes'", "*")
 
 
@@ -26,6 +26,8 @@ def check_upload_folders(app_configs=None, **kwargs) -> list:
     static_root = Path(settings.STATIC_ROOT).resolve()
     errors = []
     for name in UPLOAD_SETTINGS:
+        if not getattr(settings, name, None):
+            continue
         folder = Path(getattr(settings, name)).resolve()
         if _overlap(folder, static_root):
             errors.append(Error(
