@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "layers.printing",
     "layers.search",
     "annotations",
+    "geoportal.audit",
     "frontend",
     "fixtures",
 ]
@@ -58,6 +59,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Request id, JSON log line, metrics and database time of every request (docs/architecture.md).
     "geoportal.observability.middleware.ObservabilityMiddleware",
+    # The audit trail's view of the request (who, from where) and its reads of non-public layers.
+    "geoportal.audit.reads.AuditMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy and Permissions-Policy on every response (geoportal/security, docs/security.md).
     "csp.middleware.CSPMiddleware",
@@ -342,3 +345,24 @@ CSP_REPORT_RATE = env_int("CSP_REPORT_RATE", 30)
 
 # Backup and restore (geoportal/backup, docs/backup.md): where `manage.py backup` puts its folders.
 BACKUP_DIR = env_str("BACKUP_DIR", str(BASE_DIR / "var" / "backups"))
+
+# Audit trail (geoportal/audit, docs/security.md "Audit"): the chain's hash (sha256 or sm3), how long
+# entries are kept (at least 180 days: a system check refuses less), and the Redis list that carries
+# reads of non-public layers to the worker.
+AUDIT_HASH = env_str("AUDIT_HASH", "sha256").strip().lower()
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 180)
+AUDIT_QUEUE_URL = env_str("AUDIT_QUEUE_URL", REDIS_URL)
+
+# Personal information (annotations/pii.py, docs/security.md "Personal information"): the keys
+# (version:base64key, comma-separated; the highest version encrypts), the cipher (aes-gcm or sm4),
+# and the days after a report is closed when its submitter's name and contact are erased.
+PII_KEYS = env_list("PII_KEYS", "")
+PII_CIPHER = env_str("PII_CIPHER", "aes-gcm").strip().lower()
+PII_RETENTION_DAYS = env_int("PII_RETENTION_DAYS", 365)
+
+# Scheduled work: (dotted path of a callable, interval in seconds), run by `manage.py run_worker`.
+PERIODIC_TASKS = [
+    ("geoportal.audit.reads.audit_reads_drain", 10),
+    ("geoportal.audit.retention.audit_purge", 24 * 3600),
+    ("annotations.privacy.pii_retention_erase", 3600),
+]
