@@ -13,7 +13,7 @@ LOCAL_DB := postgis://geoportal:geoportal@127.0.0.1:5432/$(DB_NAME)
 RUN_ENV := DATABASE_URL=$${DATABASE_URL:-$(LOCAL_DB)} GEOPORTAL_DB_NAME=$(DB_NAME)
 
 .DEFAULT_GOAL := help
-.PHONY: help run dev test bench setup lint check backup archiving cluster cluster-stop
+.PHONY: help run dev test bench setup lint check backup archiving cluster cluster-stop audit security-figures
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -33,6 +33,12 @@ test: ## Set up what the tests need, then run the whole suite (browser tests inc
 
 bench: setup ## Benchmarks: tiles, items, search, import; prints ratios against the raw queries (BENCH_ARGS="--only tiles")
 	@$(RUN_ENV) SECRET_KEY=$${SECRET_KEY:-$$(head -c 48 /dev/urandom | base64)} $(PY) manage.py bench $(BENCH_ARGS)
+
+audit: ## Known vulnerabilities in the Python and npm packages (fails if a service is unreachable)
+	@DEPENDENCY_AUDIT=$${DEPENDENCY_AUDIT:-require} $(PY) -m geoportal.security.dependency_audit
+
+security-figures: ## Hostile inputs and leak probes the suites try, and how many are refused (docs/security.md)
+	@$(RUN_ENV) DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m tests.security_figures
 
 lint: ## ruff
 	@$(VENV)/bin/ruff check .

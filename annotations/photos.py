@@ -27,6 +27,12 @@ class CleanPhoto:
     height: int
 
 
+def submission_max_bytes() -> int:
+    """The largest report a browser may send: every photo at its limit, plus 1 MiB of form fields
+    (geoportal.security.limits refuses a larger request before its body is read)."""
+    return settings.ANNOTATION_MAX_PHOTOS * settings.ANNOTATION_MAX_PHOTO_BYTES + 1024 * 1024
+
+
 def _encode(image: Image.Image, name: str) -> ContentFile:
     buffer = io.BytesIO()
     # No exif= argument: the saved file carries no metadata at all.

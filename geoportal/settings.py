@@ -6,6 +6,7 @@ from corsheaders.defaults import default_headers as cors_default_headers
 from django.utils.translation import gettext_lazy as _
 
 from geoportal.env import env_bool, env_floats, env_int, env_list, env_str, redis_database
+from geoportal.security.csp import content_security_policy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -33,6 +34,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "corsheaders",
+    "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -60,6 +62,11 @@ MIDDLEWARE = [
     # The audit trail's view of the request (who, from where) and its reads of non-public layers.
     "geoportal.audit.reads.AuditMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy and Permissions-Policy on every response (geoportal/security, docs/security.md).
+    "csp.middleware.CSPMiddleware",
+    "geoportal.security.headers.PermissionsPolicyMiddleware",
+    # Request bodies over the view's limit answered 413 unread, before the CSRF check parses them.
+    "geoportal.security.limits.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -236,6 +243,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_THROTTLE_CLASSES": ["layers.api.throttling.ApiRateThrottle"],
+    # JSON only: DRF's browsable API pages carry inline style the CSP refuses; /api/docs/ is the
+    # API's page for people.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Geoportal API",
@@ -369,6 +379,21 @@ CHANNEL_LAYERS = {
 # How often (seconds) an open socket asks again whether its session still stands and its user
 # still sees each layer it follows (a permission taken away stops the events within this time).
 LIVE_RECHECK_SECONDS = env_int("LIVE_RECHECK_SECONDS", 30)
+
+# Security headers (geoportal/security, docs/security.md). nosniff, Referrer-Policy and
+# Cross-Origin-Opener-Policy come from SecurityMiddleware; the CSP (no 'unsafe-inline', no
+# 'unsafe-eval', frame-ancestors 'none') from django-csp; Permissions-Policy from our middleware.
+SECURE_REFERRER_POLICY = env_str("SECURE_REFERRER_POLICY", "same-origin")
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+CONTENT_SECURITY_POLICY = content_security_policy(basemap_url=BASEMAP_URL, tianditu_key=TIANDITU_KEY,
+                                                  live_url=LIVE_URL)
+PERMISSIONS_POLICY = {"camera": "()", "microphone": "()", "payment": "()", "usb": "()", "midi": "()",
+                      "geolocation": "(self)", "fullscreen": "(self)"}
+# The largest request body a view accepts unless it declares its own limit (imports and reports
+# with photos do: geoportal/security/limits.py).
+REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", 10 * 1024 * 1024)
+# Violation reports each address may post to /csp-report per minute.
+CSP_REPORT_RATE = env_int("CSP_REPORT_RATE", 30)
 
 # Backup and restore (geoportal/backup, docs/backup.md): where `manage.py backup` puts its folders.
 BACKUP_DIR = env_str("BACKUP_DIR", str(BASE_DIR / "var" / "backups"))

@@ -1,11 +1,11 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
 from geoportal import views
 from geoportal.accounts.lockout import LockoutAdminAuthenticationForm
 from geoportal.observability import views as observability_views
+from geoportal.security import csp as csp_policy
+from geoportal.security.reports import csp_report
 from layers.ogcapi import views as ogcapi_views
 
 admin.site.login_form = LockoutAdminAuthenticationForm
@@ -14,6 +14,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", observability_views.readyz, name="readyz"),
     path("metrics", observability_views.metrics_view, name="metrics"),
+    path(csp_policy.REPORT_PATH.lstrip("/"), csp_report, name="csp-report"),
     path("admin/", admin.site.urls),
     path("accounts/", include("geoportal.accounts.urls")),
     path("audit/", include("geoportal.audit.urls")),  # the audit administrator's page
@@ -32,5 +33,3 @@ urlpatterns = [
     path("", include("annotations.urls")),
     path("", include("frontend.urls")),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django.contrib.gis.gdal import GDALException
 from django.contrib.gis.geos import GEOSException, GEOSGeometry
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -11,9 +11,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from annotations.abuse import RateLimited, duplicates_near, honeypot_filled, rate_limit_check
 from annotations.models import Category, Photo
 from annotations.permissions import user_can_handle
+from annotations.photos import submission_max_bytes
 from annotations.privacy import annotation_personal_data_erase
 from annotations.selectors import annotation_by_number, category_list, public_annotation, track_url
 from annotations.services import SubmissionError, annotation_follow_up, annotation_submit, token_matches
+from geoportal.security.downloads import stored_file_response
+from geoportal.security.limits import body_limit
 
 
 def too_many(exc: RateLimited) -> JsonResponse:
@@ -39,6 +42,7 @@ def categories(request):
 
 
 @require_POST
+@body_limit(submission_max_bytes)
 def submit(request):
     """Accept a report (multipart form). 201 with the tracking number; 409 when it looks like a
     recent report of the same problem, unless `confirm_new` says it is a different one."""
@@ -148,6 +152,8 @@ def photo(request, number: str, pk: int, kind: str):
     if item is None or kind not in ("full", "thumb"):
         raise Http404("No such photo.")
     field = item.image if kind == "full" else item.thumbnail
-    response = FileResponse(field.open("rb"), content_type="image/jpeg")
+    # Photos are our own JPEG re-encoding (annotations/photos.py); the bytes are checked again here.
+    response = stored_file_response(handle=field.open("rb"), filename=f"{annotation.tracking_number}-{pk}-{kind}.jpg",
+                                    allowed={"image/jpeg"}, attachment=False)
     response["Cache-Control"] = "public, max-age=3600" if annotation.is_public else "private, no-store"
     return response

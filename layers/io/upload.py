@@ -22,6 +22,12 @@ def max_upload_bytes() -> int:
     return int(settings.IMPORT_MAX_UPLOAD_BYTES)
 
 
+def max_request_bytes() -> int:
+    """The largest import request: the file plus room for the multipart envelope and form fields
+    (geoportal.security.limits refuses a larger one before its body is read)."""
+    return max_upload_bytes() + 65536
+
+
 def _too_large() -> UploadTooLarge:
     limit_mb = max_upload_bytes() / (1024 * 1024)
     return UploadTooLarge(f"The file is larger than the upload limit of {limit_mb:.0f} MB.")
@@ -32,7 +38,7 @@ class LimitedUploadHandler(TemporaryFileUploadHandler):
 
     def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
         # Multipart overhead is small; a body over limit + 64 KiB cannot hold an acceptable file.
-        if content_length and content_length > max_upload_bytes() + 65536:
+        if content_length and content_length > max_request_bytes():
             raise _too_large()
         self.received = 0
         return super().handle_raw_input(input_data, META, content_length, boundary, encoding)

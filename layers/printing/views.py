@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.conf import settings
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
@@ -17,6 +17,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from geoportal.security.downloads import stored_file_response
 from layers.printing import params as p
 from layers.printing.models import PrintJob
 from layers.printing.params import PrintRequestError, print_request_parse
@@ -113,5 +114,5 @@ class PrintFileView(APIView):
             raise Http404("The print's file is gone; print it again.")
         fmt = job.params["format"]
         name = f"map-{job.created_at:%Y%m%d-%H%M}-{job.params['paper']}.{fmt}"
-        return FileResponse(path.open("rb"), as_attachment=True, filename=name,
-                            content_type="application/pdf" if fmt == "pdf" else "image/png")
+        return stored_file_response(handle=path.open("rb"), filename=name, attachment=True,
+                                    allowed={"application/pdf" if fmt == "pdf" else "image/png"})

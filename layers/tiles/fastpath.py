@@ -26,6 +26,7 @@ import re
 from collections.abc import Callable, Iterable
 
 import redis
+from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.middleware.clickjacking import XFrameOptionsMiddleware
@@ -34,6 +35,7 @@ from django.utils.http import parse_etags
 
 from geoportal.observability.context import valid_or_new
 from geoportal.observability.metrics import TILE_CACHE
+from geoportal.security.headers import PermissionsPolicyMiddleware
 from layers.tiles.cache import tile_cache
 from layers.tiles.images import IMAGE_FORMATS
 from layers.tiles.images import MEDIA_TYPES as IMAGE_MEDIA_TYPES
@@ -81,7 +83,8 @@ def _address(environ: dict) -> tuple[str, str, str] | None:
 
 
 def _security_headers(secure: bool) -> list[tuple[str, str]]:
-    """What the security and clickjacking middleware add to a response, from the same classes."""
+    """What the security, CSP, Permissions-Policy and clickjacking middleware add to a response,
+    from the same classes."""
     request = HttpRequest()
     request.META = {"SERVER_NAME": "localhost", "SERVER_PORT": "443" if secure else "80"}
     if secure:
@@ -89,6 +92,10 @@ def _security_headers(secure: bool) -> list[tuple[str, str]]:
         request.is_secure = lambda: True
     response = HttpResponse()
     response = SecurityMiddleware(lambda r: response).process_response(request, response)
+    csp = CSPMiddleware(lambda r: response)
+    csp.process_request(request)
+    response = csp.process_response(request, response)
+    response = PermissionsPolicyMiddleware(lambda r: response)(request)
     response = XFrameOptionsMiddleware(lambda r: response).process_response(request, response)
     skip = {"content-type"}
     return [(name, value) for name, value in response.items() if name.lower() not in skip]

@@ -20,9 +20,10 @@ from django.contrib.gis.geos import LineString, MultiPolygon, Point, Polygon
 from playwright.sync_api import sync_playwright
 
 from fixtures.harbin import load_demo
+from geoportal.accounts.models import User
 from layers.models import Layer
 from layers.services import feature_create
-from tests.conftest import make_layer
+from tests.conftest import make_layer, make_user
 from tests.raster_factories import elevation_layer, raster_root  # noqa: F401 (fixtures)
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -187,6 +188,17 @@ def map_layers(departments) -> dict[str, Layer]:
     for layer in (districts, schools, roads):
         layer.refresh_from_db()
     return {"districts": districts, "schools": schools, "roads": roads}
+
+
+@pytest.fixture
+def admin_with_backdrop(departments):
+    """A superuser "widget_admin" and the one-district "districts" layer the admin's geometry widget
+    draws as its backdrop."""
+    districts = make_layer("districts", departments["planning"], geometry_type=Layer.GeometryType.POLYGON,
+                           schema=[{"name": "name", "type": "string"}])
+    feature_create(layer=districts, geometry=MultiPolygon(Polygon.from_bbox((126.5, 45.6, 126.8, 45.9)), srid=4326),
+                   properties={"name": "南岗区"})
+    return make_user("widget_admin", role=User.Role.SYSADMIN, is_staff=True, is_superuser=True)
 
 
 @pytest.fixture

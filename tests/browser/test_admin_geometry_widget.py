@@ -1,19 +1,12 @@
 """The admin's geometry widget runs on our own OpenLayers, with the districts as its backdrop,
 and asks nothing of any other host."""
-from django.contrib.gis.geos import MultiPolygon, Point, Polygon
+from django.contrib.gis.geos import Point
 
-from geoportal.accounts.models import User
-from layers.models import Feature, Layer
-from layers.services import feature_create
-from tests.conftest import make_layer, make_user
+from layers.models import Feature
 
 
-def test_feature_change_page_draws_the_feature_over_the_districts(page, live_server, departments, school_layer):
-    districts = make_layer("districts", departments["planning"], geometry_type=Layer.GeometryType.POLYGON,
-                           schema=[{"name": "name", "type": "string"}])
-    feature_create(layer=districts, geometry=MultiPolygon(Polygon.from_bbox((126.5, 45.6, 126.8, 45.9)), srid=4326),
-                   properties={"name": "南岗区"})
-    make_user("widget_admin", role=User.Role.SYSADMIN, is_staff=True, is_superuser=True)
+def test_feature_change_page_draws_the_feature_over_the_districts(page, live_server, admin_with_backdrop,
+                                                                  school_layer):
     feature = Feature.objects.filter(layer=school_layer).first()
     requested = []
     page.on("request", lambda request: requested.append(request.url))

@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from layers.io.errors import InvalidRequest, IOFailure
 from layers.io.models import ImportJob, owner_fields
 from layers.io.services import ImportRequest, import_job_cancel, import_job_create
-from layers.io.upload import LimitedUploadHandler
+from layers.io.upload import LimitedUploadHandler, max_request_bytes
 from layers.search.indexing import layer_index_is_current
 
 IMPORT_REQUEST = inline_serializer(name="ImportRequest", fields={
@@ -96,6 +96,7 @@ def job_payload(job: ImportJob) -> dict:
 
 class ImportListView(APIView):
     permission_classes = [permissions.IsAuthenticated]
+    max_body_bytes = staticmethod(max_request_bytes)  # geoportal.security.limits
 
     def initialize_request(self, request, *args, **kwargs):
         # Before authentication: the CSRF check already reads the multipart body.
