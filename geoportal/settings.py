@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "layers.rasters",
     "layers.printing",
     "layers.search",
+    "layers.catalogue",
     "annotations",
     "frontend",
     "fixtures",
@@ -310,3 +311,11 @@ API_RATES = {
     "user": env_str("API_RATE_USER", "1200/min"),
     "anon": env_str("API_RATE_ANON", "600/min"),
 }
+
+# Resource catalogue (layers/catalogue): the address the platform is reached at, written into the
+# stored ISO 19139 documents (served as they are by CSW, where no request gives the host), and the
+# largest page of records an OGC API - Records or CSW request may ask for.
+CATALOGUE_SITE_URL = env_str("CATALOGUE_SITE_URL", "http://localhost:8000").rstrip("/")
+CATALOGUE_MAX_RECORDS = env_int("CATALOGUE_MAX_RECORDS", 100)
+# pycsw tells of every request at INFO; its warnings and errors are kept.
+LOGGING["loggers"] = {**LOGGING.get("loggers", {}), "pycsw": {"level": "WARNING"}}

@@ -6,6 +6,7 @@ from django.urls import include, path
 from geoportal import views
 from geoportal.accounts.lockout import LockoutAdminAuthenticationForm
 from geoportal.observability import views as observability_views
+from layers.catalogue import views as catalogue_views
 from layers.ogcapi import views as ogcapi_views
 
 admin.site.login_form = LockoutAdminAuthenticationForm
@@ -28,6 +29,9 @@ urlpatterns = [
     path("", include("layers.io.urls")),
     path("ogc", ogcapi_views.landing),
     path("ogc/", include("layers.ogcapi.urls")),
+    # Resource catalogue (layers/catalogue): pages, per-record ISO 19139 / DCAT, and CSW 2.0.2.
+    path("catalogue/", include("layers.catalogue.urls")),
+    path("csw", catalogue_views.csw, name="catalogue_csw"),
     path("", include("annotations.urls")),
     path("", include("frontend.urls")),
 ]
