@@ -163,3 +163,12 @@ def test_request_access_link_only_where_the_sharing_form_exists(client, users, c
     page = client.get("/catalogue/zoning/")
     assert 'href="/sharing/requests/new/?layer=zoning"' in page.text
     assert "request-access" not in client.get("/catalogue/schools/").text  # own department
+
+
+def test_the_catalogue_in_english(client, catalogue, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get("/catalogue/", {"q": "schools"})
+    assert "Resource catalogue" in page.text and "1 resource" in page.text
+    assert "schools layer" in page.text  # the layer's English title
+    record = client.get("/ogc/collections/catalogue/items/schools", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert record["properties"]["title"] == "schools layer"
