@@ -3,19 +3,21 @@ edits, the faceted pinyin search, and the per-record ISO 19139 / DCAT / OGC API 
 from __future__ import annotations
 
 import json
+import types
 
 import pytest
 from django.contrib.gis.geos import Point
 from django.urls import path
-from owslib.iso import MD_Metadata
 from owslib.etree import etree
+from owslib.iso import MD_Metadata
 
+import geoportal.urls as root_urls
 from layers.catalogue.models import CatalogueRecord
 from layers.catalogue.services import records_complete
 from layers.history.models import AuditLog
 from layers.models import Layer
 from layers.services import feature_create
-from tests.conftest import make_layer, make_user
+from tests.conftest import make_layer
 
 
 @pytest.fixture
@@ -143,7 +145,8 @@ def test_iso19139_reads_with_owslib_and_dcat_is_json_ld(client, catalogue):
     assert any("/ogc/collections/schools/items" in o.url for o in md.distribution.online)
     dcat = json.loads(client.get("/catalogue/schools/dcat.jsonld").content)
     assert dcat["@type"] == "dcat:Dataset" and dcat["dct:identifier"] == "schools"
-    assert any(d["dcat:accessURL"].endswith("/api/layers/schools/export?format=gpkg") for d in dcat["dcat:distribution"])
+    urls = [d["dcat:accessURL"] for d in dcat["dcat:distribution"]]
+    assert any(url.endswith("/api/layers/schools/export?format=gpkg") for url in urls)
 
 
 def _sharing_view(request):
@@ -156,9 +159,8 @@ sharing_patterns = ([path("sharing/requests/new/", _sharing_view, name="request-
 def test_request_access_link_only_where_the_sharing_form_exists(client, users, catalogue, settings):
     client.force_login(users["education_editor"])
     assert "request-access" not in client.get("/catalogue/zoning/").text
-    import geoportal.urls as root  # noqa: I001  (the test's own URLconf extends the real one)
-    module = type(root)("catalogue_test_urls")
-    module.urlpatterns = [path("", (sharing_patterns[0], "sharing", "sharing")), *root.urlpatterns]
+    module = types.ModuleType("catalogue_test_urls")  # the real URLconf with a sharing form added
+    module.urlpatterns = [path("", (sharing_patterns[0], "sharing", "sharing")), *root_urls.urlpatterns]
     settings.ROOT_URLCONF = module
     page = client.get("/catalogue/zoning/")
     assert 'href="/sharing/requests/new/?layer=zoning"' in page.text
