@@ -17,6 +17,7 @@ urlpatterns = [
     path("metrics", observability_views.metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("accounts/", include("geoportal.accounts.urls")),
+    path("audit/", include("geoportal.audit.urls")),  # the audit administrator's page
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/edit/", include("layers.editing.urls")),
     path("api/search", include("layers.search.urls")),
