@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "layers.rasters",
     "layers.printing",
     "layers.search",
+    "layers.catalogue",
     "annotations",
     "geoportal.audit",
     "frontend",
@@ -418,3 +419,11 @@ PERIODIC_TASKS = [
     ("geoportal.audit.retention.audit_purge", 24 * 3600),
     ("annotations.privacy.pii_retention_erase", 3600),
 ]
+
+# Resource catalogue (layers/catalogue): the address the platform is reached at, written into the
+# stored ISO 19139 documents (served as they are by CSW, where no request gives the host), and the
+# largest page of records an OGC API - Records or CSW request may ask for.
+CATALOGUE_SITE_URL = env_str("CATALOGUE_SITE_URL", "http://localhost:8000").rstrip("/")
+CATALOGUE_MAX_RECORDS = env_int("CATALOGUE_MAX_RECORDS", 100)
+# pycsw tells of every request at INFO; its warnings and errors are kept.
+LOGGING["loggers"] = {**LOGGING.get("loggers", {}), "pycsw": {"level": "WARNING"}}

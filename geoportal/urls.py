@@ -6,6 +6,7 @@ from geoportal.accounts.lockout import LockoutAdminAuthenticationForm
 from geoportal.observability import views as observability_views
 from geoportal.security import csp as csp_policy
 from geoportal.security.reports import csp_report
+from layers.catalogue import views as catalogue_views
 from layers.ogcapi import views as ogcapi_views
 
 admin.site.login_form = LockoutAdminAuthenticationForm
@@ -30,6 +31,9 @@ urlpatterns = [
     path("", include("layers.io.urls")),
     path("ogc", ogcapi_views.landing),
     path("ogc/", include("layers.ogcapi.urls")),
+    # Resource catalogue (layers/catalogue): pages, per-record ISO 19139 / DCAT, and CSW 2.0.2.
+    path("catalogue/", include("layers.catalogue.urls")),
+    path("csw", catalogue_views.csw, name="catalogue_csw"),
     path("", include("annotations.urls")),
     path("", include("frontend.urls")),
 ]

@@ -271,3 +271,26 @@ def layer_revoke(*, layer: Layer, actor, department: Department | None = None, u
         audit_record(actor=actor, action=AuditLog.Action.REVOKE, layer=layer,
                      changes={_grantee_label(grantee): [previous.level, None]})
     return True
+
+
+# --- Catalogue records (layers/catalogue) ---------------------------------------------------------
+
+def catalogue_access_q(user) -> Q | None:
+    """A filter on Layer for the layers whose catalogue record `user` may read; None means all.
+
+    Metadata crosses departments where the data does not: department staff read every record
+    that is not hidden (CatalogueRecord.hidden), besides the records of the layers they may view;
+    everyone else (the public, tokens) reads the records of the layers they may view."""
+    view = layer_access_q(user, "view")
+    if view is None or isinstance(user, TokenPrincipal) or not _is_dept_staff(user):
+        return view
+    return view | ~Q(catalogue_record__hidden=True)
+
+
+def catalogue_layers_for(user, queryset: QuerySet[Layer] | None = None) -> QuerySet[Layer]:
+    """The layers whose catalogue record `user` may read."""
+    qs = queryset if queryset is not None else Layer.objects.all()
+    q = catalogue_access_q(user)
+    if q is None:
+        return qs
+    return qs.filter(pk__in=Layer.objects.filter(q).values("pk"))

@@ -1,4 +1,4 @@
-"""Conformance classes this server implements (OGC API - Features Parts 1-4, CQL2, Tiles, Maps)."""
+"""Conformance classes this server implements (OGC API - Features Parts 1-4, CQL2, Tiles, Maps, Records)."""
 
 CORE = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core"
 OAS30 = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30"
@@ -49,3 +49,12 @@ ALL = [
     CREATE_REPLACE_DELETE, UPDATE, FEATURES_TRANSACTIONS,
     *TILES, *MAPS,
 ]
+# OGC API - Records Part 1 (the `catalogue` collection, layers/ogcapi/records.py).
+RECORDS = [
+    "http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/record-collection",
+    "http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/record-core-query-parameters",
+    "http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/searchable-catalog",
+    "http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/json",
+]
+ALL += RECORDS

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from layers.history.selectors import features_asof, parse_asof
 from layers.models import Layer
-from layers.ogcapi import conformance, html, params, query
+from layers.ogcapi import conformance, html, params, query, records
 from layers.ogcapi import crs as crs_mod
 from layers.ogcapi.etags import etag_for
 from layers.ogcapi.filtering import parse_filter
@@ -140,7 +140,7 @@ def collections(req: ApiRequest) -> ApiResponse:
     layers = layers_for(req.principal, "view").order_by("theme", "slug")
     doc = {
         "links": _self_links(req),
-        "collections": [collection_doc(req, layer) for layer in layers],
+        "collections": [*(collection_doc(req, layer) for layer in layers), records.collection_doc(req)],
         "crs": list(crs_mod.SUPPORTED),
     }
     return _render(req, "collections", doc)

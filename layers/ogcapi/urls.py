@@ -8,6 +8,11 @@ urlpatterns = [
     path("conformance", views.conformance, name="conformance"),
     path("api", views.api, name="api"),
     path("collections", views.collections, name="collections"),
+    # The resource catalogue (OGC API - Records) before the layers' collections: "catalogue" is
+    # not a layer slug the API can reach.
+    path("collections/catalogue", views.records_collection, name="records_collection"),
+    path("collections/catalogue/items", views.records_items, name="records_items"),
+    path("collections/catalogue/items/<slug:record_id>", views.records_item, name="records_item"),
     path("collections/<slug:collection_id>", views.collection, name="collection"),
     path("collections/<slug:collection_id>/queryables", views.queryables, name="queryables"),
     path("collections/<slug:collection_id>/items", views.items, name="items"),

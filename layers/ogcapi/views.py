@@ -9,7 +9,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from layers.api.throttling import retry_after
 from layers.api.tokens import TokenError, request_principal
-from layers.ogcapi import core, maps, openapi, tiles, transactions
+from layers.ogcapi import core, maps, openapi, records, tiles, transactions
 from layers.ogcapi.protocol import ApiError, ApiRequest, ApiResponse
 
 
@@ -148,3 +148,15 @@ def collection_map(request, collection_id: str):
 
 def dataset_map(request):
     return serve(maps.dataset_map, request, formats=None)
+
+
+def records_collection(request):
+    return serve(records.collection, request, formats=None)
+
+
+def records_items(request):
+    return serve(records.items, request, formats=None)
+
+
+def records_item(request, record_id: str):
+    return serve(records.item, request, record_id, formats=None)
