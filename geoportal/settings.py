@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "layers.rasters",
     "layers.printing",
     "layers.search",
+    "layers.changes",
     "annotations",
     "frontend",
     "fixtures",
@@ -310,3 +311,20 @@ API_RATES = {
     "user": env_str("API_RATE_USER", "1200/min"),
     "anon": env_str("API_RATE_ANON", "600/min"),
 }
+
+# Change feed webhooks (layers/changes, docs/changes.md). Receivers must start with one of the
+# allowed URL prefixes and resolve to public addresses, or to the networks allowed here.
+WEBHOOK_ALLOWED_URLS = env_list("WEBHOOK_ALLOWED_URLS", "")
+WEBHOOK_ALLOWED_NETWORKS = env_list("WEBHOOK_ALLOWED_NETWORKS", "")
+WEBHOOK_TIMEOUT = float(env_str("WEBHOOK_TIMEOUT", "5"))
+WEBHOOK_BATCH = env_int("WEBHOOK_BATCH", 100)
+WEBHOOK_MAX_FAILURES = env_int("WEBHOOK_MAX_FAILURES", 8)
+WEBHOOK_RETRY_BASE = env_int("WEBHOOK_RETRY_BASE", 10)
+WEBHOOK_RETRY_MAX = env_int("WEBHOOK_RETRY_MAX", 3600)
+WEBHOOK_SWEEP_SECONDS = env_int("WEBHOOK_SWEEP_SECONDS", 5)
+
+# Scheduled work: (dotted path of a callable, interval in seconds), run by `manage.py run_worker`.
+PERIODIC_TASKS = [
+    # Webhook retries, and changes held back by a long transaction when their edit committed.
+    ("layers.changes.dispatch.webhooks_sweep", WEBHOOK_SWEEP_SECONDS),
+]

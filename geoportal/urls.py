@@ -17,6 +17,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("geoportal.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Change feed and webhooks (layers/changes): before api/ and ogc/, whose patterns do not name them.
+    path("", include("layers.changes.urls")),
     path("api/edit/", include("layers.editing.urls")),
     path("api/search", include("layers.search.urls")),
     path("api/prints/", include("layers.printing.urls")),

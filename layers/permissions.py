@@ -245,3 +245,12 @@ def layer_revoke(*, layer: Layer, actor, department: Department | None = None, u
         audit_record(actor=actor, action=AuditLog.Action.REVOKE, layer=layer,
                      changes={_grantee_label(grantee): [previous.level, None]})
     return True
+
+
+# --- Webhooks (layers/changes): who may send a layer's changes (or annotation events) elsewhere.
+def can_own_webhooks(user) -> bool:
+    """API tokens (for the layers they may view) and department managers subscribe to changes;
+    deliveries then carry only what the subscriber may view (layers/changes/delivery.py)."""
+    if isinstance(user, TokenPrincipal):
+        return True
+    return _is_dept_staff(user) and user.role == User.Role.MANAGER
