@@ -8,6 +8,7 @@ snapshot already held and that the feed hands out again are harmless."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
 
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.db import connection, transaction
@@ -17,6 +18,8 @@ from layers.changes.feed import Change, changes_head, changes_read, cursor_decod
 from layers.models import Feature, Layer
 
 gdal.UseExceptions()
+# Rows are looked up before each write (is the copy newer?); COPY mode would defer the writes.
+gdal.SetConfigOption("PG_USE_COPY", "NO")
 STATE_TABLE = "geoportal_mirror_state"
 PAGE = 1000
 _OGR_TYPES = {"integer": (ogr.OFTInteger64, ogr.OFSTNone), "decimal": (ogr.OFTReal, ogr.OFSTNone),
@@ -37,9 +40,12 @@ class MirrorResult:
 def _open(target: str) -> gdal.Dataset:
     """A GeoPackage path, or a postgis:// / postgresql:// URL."""
     if target.startswith(("postgis://", "postgres://", "postgresql://")):
-        url = "postgresql://" + target.split("://", 1)[1]
+        parts = urlsplit(target)
+        conninfo = " ".join(f"{key}='{value}'" for key, value in [
+            ("dbname", unquote(parts.path.lstrip("/"))), ("host", parts.hostname), ("port", parts.port),
+            ("user", unquote(parts.username or "")), ("password", unquote(parts.password or ""))] if value)
         try:
-            return gdal.OpenEx(f"PG:dbname='{url}'", gdal.OF_VECTOR | gdal.OF_UPDATE)
+            return gdal.OpenEx(f"PG:{conninfo}", gdal.OF_VECTOR | gdal.OF_UPDATE)
         except RuntimeError as exc:
             raise MirrorError(f"Cannot open the PostGIS target: {exc}") from exc
     try:
@@ -112,7 +118,7 @@ def _apply(copy: ogr.Layer, layer: Layer, change: Change) -> bool:
     return True
 
 
-def _snapshot(dataset, layer: Layer, name: str) -> tuple[int, str]:
+def _snapshot(dataset, layer: Layer, name: str) -> tuple[ogr.Layer, int, str]:
     """Copy the layer as one snapshot; the feed position in that snapshot."""
     copy = _create_copy(dataset, layer, name)
     with transaction.atomic():
@@ -127,7 +133,7 @@ def _snapshot(dataset, layer: Layer, name: str) -> tuple[int, str]:
             _write(copy, layer, feature_id, version, geojson, properties)
             copied += 1
         dataset.CommitTransaction()
-    return copied, head.encode()
+    return copy, copied, head.encode()
 
 
 def layer_mirror(*, layer: Layer, target: str, name: str = "") -> MirrorResult:
@@ -138,16 +144,17 @@ def layer_mirror(*, layer: Layer, target: str, name: str = "") -> MirrorResult:
         raise MirrorError(f"Cannot open or create {target}.")
     state = _state_layer(dataset)
     row, stored = _stored_cursor(state, name)
-    copied = 0
+    copied, copy = 0, dataset.GetLayerByName(name)
     if row is None:
-        if dataset.GetLayerByName(name) is not None:
+        if copy is not None:
             raise MirrorError(f"{target} has a table {name} that is not a mirror; choose another name.")
-        copied, stored = _snapshot(dataset, layer, name)
+        copy, copied, stored = _snapshot(dataset, layer, name)
         row = ogr.Feature(state.GetLayerDefn())
         row.SetField("layer", name)
         row.SetField("cursor", stored)
         state.CreateFeature(row)
-    copy = dataset.GetLayerByName(name)
+    if copy is None:
+        raise MirrorError(f"{target} lost the table {name}; remove its row from {STATE_TABLE} to copy it afresh.")
     since = cursor_decode(stored)
     applied = 0
     while True:
