@@ -15,6 +15,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       gdal-bin python3-gdal libgdal32 libgeos-c1v5 libproj25 proj-data python3 python3-venv python3-dev gettext curl \
       ca-certificates nodejs npm python3-mapscript python3-cairo fonts-noto-cjk \
+      postgresql-client-15 \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
@@ -38,7 +39,7 @@ RUN bash scripts/vendor.sh \
  && DEBUG=0 SECRET_KEY=collectstatic python manage.py collectstatic --noinput -v 0 \
  && rm -rf frontend/node_modules \
  && useradd --system --home-dir /app geoportal \
- && mkdir -p var/media && chown -R geoportal var
+ && mkdir -p var/media var/backups && chown -R geoportal var
 
 USER geoportal
 EXPOSE 8000

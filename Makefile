@@ -13,7 +13,7 @@ LOCAL_DB := postgis://geoportal:geoportal@127.0.0.1:5432/$(DB_NAME)
 RUN_ENV := DATABASE_URL=$${DATABASE_URL:-$(LOCAL_DB)} GEOPORTAL_DB_NAME=$(DB_NAME)
 
 .DEFAULT_GOAL := help
-.PHONY: help run dev test bench setup lint check
+.PHONY: help run dev test bench setup lint check backup archiving
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -39,3 +39,9 @@ lint: ## ruff
 
 check: ## Django's deployment checks with production settings
 	@$(RUN_ENV) SECRET_KEY=$$(head -c 48 /dev/urandom | base64) $(PY) manage.py check --deploy --database default
+
+backup: ## Back up the database and the media, raster and import folders into BACKUP_DIR (docs/backup.md)
+	@$(RUN_ENV) SECRET_KEY=$${SECRET_KEY:-$$(head -c 48 /dev/urandom | base64)} $(PY) manage.py backup $(BACKUP_ARGS)
+
+archiving: ## Continuous archiving of the local PostgreSQL with pgBackRest, first full backup (as root; docs/backup.md)
+	@bash scripts/archiving.sh setup

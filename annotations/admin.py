@@ -32,6 +32,8 @@ class AnnotationAdmin(admin.ModelAdmin):
     list_display = ["tracking_number", "category", "state", "department", "district_code", "created_at"]
     list_filter = ["state", "category", "department"]
     search_fields = ["tracking_number"]
+    # The submitter's name and contact are the handling department's to see (annotations/privacy.py).
+    exclude = ["name", "contact"]
     readonly_fields = ["tracking_number", "state", "follow_up_token_hash", "open311_token", "mirror_feature",
                        "resolved_at", "created_at", "updated_at"]
     inlines = [TransitionInline]
@@ -52,4 +54,6 @@ class PartnerKeyAdmin(admin.ModelAdmin):
 
 
 admin.site.register(InternalNote)
-admin.site.register(Suggestion)
+@admin.register(Suggestion)
+class SuggestionAdmin(admin.ModelAdmin):
+    exclude = ["contact"]  # personal information, as above

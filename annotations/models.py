@@ -9,6 +9,7 @@ from django.contrib.gis.db import models
 from django.db.models import Q
 from django.utils.translation import get_language
 
+from annotations.pii import EncryptedTextField
 from geoportal.accounts.models import Department
 from layers.models import Feature, Layer
 
@@ -76,9 +77,12 @@ class Annotation(models.Model):
     geom = models.GeometryField(srid=4326)
     category = models.ForeignKey(Category, on_delete=models.PROTECT)
     description = models.TextField()
-    # Private: never leaves the staff pages.
-    name = models.CharField(max_length=80, blank=True)
-    contact = models.CharField(max_length=120, blank=True)
+    # Personal information: encrypted at rest, shown only to the handling department's staff, erased
+    # PII_RETENTION_DAYS after the report is closed or when its submitter asks (annotations/privacy.py).
+    name = EncryptedTextField(blank=True, help_text="At most 80 characters (annotations/services.py).")
+    contact = EncryptedTextField(blank=True, help_text="At most 120 characters (annotations/services.py).")
+    pii_erased_at = models.DateTimeField(null=True, blank=True, editable=False,
+                                         help_text="When the name and contact were erased.")
     consent = models.BooleanField(default=False)
     state = models.CharField(max_length=12, choices=State.choices, default=State.SUBMITTED)
     department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL,
@@ -187,7 +191,7 @@ class Suggestion(models.Model):
     properties = models.JSONField(default=dict, blank=True)
     geom = models.GeometryField(srid=4326, null=True, blank=True)
     comment = models.TextField(blank=True)
-    contact = models.CharField(max_length=120, blank=True)
+    contact = EncryptedTextField(blank=True, help_text="Personal information: encrypted, erased with retention.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     reply = models.TextField(blank=True)
     handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)

@@ -24,3 +24,10 @@ def user_can_handle(user, annotation: Annotation) -> bool:
     if not is_annotation_staff(user):
         return False
     return user.is_platform_admin or annotation.department_id == user.department_id
+
+
+def user_can_see_personal_data(user, annotation: Annotation) -> bool:
+    """The submitter's name and contact: only the staff of the department handling the report
+    (not the platform's administrators, not other departments; PIPL's least access)."""
+    return bool(getattr(user, "is_authenticated", False) and user.is_department_staff
+                and annotation.department_id is not None and annotation.department_id == user.department_id)

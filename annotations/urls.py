@@ -12,6 +12,8 @@ urlpatterns = [
     path("track/", public.track_lookup, name="track-lookup"),
     path("track/<str:number>/", public.track, name="track"),
     path("track/<str:number>/follow-up/<str:token>/", public.follow_up, name="follow-up"),
+    path("track/<str:number>/follow-up/<str:token>/personal-data/erase/", public.personal_data_erase,
+         name="personal-data-erase"),
     path("track/<str:number>/photos/<int:pk>/<str:kind>/", public.photo, name="photo"),
     path("inbox/", staff.inbox, name="inbox"),
     path("inbox/map.geojson", staff.inbox_map, name="inbox-map"),

@@ -9,6 +9,11 @@ mistyped city, extent, centre or base map fails `manage.py check` instead of dra
     geoportal.E006  MAP_ZOOM is outside 0-22
     geoportal.W007  PostgreSQL's autovacuum is off (a database check: `check --database default`,
                     and every `migrate`)
+    geoportal.E020  AUDIT_HASH is neither sha256 nor sm3
+    geoportal.E021  AUDIT_RETENTION_DAYS is under 180
+    geoportal.E022  PII_KEYS is empty (outside DEBUG) or malformed
+    geoportal.E023  PII_CIPHER is neither aes-gcm nor sm4, or the current key does not fit it
+    geoportal.E024  PII_RETENTION_DAYS is under 1
 """
 from __future__ import annotations
 
@@ -16,7 +21,10 @@ import re
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
+from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, connections
+
+from annotations.pii import CIPHERS, parse_keys
 
 
 def _numbers(value, count: int) -> bool:
@@ -99,3 +107,42 @@ def check_autovacuum(app_configs=None, databases=None, **kwargs) -> list:
         "and every tile, page and search reads through them.",
         hint="Set autovacuum = on in postgresql.conf (PostgreSQL's default), or run VACUUM (ANALYZE) "
              "regularly, e.g. nightly.", id="geoportal.W007")]
+
+
+# Audit trail and personal information (docs/security.md "Audit", "Personal information").
+AUDIT_MIN_RETENTION_DAYS = 180  # the Cybersecurity Law's six months of network logs
+
+
+@register(Tags.security)
+def check_audit(app_configs=None, **kwargs) -> list:
+    errors = []
+    if settings.AUDIT_HASH not in ("sha256", "sm3"):
+        errors.append(Error(f"AUDIT_HASH is {settings.AUDIT_HASH!r}; it must be sha256 or sm3.",
+                            id="geoportal.E020"))
+    if settings.AUDIT_RETENTION_DAYS < AUDIT_MIN_RETENTION_DAYS:
+        errors.append(Error(
+            f"AUDIT_RETENTION_DAYS is {settings.AUDIT_RETENTION_DAYS}; audit entries must be kept at least "
+            f"{AUDIT_MIN_RETENTION_DAYS} days.", hint="Set AUDIT_RETENTION_DAYS=180 or more.", id="geoportal.E021"))
+    return errors
+
+
+@register(Tags.security)
+def check_personal_information(app_configs=None, **kwargs) -> list:
+    errors = []
+    try:
+        keys = parse_keys(settings.PII_KEYS)
+    except ImproperlyConfigured as exc:
+        return [Error(str(exc), id="geoportal.E022")]
+    if not keys and not settings.DEBUG:
+        errors.append(Error("PII_KEYS is empty: submitters' names and contacts cannot be stored encrypted.",
+                            hint="PII_KEYS=1:$(openssl rand -base64 32)", id="geoportal.E022"))
+    if settings.PII_CIPHER not in CIPHERS:
+        errors.append(Error(f"PII_CIPHER is {settings.PII_CIPHER!r}; it must be one of {', '.join(CIPHERS)}.",
+                            id="geoportal.E023"))
+    elif keys and len(keys[max(keys)]) not in CIPHERS[settings.PII_CIPHER]:
+        errors.append(Error(
+            f"PII_KEYS version {max(keys)} is {len(keys[max(keys)])} bytes; {settings.PII_CIPHER} takes "
+            f"{' or '.join(str(n) for n in CIPHERS[settings.PII_CIPHER])}.", id="geoportal.E023"))
+    if settings.PII_RETENTION_DAYS < 1:
+        errors.append(Error("PII_RETENTION_DAYS must be at least 1.", id="geoportal.E024"))
+    return errors

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "geoportal",
     "geoportal.accounts",
+    "geoportal.backup",
     "layers",
     "layers.tiles",
     "layers.ogcapi",
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "layers.search",
     "layers.changes",
     "annotations",
+    "geoportal.audit",
     "frontend",
     "fixtures",
 ]
@@ -56,6 +58,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Request id, JSON log line, metrics and database time of every request (docs/architecture.md).
     "geoportal.observability.middleware.ObservabilityMiddleware",
+    # The audit trail's view of the request (who, from where) and its reads of non-public layers.
+    "geoportal.audit.reads.AuditMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -293,6 +297,10 @@ IMPORT_MAX_ZIP_RATIO = env_int("IMPORT_MAX_ZIP_RATIO", 200)
 IMPORT_WORK_DIR = env_str("IMPORT_WORK_DIR", str(BASE_DIR / "var" / "imports"))
 # Jobs run on RQ (Redis) by `manage.py run_worker`; IMPORT_JOBS_SYNC runs them in the request.
 IMPORT_JOBS_SYNC = env_bool("IMPORT_JOBS_SYNC", False)
+# Imports of more new features than this commit without their search rows, which the job worker
+# adds right after (the layer is on the map first, searchable a little later); smaller ones are
+# searchable when they commit.
+SEARCH_INDEX_SYNC_ROWS = env_int("SEARCH_INDEX_SYNC_ROWS", 1000)
 # One queue per database, so that several deployments may share a Redis.
 IMPORT_QUEUE = env_str("IMPORT_QUEUE", "geoportal-imports-" + env_str("GEOPORTAL_DB_NAME", "geoportal"))
 # Printed maps (layers.printing) run on that queue too; their files are deleted after this many seconds.
@@ -323,8 +331,28 @@ WEBHOOK_RETRY_BASE = env_int("WEBHOOK_RETRY_BASE", 10)
 WEBHOOK_RETRY_MAX = env_int("WEBHOOK_RETRY_MAX", 3600)
 WEBHOOK_SWEEP_SECONDS = env_int("WEBHOOK_SWEEP_SECONDS", 5)
 
+# Backup and restore (geoportal/backup, docs/backup.md): where `manage.py backup` puts its folders.
+BACKUP_DIR = env_str("BACKUP_DIR", str(BASE_DIR / "var" / "backups"))
+
+# Audit trail (geoportal/audit, docs/security.md "Audit"): the chain's hash (sha256 or sm3), how long
+# entries are kept (at least 180 days: a system check refuses less), and the Redis list that carries
+# reads of non-public layers to the worker.
+AUDIT_HASH = env_str("AUDIT_HASH", "sha256").strip().lower()
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 180)
+AUDIT_QUEUE_URL = env_str("AUDIT_QUEUE_URL", REDIS_URL)
+
+# Personal information (annotations/pii.py, docs/security.md "Personal information"): the keys
+# (version:base64key, comma-separated; the highest version encrypts), the cipher (aes-gcm or sm4),
+# and the days after a report is closed when its submitter's name and contact are erased.
+PII_KEYS = env_list("PII_KEYS", "")
+PII_CIPHER = env_str("PII_CIPHER", "aes-gcm").strip().lower()
+PII_RETENTION_DAYS = env_int("PII_RETENTION_DAYS", 365)
+
 # Scheduled work: (dotted path of a callable, interval in seconds), run by `manage.py run_worker`.
 PERIODIC_TASKS = [
+    ("geoportal.audit.reads.audit_reads_drain", 10),
+    ("geoportal.audit.retention.audit_purge", 24 * 3600),
+    ("annotations.privacy.pii_retention_erase", 3600),
     # Webhook retries, and changes held back by a long transaction when their edit committed.
     ("layers.changes.dispatch.webhooks_sweep", WEBHOOK_SWEEP_SECONDS),
 ]

@@ -16,6 +16,7 @@ urlpatterns = [
     path("metrics", observability_views.metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("accounts/", include("geoportal.accounts.urls")),
+    path("audit/", include("geoportal.audit.urls")),  # the audit administrator's page
     path("i18n/", include("django.conf.urls.i18n")),
     # Change feed and webhooks (layers/changes): before api/ and ogc/, whose patterns do not name them.
     path("", include("layers.changes.urls")),

@@ -28,6 +28,7 @@ from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 
 from geoportal.accounts.models import Department, User
+from geoportal.audit.recorder import layer_read_note, reads_recorded
 from layers.history.audit import audit_record
 from layers.history.models import AuditLog
 from layers.models import Layer, LayerGrant
@@ -179,19 +180,44 @@ def visible_layer_or_none(user, slug: str) -> Layer | None:
     rule as layers_for) is compiled once rather than per request, and a layer found is kept on
     the database connection until layers_layer changes (geoportal/db/base.py)."""
     if user is not None and (getattr(user, "is_authenticated", False) or isinstance(user, TokenPrincipal)):
-        return layers_for(user, "view").select_related("raster").filter(slug=slug).first()
+        layer = layers_for(user, "view").select_related("raster").filter(slug=slug).first()
+        _read_note(user, slug, layer)
+        return layer
     remembered = connection.layer_rows() if hasattr(connection, "layer_rows") else None
     if remembered is None:
-        return _public_lookup().first(slug)
+        layer = _public_lookup().first(slug)
+        if layer is None:
+            _read_note(user, slug, None)
+        return layer
     layer = remembered.get(slug)
     if layer is None:
         layer = _public_lookup().first(slug)
         if layer is None:
+            _read_note(user, slug, None)
             return None  # absent and hidden slugs are not remembered: any text can be asked for
         if layer.is_raster:
             _ = layer.raster  # remembered with it (its replacement saves the layer, which forgets it)
         remembered[slug] = layer
     return copy.copy(layer)
+
+
+def _read_note(principal, slug: str, layer: Layer | None) -> None:
+    """The audit trail records each read of a non-public layer, and each refused one (an
+    anonymous visitor's public reads cost nothing here: they never reach a non-public layer, and
+    a refusal costs one query only when the layer is missing or hidden)."""
+    if not reads_recorded():
+        return
+    if layer is not None:
+        if layer.visibility != Layer.Visibility.PUBLIC:
+            layer_read_note(principal=principal, layer_slug=layer.slug, allowed=True)
+    elif Layer.objects.filter(slug=slug).exclude(visibility=Layer.Visibility.PUBLIC).exists():
+        layer_read_note(principal=principal, layer_slug=slug, allowed=False)
+
+
+def layer_reads_note(principal, layers) -> None:
+    """Reads of several layers at once (a WMS map, search results): the non-public ones are noted."""
+    for layer in layers:
+        _read_note(principal, layer.slug, layer)
 
 
 def can_create_layers(user) -> bool:

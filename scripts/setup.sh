@@ -27,6 +27,10 @@ pkgs=(gdal-bin python3-gdal libgdal32 libgeos-c1v5 libproj25 proj-data python3-v
 # Chinese fonts their labels need.
 pkgs+=(python3-mapscript python3-cairo fonts-noto-cjk)
 [ -z "${DATABASE_URL:-}" ] && pkgs+=(postgresql-15 postgresql-15-postgis-3 postgresql-client-15)
+# Backup and restore (docs/backup.md): pg_dump/pg_restore for `manage.py backup|restore`, pgBackRest
+# for continuous archiving; the point-in-time test makes a throwaway cluster with PostgreSQL's server.
+pkgs+=(postgresql-client-15 pgbackrest)
+[ "$MODE" = test ] && pkgs+=(postgresql-15)
 [ "$MODE" = test ] && pkgs+=(chromium poppler-utils)
 command -v npm >/dev/null 2>&1 || pkgs+=(nodejs npm)
 command -v redis-server >/dev/null 2>&1 || [ -n "${REDIS_URL:-}" ] || pkgs+=(redis-server)

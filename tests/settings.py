@@ -4,6 +4,8 @@ The database is the real PostGIS named by DATABASE_URL (pytest-django creates te
 import os
 
 os.environ.setdefault("SECRET_KEY", "test-suite-only-secret-key-not-for-deployment-0123456789")
+# A fixed test-only key for the encrypted personal-information fields (annotations/pii.py).
+os.environ.setdefault("PII_KEYS", "1:dGVzdC1zdWl0ZS1vbmx5LXBpaS1rZXktMzItYnl0ZXM=")
 os.environ.setdefault("CACHE_KEY_PREFIX", "geoportal-test-" + os.environ.get("GEOPORTAL_DB_NAME", "geoportal"))
 
 from geoportal.settings import *  # noqa: E402,F403

@@ -111,13 +111,19 @@ def test_raster_collection_serves_map_tiles_in_every_set(client, dem, clean_tile
     assert jpeg.status_code == 200 and jpeg.content[:3] == b"\xff\xd8\xff"
 
 
-def test_restricted_collection_is_absent_and_answers_as_missing(client, users, school_layer, hidden_layer):
-    for path in ("/ogc/collections/planning-secret/tiles", "/ogc/collections/planning-secret/tiles/WebMercatorQuad",
-                 "/ogc/collections/planning-secret/tiles/WebMercatorQuad/14/5000/14000"):
+def assert_answers_as_missing(client, *paths: str) -> None:
+    """Each path of the hidden collection answers exactly as the same path of a missing one."""
+    for path in paths:
         hidden, missing = client.get(path), client.get(path.replace("planning-secret", "nosuch"))
         assert hidden.status_code == missing.status_code == 404
         assert hidden.json()["description"].replace("planning-secret", "X") == \
             missing.json()["description"].replace("nosuch", "X")
+
+
+def test_restricted_collection_is_absent_and_answers_as_missing(client, users, school_layer, hidden_layer):
+    assert_answers_as_missing(client, "/ogc/collections/planning-secret/tiles",
+                              "/ogc/collections/planning-secret/tiles/WebMercatorQuad",
+                              "/ogc/collections/planning-secret/tiles/WebMercatorQuad/14/5000/14000")
     token = token_issue(name="city-gis", layers=[hidden_layer])[1]
     seen = client.get("/ogc/collections/planning-secret/tiles", headers={"Authorization": f"Bearer {token}"})
     assert seen.status_code == 200 and seen.json()["tilesets"]
@@ -143,3 +149,44 @@ def test_gdal_opens_a_raster_collection_through_its_c_tileset(live_server, setti
     raster_west, raster_south, raster_east, raster_north = HARBIN_BOUNDS
     assert west <= raster_west and corners["upperRight"][0] >= raster_east - dx
     assert corners["upperLeft"][1] >= raster_north - 0.001 and corners["lowerLeft"][1] <= raster_south + 0.001
+
+
+def opaque_pixels(body: bytes, name: str) -> int:
+    image = decode_image(body, name)
+    return sum(1 for value in image.GetRasterBand(image.RasterCount).ReadRaster() if value)
+
+
+@pytest.mark.django_db(transaction=True)  # MapServer reads the features through a connection of its own
+def test_vector_collection_offers_map_tiles_in_every_set(client, school_layer, clean_tile_cache):
+    collection = client.get("/ogc/collections/schools").json()
+    rels = {link["rel"]: link["href"] for link in collection["links"]}
+    assert rels["http://www.opengis.net/def/rel/ogc/1.0/tilesets-map"].endswith("/collections/schools/map/tiles")
+    sets = client.get("/ogc/collections/schools/map/tiles").json()["tilesets"]
+    assert [(s["dataType"], s["tileMatrixSetURI"].rsplit("/", 1)[1]) for s in sets] == [
+        ("map", "c"), ("map", "w"), ("map", "WebMercatorQuad")]
+    meta = client.get("/ogc/collections/schools/map/tiles/c").json()
+    template = next(link["href"] for link in meta["links"] if link["rel"] == "item")
+    assert template.endswith("/collections/schools/map/tiles/c/{tileMatrix}/{tileRow}/{tileCol}")
+    assert next(link["type"] for link in meta["links"] if link["rel"] == "item") == "image/png"
+    col, row, _, _ = tiles_covering(matrix_set("c"), (*SCHOOL, *SCHOOL), 14)
+    limits = {lim["tileMatrix"]: lim for lim in meta["tileMatrixSetLimits"]}
+    assert limits["14"]["minTileCol"] <= col <= limits["14"]["maxTileCol"]
+    response = client.get(f"/ogc/collections/schools/map/tiles/c/14/{row}/{col}")
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert opaque_pixels(response.content, "map-c.png") > 0  # the school's symbol is drawn
+    # One tile, two addresses: WMTS serves the same image.
+    assert client.get(f"/wmts/1.0.0/schools/default/c/14/{row}/{col}.png").content == response.content
+    tile = tile_at(*SCHOOL, 14)
+    webp = client.get(f"/ogc/collections/schools/map/tiles/WebMercatorQuad/14/{tile.y}/{tile.x}?f=webp")
+    assert webp.status_code == 200 and webp.content[8:12] == b"WEBP"
+    assert client.get(f"/ogc/collections/schools/map/tiles/WebMercatorQuad/14/{tile.y}/{tile.x}?f=mvt"
+                      ).status_code == 400
+    # The MVT tilesets are unchanged beside them.
+    assert [s["dataType"] for s in client.get("/ogc/collections/schools/tiles").json()["tilesets"]] == ["vector"]
+
+
+def test_map_tiles_of_a_restricted_collection_answer_as_missing(client, school_layer, hidden_layer):
+    assert_answers_as_missing(client, "/ogc/collections/planning-secret/map/tiles",
+                              "/ogc/collections/planning-secret/map/tiles/c",
+                              "/ogc/collections/planning-secret/map/tiles/c/14/4000/27900")
+

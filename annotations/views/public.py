@@ -5,11 +5,13 @@ from django.contrib.gis.gdal import GDALException
 from django.contrib.gis.geos import GEOSException, GEOSGeometry
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from annotations.abuse import RateLimited, duplicates_near, honeypot_filled, rate_limit_check
 from annotations.models import Category, Photo
 from annotations.permissions import user_can_handle
+from annotations.privacy import annotation_personal_data_erase
 from annotations.selectors import annotation_by_number, category_list, public_annotation, track_url
 from annotations.services import SubmissionError, annotation_follow_up, annotation_submit, token_matches
 
@@ -115,8 +117,25 @@ def follow_up(request, number: str, token: str):
             error = "; ".join(exc.errors.values())
     return render(request, "annotations/track.html", {
         "item": public_annotation(annotation), "follow_ups": annotation.follow_ups.all(), "follow_up_form": True,
-        "error": error,
+        "error": error, "has_personal_data": bool(annotation.name or annotation.contact),
+        "pii_erased_at": annotation.pii_erased_at,
     }, status=400 if error else 200)
+
+
+@require_POST
+def personal_data_erase(request, number: str, token: str):
+    """"Delete my personal data", from the submitter's follow-up link, once they confirm."""
+    annotation = annotation_by_number(number)
+    if annotation is None or not token_matches(annotation, token):
+        raise Http404("No report with this number, or the link is not valid.")
+    follow_up_url = reverse("annotations:follow-up", args=[annotation.tracking_number, token])
+    if request.POST.get("confirm") != "yes":
+        return render(request, "annotations/track.html", {
+            "item": public_annotation(annotation), "follow_ups": annotation.follow_ups.all(),
+            "follow_up_form": True, "has_personal_data": bool(annotation.name or annotation.contact),
+            "erase_error": "Tick the box to confirm. / 请勾选确认。"}, status=400)
+    annotation_personal_data_erase(annotation=annotation, token=token)
+    return redirect(follow_up_url)
 
 
 @require_GET

@@ -13,7 +13,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from annotations.inbox import InboxFilters, inbox_counts, inbox_geojson, inbox_items
 from annotations.models import Category, State
-from annotations.permissions import is_annotation_staff, user_can_handle
+from annotations.permissions import is_annotation_staff, user_can_handle, user_can_see_personal_data
+from annotations.privacy import personal_data_shown
 from annotations.selectors import annotation_by_number, track_url
 from annotations.workflow import IllegalTransition, NotAllowed, allowed_next, annotation_reassign, annotation_transition
 from geoportal.accounts.models import Department
@@ -75,8 +76,12 @@ def inbox_map(request):
 @require_GET
 def item(request, number: str):
     annotation = _handled_item(request, number)
+    can_see_pii = user_can_see_personal_data(request.user, annotation)
+    if can_see_pii:
+        personal_data_shown(user=request.user, annotation=annotation)
     return render(request, "annotations/item.html", {
         "item": annotation,
+        "can_see_pii": can_see_pii,
         "photos": _staff_photos(annotation),
         "transitions": annotation.transitions.select_related("actor", "department"),
         "follow_ups": annotation.follow_ups.all(),

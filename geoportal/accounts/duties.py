@@ -29,6 +29,8 @@ MODEL_DUTIES = {
     "otp_static.staticdevice": SECURITY,
     "otp_static.statictoken": SECURITY,
     "history.auditlog": AUDIT,
+    "audit.entry": AUDIT,
+    "audit.chainhead": AUDIT,
 }
 ROLE_DUTY = {User.Role.SYSADMIN: SYSTEM, User.Role.SECADMIN: SECURITY, User.Role.AUDITOR: AUDIT}
 

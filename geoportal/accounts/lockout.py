@@ -12,6 +12,9 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 
+from geoportal.audit.models import Entry
+from geoportal.audit.recorder import audit_event
+
 
 def _key(username: str, address: str) -> str:
     digest = hashlib.sha256(f"{username.lower()}|{address}".encode()).hexdigest()[:32]
@@ -48,6 +51,8 @@ class LockoutMixin:
         username = self.cleaned_data.get("username") or ""
         address = client_address(self.request)
         if username and login_is_locked(username=username, address=address):
+            audit_event(action="auth.login", result=Entry.Result.REFUSED, actor=None, target=username[:150],
+                        details={"reason": "locked out"})
             raise ValidationError(
                 LOCKED_MESSAGE, code="locked",
                 params={"minutes": max(1, settings.LOGIN_LOCKOUT_SECONDS // 60)},

@@ -2,10 +2,12 @@
 from django.conf import settings
 from django.contrib.auth.hashers import is_password_usable
 from django.contrib.auth.models import AbstractUser, UserManager
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import get_language
+
+from geoportal.audit.recorder import audit_event, current_request
 
 
 class Department(models.Model):
@@ -73,7 +75,8 @@ class User(AbstractUser):
             self.is_staff = True
         update_fields = kwargs.get("update_fields")
         loaded = getattr(self, "_session_bound", None)
-        if loaded is not None and loaded != self._session_bound_values():
+        bound_changed = loaded is not None and loaded != self._session_bound_values()
+        if bound_changed:
             self.session_generation += 1
             if update_fields is not None:
                 kwargs["update_fields"] = update_fields = {*update_fields, "session_generation"}
@@ -83,11 +86,37 @@ class User(AbstractUser):
             self.password_changed_at = timezone.now()
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "password_changed_at"}
-        super().save(*args, **kwargs)
-        if new_password:
-            PasswordHistory.remember(self)
+        adding = self._state.adding
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if new_password:
+                PasswordHistory.remember(self)
+            self._audit_saved(adding=adding, before=loaded if bound_changed else None, new_password=new_password)
         self._session_bound = self._session_bound_values()
         self._loaded_password = self.password
+
+    def _audit_saved(self, *, adding: bool, before: tuple | None, new_password: bool) -> None:
+        """Accounts made, roles (and department, active state) changed, passwords set: wherever it
+        happens (the security administrator's admin pages, `manage.py assign_role`, a manager's
+        page, the password forms), it passes here."""
+        if adding:
+            audit_event(action="user.create", target=self.username, details={"role": self.role})
+            return
+        if before is not None:
+            after = self._session_bound_values()
+            changes = {name: [old, new] for name, old, new in zip(self.SESSION_BOUND_FIELDS, before, after,
+                                                                  strict=True) if old != new}
+            audit_event(action="user.role", target=self.username, details=changes)
+        if new_password:
+            request = current_request()
+            actor = getattr(request, "user", None)
+            if actor is not None and getattr(actor, "pk", None) == self.pk:
+                action = "password.change"
+            elif request is not None and not getattr(actor, "is_authenticated", False):
+                action = "password.reset"  # by the e-mailed link: nobody is signed in
+            else:
+                action = "password.set"  # by an administrator, or at the console
+            audit_event(action=action, target=self.username)
 
     def _session_hash(self, secret=None) -> str:
         key_salt = "geoportal.accounts.User.get_session_auth_hash"

@@ -26,6 +26,7 @@ from django.urls import reverse
 
 from geoportal.accounts.models import User
 from geoportal.accounts.passwords import password_expired
+from geoportal.audit.recorder import audit_event
 from layers.editing.http import error_response
 
 SIGNED_IN_AT = "gp_signed_in_at"
@@ -46,6 +47,7 @@ def sessions_end_all(user: User) -> None:
     """End every session of `user`, on every device (the current one included)."""
     User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
     user.refresh_from_db(fields=["session_generation"])
+    audit_event(action="auth.logout_all", target=user.get_username())
 
 
 def _session_lapsed(request) -> bool:

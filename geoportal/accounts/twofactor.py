@@ -10,6 +10,9 @@ from django_otp import match_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from geoportal.audit.models import Entry
+from geoportal.audit.recorder import audit_event
+
 RECOVERY_DEVICE = "recovery"
 RECOVERY_CODES = 10
 
@@ -48,6 +51,7 @@ def enrolment_confirm(*, user, device: TOTPDevice, code: str) -> list[str] | Non
     TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
+    audit_event(action="2fa.enrol", actor=user, target=user.get_username())
     return recovery_codes_renew(user)
 
 
@@ -58,6 +62,7 @@ def recovery_codes_renew(user) -> list[str]:
     device.token_set.all().delete()
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
     StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    audit_event(action="2fa.recovery_renew", actor=user, target=user.get_username())
     return codes
 
 
@@ -68,9 +73,19 @@ def recovery_codes_left(user) -> int:
 def second_factor_check(user, code: str):
     """The device that accepts `code` (TOTP, or a recovery code, which is then used up), or None."""
     code = "".join(code.split())
-    return match_token(user, code) if code else None
+    device = match_token(user, code) if code else None
+    if device is None:
+        audit_event(action="2fa.verify", result=Entry.Result.FAILED, actor=user, target=user.get_username())
+    elif isinstance(device, StaticDevice):
+        audit_event(action="2fa.recovery_use", actor=user, target=user.get_username(),
+                    details={"left": recovery_codes_left(user)})
+    else:
+        audit_event(action="2fa.verify", actor=user, target=user.get_username())
+    return device
 
 
+@transaction.atomic
 def second_factor_remove(user) -> None:
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
+    audit_event(action="2fa.remove", target=user.get_username())

@@ -1,19 +1,27 @@
-"""Writing and reading the audit log of layer metadata, schema, style and permission changes."""
+"""Writing and reading the audit log of layer metadata, schema, style and permission changes.
+
+Each change is written twice: to AuditLog here (the layer's change log its managers read) and to
+the tamper-evident trail of geoportal/audit (the audit administrator's, with address, user agent
+and result). The second is the record of authority; this table stays for the managers' page."""
 from __future__ import annotations
 
 import datetime
 
 from django.db.models import Q, QuerySet
 
+from geoportal.audit.recorder import audit_event
 from layers.history.models import AuditLog
 from layers.models import Layer
 
 
-def audit_record(*, actor, action: str, layer: Layer | None, changes: dict, target: str = "") -> AuditLog:
+def audit_record(*, actor, action: str, layer: Layer | None, changes: dict, target: str = "",
+                 result: str = "ok") -> AuditLog:
     """Record one change; call inside the transaction of the change itself."""
+    slug = layer.slug if layer is not None else ""
+    audit_event(action=action, result=result, actor=actor, layer_slug=slug, target=target, details=changes)
     return AuditLog.objects.create(
         actor=actor if getattr(actor, "pk", None) else None, action=action, layer=layer,
-        layer_slug=layer.slug if layer is not None else "", target=target, changes=changes,
+        layer_slug=slug, target=target, changes=changes,
     )
 
 

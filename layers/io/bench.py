@@ -1,6 +1,8 @@
 """`make bench` section "import": export the 300,000-polygon benchmark layer to a GeoPackage, import
 that file through our path (upload checks, GDAL staging, set-wise checks, atomic write into a new
-layer), and time `ogr2ogr -f PostgreSQL` of the same file into a plain table in the same run.
+layer) on the job queue, and time `ogr2ogr -f PostgreSQL` of the same file into a plain table in
+the same run. Two figures: visible (the import job done: the layer served and editable) and
+searchable (the search-index job it queues done too).
 The exports (GeoPackage, streamed GeoJSON) go through the endpoint of a production server with one
 worker: time, first byte, and the peak memory of that worker with the ogr2ogr it starts.
 Last, a floor: the imported layer's search rows bulk-loaded into an empty twin of the index table
@@ -22,15 +24,19 @@ from pathlib import Path
 from django.core.files import File
 from django.db import connection, transaction
 from django.test import override_settings
+from django.utils import timezone
 
 from geoportal.accounts.models import User
 from layers.bench_server import BenchServer, child_pids
 from layers.io.export import CHUNK
 from layers.io.gdalenv import child_env
 from layers.io.models import ImportJob
+from layers.io.queue import import_queue
 from layers.io.services import ImportRequest, import_job_create
 from layers.io.staging import pg_dsn
+from layers.io.worker import RequestIdWorker
 from layers.models import Layer
+from layers.search.indexing import layer_index_is_current
 
 PLAIN_TABLE = "bench_ogr2ogr_plain"
 # The job's timings (layers/io/importer.py, write.py) in the order they happen.
@@ -137,22 +143,29 @@ def _run(*, layer: Layer, stdout, folder: Path) -> None:
                          f"{first_byte:.2f} s, {size / 1e6:.0f} MB, peak memory {memory.peak_mib:.0f} MiB "
                          "(the server worker with its ogr2ogr)")
 
-    # 2. Import the GeoPackage through our path into a new layer.
+    # 2. Import the GeoPackage through our path into a new layer, on the job queue worked by the
+    # production worker class: the import job, then the search-index job it queues on commit.
     user = _bench_user(layer)
-    with override_settings(IMPORT_JOBS_SYNC=True), open(gpkg, "rb") as handle:
-        started = time.perf_counter()
+    queue = import_queue()
+    queue.empty()
+    with override_settings(IMPORT_JOBS_SYNC=False), open(gpkg, "rb") as handle:
+        started, wall = time.perf_counter(), timezone.now()
         job = import_job_create(user=user, uploaded=File(handle, name="bench.gpkg"),
                                 request=ImportRequest(mode="new", title="基准导入（临时）"))
-        ours_s = time.perf_counter() - started
+        RequestIdWorker([queue], connection=queue.connection).work(burst=True, with_scheduler=False)
+        searchable_s = time.perf_counter() - started
     job = ImportJob.objects.get(pk=job.pk)
     if job.state != ImportJob.State.SUCCEEDED:
         stdout.write(f"our import FAILED: {job.error}")
         return
+    visible_s = (job.finished_at - wall).total_seconds()
     imported = Layer.objects.get(pk=job.layer_id)
     timings = job.report.get("timings") or {}  # stored as jsonb, which keeps no key order
     phases = {name: timings[name] for name in sorted(timings, key=lambda n: _PHASES.index(n) if n in _PHASES else 99)}
-    stdout.write(f"our import ({imported.feature_count:,} features, checks + atomic write): {ours_s:.1f} s; "
-                 f"phases {phases}")
+    indexed = layer_index_is_current(layer=imported)
+    stdout.write(f"our import ({imported.feature_count:,} features): visible (job done: on the map, in the APIs, "
+                 f"editable) after {visible_s:.1f} s; searchable after {searchable_s:.1f} s"
+                 f"{'' if indexed else ' (INDEX INCOMPLETE)'}; phases {phases}")
     floor_s, index_count = _search_rows_bulk_seconds(imported)
     imported.delete()
 
@@ -163,7 +176,8 @@ def _run(*, layer: Layer, stdout, folder: Path) -> None:
                    env=child_env(("GPKG", "PostgreSQL"), pg_env), check=True, capture_output=True)
     plain_s = time.perf_counter() - started
     stdout.write(f"ogr2ogr -f PostgreSQL into a plain table: {plain_s:.1f} s")
-    stdout.write(f"ratio ours / ogr2ogr: {ours_s / plain_s:.2f}x (target within 1.5x)")
+    stdout.write(f"ratio visible / ogr2ogr: {visible_s / plain_s:.2f}x (target within 3x); "
+                 f"searchable / ogr2ogr: {searchable_s / plain_s:.2f}x (target within 6x)")
     stdout.write(f"floor: the layer's search rows alone, copied into an empty twin of the index table and its "
                  f"{index_count} indexes built at once: {floor_s:.1f} s = {floor_s / plain_s:.2f}x ogr2ogr")
 

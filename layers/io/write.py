@@ -1,8 +1,10 @@
 """The atomic write of checked staging rows into a layer: append, replace or upsert by key."""
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import connection, transaction
 from psycopg import sql
 
@@ -13,6 +15,7 @@ from layers.history.recording import (
 )
 from layers.io.errors import RowsRejected
 from layers.io.load import REPORT_ROW_LIMIT, properties_sql
+from layers.io.queue import enqueue
 from layers.models import Feature, Layer
 from layers.search.indexing import index_columns, index_written
 from layers.services import layer_refresh_stats
@@ -67,6 +70,12 @@ def write_features(*, table: str, layer: Layer, mode: str, key: str | None, sche
     follows (in this transaction; deleted rows leave it by cascade), the layer's statistics are
     refreshed, and features_changed is sent when the transaction commits.
 
+    The search index follows in this transaction for writes of up to SEARCH_INDEX_SYNC_ROWS new
+    features. Larger ones commit without their index rows, which the job worker adds once the
+    features are committed (layers.search.indexing.index_missing): a large layer is on the map,
+    in the APIs and editable about twice as soon, and found by search when that job is done
+    (`counts["search"]` is "indexing"; layers.search.indexing.layer_index_is_current tells).
+
     Created features get no version row: history reads a feature without versions as unchanged
     since its creation (created_by, created_at), and copies it as a baseline before its first
     change (layers/history). Copying every new row would double the import's writes for nothing
@@ -112,16 +121,23 @@ def write_features(*, table: str, layer: Layer, mode: str, key: str | None, sche
                             "AND f.properties ->> %(key)s = q.props ->> %(key)s)")
         # Created after the deletions and updates recorded above, so that "as of" never shows old
         # and new rows of a replace together.
-        cursor.execute("SELECT clock_timestamp()")
-        created_at = cursor.fetchone()[0]
-        cursor.execute(insert.format(staged, where, sql.SQL("RETURNING {}").format(index_columns(layer))),
+        cursor.execute(sql.SQL("SELECT clock_timestamp(), (SELECT count(*) FROM {})").format(ident))
+        created_at, staged_rows = cursor.fetchone()
+        index_later = staged_rows - counts["updated"] > settings.SEARCH_INDEX_SYNC_ROWS
+        returning = sql.SQL("") if index_later else sql.SQL("RETURNING {}").format(index_columns(layer))
+        cursor.execute(insert.format(staged, where, returning),
                        {"layer": layer.pk, "user": user_id, "key": key, "at": created_at})
         counts["created"] = created = cursor.rowcount
         lap("write_insert")
         progress(_INSERTED)
-        index_written(layer=layer, cursor=cursor,  # deleted features leave the index by cascade
-                      on_batch=lambda done: progress(_INSERTED + (_SENT - _INSERTED) * done / max(created, 1)))
-        lap("write_search_index")
+        if index_later:
+            enqueue("layers.search.indexing.index_missing", str(layer.pk),
+                    rq_id=f"search-index-{layer.pk}-{uuid.uuid4().hex[:12]}")
+            counts["search"] = "indexing"
+        else:  # deleted features leave the index by cascade
+            index_written(layer=layer, cursor=cursor,
+                          on_batch=lambda done: progress(_INSERTED + (_SENT - _INSERTED) * done / max(created, 1)))
+            lap("write_search_index")
         progress(_INDEXED)
         layer_refresh_stats(layer=layer)
         lap("write_stats")

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 from layers.api.throttling import retry_after
 from layers.api.tokens import TokenError, parameter_principal
 from layers.maps.wms import online_resource, wms_exception, wms_handle
-from layers.permissions import layers_for
+from layers.permissions import layer_reads_note, layers_for
 
 
 @require_GET
@@ -32,6 +32,7 @@ def wms(request: HttpRequest) -> HttpResponse:
     base = request.build_absolute_uri(request.path)
     answer = wms_handle(params=params, layers=layers, online_resource=online_resource(base, token),
                         language="en" if language.lower().startswith("en") else "zh")
+    layer_reads_note(principal, answer.read)
     response = HttpResponse(answer.body, content_type=answer.content_type, status=answer.status)
     authenticated = token is not None or getattr(principal, "is_authenticated", False)
     response["Cache-Control"] = "private" if (answer.private or authenticated) else "public, max-age=60"

@@ -46,6 +46,7 @@ class WmsResponse:
     content_type: str
     body: bytes
     private: bool = False
+    read: tuple[Layer, ...] = ()  # the layers drawn or queried (for the audit trail's reads)
 
 
 def wms_exception(message: str, code: str | None, version: str) -> WmsResponse:
@@ -314,7 +315,8 @@ def wms_handle(*, params: dict[str, str], layers: list[Layer], online_resource: 
     else:
         content_type, body = _dispatch(mapobj, params)
         answer = _clean_exception(content_type, body, version) or WmsResponse(200, content_type, body)
-    return WmsResponse(answer.status, answer.content_type, answer.body, private)
+    return WmsResponse(answer.status, answer.content_type, answer.body, private,
+                       tuple(item.layer for item in built) if request != "GetCapabilities" else ())
 
 
 def online_resource(base: str, token: str | None) -> str:

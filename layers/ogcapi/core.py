@@ -120,6 +120,9 @@ def collection_doc(req: ApiRequest, layer: Layer) -> dict:
             _link(req.url(f"{base}/tiles"), "http://www.opengis.net/def/rel/ogc/1.0/tilesets-"
                   + ("map" if layer.is_raster else "vector"), JSON, "Tilesets"),
             _link(req.url(f"{base}/map"), "http://www.opengis.net/def/rel/ogc/1.0/map", "image/png", "Map"),
+            *([] if layer.is_raster else [
+                _link(req.url(f"{base}/map/tiles"), "http://www.opengis.net/def/rel/ogc/1.0/tilesets-map", JSON,
+                      "Map tilesets")]),
         ],
         "crs": list(crs_mod.SUPPORTED),
         "storageCrs": crs_mod.CRS84,

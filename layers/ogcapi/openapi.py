@@ -87,19 +87,29 @@ def _image(media: str) -> dict:
     return {"description": "OK", "content": {media: {"schema": {"type": "string", "format": "binary"}}}}
 
 
-def _tiles_paths(layer: Layer, base: str, tag: list[str]) -> dict:
-    media = "image/png" if layer.is_raster else "application/vnd.mapbox-vector-tile"
-    formats = ["png", "jpeg", "webp"] if layer.is_raster else ["mvt"]
+def _tileset_paths(layer: Layer, tiles: str, tag: list[str], *, images: bool) -> dict:
+    """The tilesets list, a tileset and its tiles under `tiles` (a collection's /tiles or /map/tiles)."""
+    media = "image/png" if images else "application/vnd.mapbox-vector-tile"
+    formats = ["png", "jpeg", "webp"] if images else ["mvt"]
+    kind = "map_" if images and not layer.is_raster else ""
     return {
-        f"{base}/tiles": {"get": {"summary": "Tilesets", "operationId": f"tilesets_{layer.slug}", "tags": tag,
-                                  "responses": {"200": _ok("application/json"), **_ERRORS}}},
-        f"{base}/tiles/{{tileMatrixSetId}}": {
-            "get": {"summary": "Tileset", "operationId": f"tileset_{layer.slug}", "tags": tag, "parameters": [_TMS_ID],
-                    "responses": {"200": _ok("application/json"), **_ERRORS}}},
-        f"{base}/tiles/{{tileMatrixSetId}}/{{tileMatrix}}/{{tileRow}}/{{tileCol}}": {
-            "get": {"summary": "A tile", "operationId": f"tile_{layer.slug}", "tags": tag,
-                    "parameters": [*_TILE_PATH, _param("f", {"type": "string", "enum": formats})],
+        tiles: {"get": {"summary": "Map tilesets" if kind else "Tilesets",
+                        "operationId": f"{kind}tilesets_{layer.slug}", "tags": tag,
+                        "responses": {"200": _ok("application/json"), **_ERRORS}}},
+        f"{tiles}/{{tileMatrixSetId}}": {
+            "get": {"summary": "Map tileset" if kind else "Tileset", "operationId": f"{kind}tileset_{layer.slug}",
+                    "tags": tag, "parameters": [_TMS_ID], "responses": {"200": _ok("application/json"), **_ERRORS}}},
+        f"{tiles}/{{tileMatrixSetId}}/{{tileMatrix}}/{{tileRow}}/{{tileCol}}": {
+            "get": {"summary": "A map tile" if kind else "A tile", "operationId": f"{kind}tile_{layer.slug}",
+                    "tags": tag, "parameters": [*_TILE_PATH, _param("f", {"type": "string", "enum": formats})],
                     "responses": {"200": _image(media), "204": {"description": "An empty tile"}, **_ERRORS}}},
+    }
+
+
+def _tiles_paths(layer: Layer, base: str, tag: list[str]) -> dict:
+    return {
+        **_tileset_paths(layer, f"{base}/tiles", tag, images=layer.is_raster),
+        **({} if layer.is_raster else _tileset_paths(layer, f"{base}/map/tiles", tag, images=True)),
         f"{base}/map": {"get": {"summary": f"{layer.title_zh} map", "operationId": f"map_{layer.slug}", "tags": tag,
                                 "parameters": _MAP_PARAMETERS,
                                 "responses": {"200": _image("image/png"), **_ERRORS}}},

@@ -1,8 +1,9 @@
 """OGC API - Tiles: tile matrix sets, a collection's tilesets, tileset metadata and tiles.
 
-Vector collections offer their MVT tiles (the same tiles as /tiles/{slug}/{z}/{x}/{y}.mvt) in
-WebMercatorQuad; raster collections offer map tiles (PNG, JPEG, WebP) in every matrix set of
-layers/tiles/matrixsets.py, the same tiles WMTS serves. Visibility is layers.permissions' alone:
+Vector collections offer their MVT tiles at /tiles (the same tiles as /tiles/{slug}/{z}/{x}/{y}.mvt)
+in WebMercatorQuad; raster collections offer map tiles (PNG, JPEG, WebP) there in every matrix set
+of layers/tiles/matrixsets.py. Every collection also offers map tiles at /map/tiles in every set:
+the same images WMTS serves, vector layers drawn with their style. Visibility is layers.permissions' alone:
 a collection the requester may not see has no tiles and answers as a missing one.
 """
 from __future__ import annotations
@@ -98,32 +99,42 @@ def tile_matrix_set(req: ApiRequest, tms_id: str) -> ApiResponse:
     return json_response(doc)
 
 
-def _grids_of(layer: Layer) -> list[MatrixSet]:
-    """MVT tiles exist in WebMercatorQuad only; map tiles of rasters in every set, the lon/lat `c`
-    first: a client that takes the first tileset (GDAL) then needs no reprojection of the extent."""
-    if not layer.is_raster:
+VECTOR, MAP = "vector", "map"
+
+
+def _tiles_path(layer: Layer, data_type: str) -> str:
+    """Where the tilesets of `data_type` are: /tiles holds the collection's own kind (MVT of vector
+    layers, images of rasters), /map/tiles the images of any collection."""
+    own = data_type == _data_type(layer)
+    return f"/collections/{layer.slug}/{'tiles' if own else 'map/tiles'}"
+
+
+def _grids_of(layer: Layer, data_type: str) -> list[MatrixSet]:
+    """MVT tiles exist in WebMercatorQuad only; map tiles in every set, the lon/lat `c` first: a
+    client that takes the first tileset (GDAL) then needs no reprojection of the extent."""
+    if data_type == VECTOR:
         return [matrix_sets()[WEB_MERCATOR_QUAD]]
     order = (TIANDITU_C, TIANDITU_W, WEB_MERCATOR_QUAD)
     return [matrix_sets()[key] for key in order if grid_levels(layer, matrix_sets()[key])]
 
 
 def _data_type(layer: Layer) -> str:
-    return "map" if layer.is_raster else "vector"
+    return MAP if layer.is_raster else VECTOR
 
 
-def _tile_template(req: ApiRequest, layer: Layer, grid: MatrixSet) -> dict:
-    base = f"/collections/{layer.slug}/tiles/{grid.id}"
-    media = MEDIA_TYPES["png"] if layer.is_raster else MVT_MEDIA_TYPE
+def _tile_template(req: ApiRequest, layer: Layer, grid: MatrixSet, data_type: str) -> dict:
+    base = f"{_tiles_path(layer, data_type)}/{grid.id}"
+    media = MEDIA_TYPES["png"] if data_type == MAP else MVT_MEDIA_TYPE
     link = _link(req.base_url + base + "/{tileMatrix}/{tileRow}/{tileCol}", "item", media, "Tiles")
     link["templated"] = True
     return link
 
 
-def _tileset_summary(req: ApiRequest, layer: Layer, grid: MatrixSet) -> dict:
-    base = f"/collections/{layer.slug}/tiles/{grid.id}"
+def _tileset_summary(req: ApiRequest, layer: Layer, grid: MatrixSet, data_type: str) -> dict:
+    base = f"{_tiles_path(layer, data_type)}/{grid.id}"
     summary = {
         "title": f"{layer.title_zh} ({grid.id})",
-        "dataType": _data_type(layer),
+        "dataType": data_type,
         "crs": _crs_uri(grid),
         "links": [
             _link(req.url(base), "self", JSON, f"Tileset in {grid.id}"),
@@ -135,41 +146,46 @@ def _tileset_summary(req: ApiRequest, layer: Layer, grid: MatrixSet) -> dict:
     return summary
 
 
-def tilesets(req: ApiRequest, collection_id: str) -> ApiResponse:
+def tilesets(req: ApiRequest, collection_id: str, data_type: str | None = None) -> ApiResponse:
+    """`data_type` None: the collection's own tiles (/tiles); MAP: its map tiles (/map/tiles)."""
     layer = _layer_or_404(req, collection_id)
-    doc = {"tilesets": [_tileset_summary(req, layer, grid) for grid in _grids_of(layer)],
+    data_type = data_type or _data_type(layer)
+    doc = {"tilesets": [_tileset_summary(req, layer, grid, data_type) for grid in _grids_of(layer, data_type)],
            "links": _self_links(req)[:1]}
     return json_response(doc)
 
 
-def _grid_of_layer_or_404(req: ApiRequest, layer: Layer, tms_id: str) -> MatrixSet:
+def _grid_of_layer_or_404(req: ApiRequest, layer: Layer, tms_id: str, data_type: str) -> MatrixSet:
     grid = _matrix_set_or_404(req, tms_id)
-    if grid not in _grids_of(layer):
-        offered = ", ".join(g.id for g in _grids_of(layer))
+    if grid not in _grids_of(layer, data_type):
+        offered = ", ".join(g.id for g in _grids_of(layer, data_type))
         raise ApiError(404, f"Collection {layer.slug!r} has no tiles in {grid.id}; it has tiles in {offered}.",
                        "NotFound")
     return grid
 
 
-def tileset(req: ApiRequest, collection_id: str, tms_id: str) -> ApiResponse:
+def tileset(req: ApiRequest, collection_id: str, tms_id: str, data_type: str | None = None) -> ApiResponse:
     layer = _layer_or_404(req, collection_id)
-    grid = _grid_of_layer_or_404(req, layer, tms_id)
+    data_type = data_type or _data_type(layer)
+    grid = _grid_of_layer_or_404(req, layer, tms_id, data_type)
     bounds = layer_bounds(layer)
     limits = tile_limits(grid, bounds, grid_levels(layer, grid))
-    doc = _tileset_summary(req, layer, grid)
-    doc["links"].append(_tile_template(req, layer, grid))
+    doc = _tileset_summary(req, layer, grid, data_type)
+    doc["links"].append(_tile_template(req, layer, grid, data_type))
     doc["links"].append(_link(req.url(f"/collections/{layer.slug}"), "collection", JSON, layer.title_zh))
     doc["tileMatrixSetLimits"] = limits
     west, south, east, north = bounds
     doc["boundingBox"] = {"lowerLeft": [west, south], "upperRight": [east, north],
                           "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"}
-    doc["layers"] = [{"id": layer.slug, "dataType": _data_type(layer)}]
+    doc["layers"] = [{"id": layer.slug, "dataType": data_type}]
     return json_response(doc)
 
 
-def tile(req: ApiRequest, collection_id: str, tms_id: str, matrix: str, row: str, col: str) -> ApiResponse:
+def tile(req: ApiRequest, collection_id: str, tms_id: str, matrix: str, row: str, col: str,
+         data_type: str | None = None) -> ApiResponse:
     layer = _layer_or_404(req, collection_id)
-    grid = _grid_of_layer_or_404(req, layer, tms_id)
+    data_type = data_type or _data_type(layer)
+    grid = _grid_of_layer_or_404(req, layer, tms_id, data_type)
     try:
         level = parse_level(grid, matrix, locator="tileMatrix")
         row_, col_ = check_tile(grid, level, row, col)
@@ -181,14 +197,14 @@ def tile(req: ApiRequest, collection_id: str, tms_id: str, matrix: str, row: str
         raise ApiError(404, f"This collection has tiles at levels {levels.start} to {levels.stop - 1} of {grid.id}, "
                        f"not at {level}.", "NotFound")
     headers = {"Cache-Control": ("public" if layer.visibility == Layer.Visibility.PUBLIC else "private")}
-    if not layer.is_raster:
+    if data_type == VECTOR:
         if req.params.get("f") not in (None, "mvt"):
             raise ApiError(400, "The tiles of a vector collection are Mapbox Vector Tiles: f=mvt.")
         entry, _ = tile_get(layer=layer, tile=Tile(level, col_, row_), fmt="mvt")
         return _tile_response(req, entry, MVT_MEDIA_TYPE, headers)
     fmt = _IMAGE_FORMATS.get(req.params.get("f") or "png")
     if fmt is None:
-        raise ApiError(400, "f must be png, jpeg or webp for the map tiles of a raster collection.")
+        raise ApiError(400, "f must be png, jpeg or webp for map tiles.")
     entry, _ = grid_tile_get(layer=layer, grid=grid, level=level, row=row_, col=col_, fmt=fmt)
     return _tile_response(req, entry, MEDIA_TYPES[fmt], headers)
 

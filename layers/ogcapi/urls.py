@@ -20,5 +20,9 @@ urlpatterns = [
     path("collections/<slug:collection_id>/tiles/<str:tms_id>/<str:matrix>/<str:row>/<str:col>", views.tile,
          name="tile"),
     path("collections/<slug:collection_id>/map", views.collection_map, name="collection_map"),
+    path("collections/<slug:collection_id>/map/tiles", views.map_tilesets, name="map_tilesets"),
+    path("collections/<slug:collection_id>/map/tiles/<str:tms_id>", views.map_tileset, name="map_tileset"),
+    path("collections/<slug:collection_id>/map/tiles/<str:tms_id>/<str:matrix>/<str:row>/<str:col>",
+         views.map_tile, name="map_tile"),
     path("map", views.dataset_map, name="map"),
 ]

@@ -130,6 +130,18 @@ def tile(request, collection_id: str, tms_id: str, matrix: str, row: str, col: s
     return serve(tiles.tile, request, collection_id, tms_id, matrix, row, col, formats=None)
 
 
+def map_tilesets(request, collection_id: str):
+    return serve(tiles.tilesets, request, collection_id, tiles.MAP)
+
+
+def map_tileset(request, collection_id: str, tms_id: str):
+    return serve(tiles.tileset, request, collection_id, tms_id, tiles.MAP)
+
+
+def map_tile(request, collection_id: str, tms_id: str, matrix: str, row: str, col: str):
+    return serve(tiles.tile, request, collection_id, tms_id, matrix, row, col, tiles.MAP, formats=None)
+
+
 def collection_map(request, collection_id: str):
     return serve(maps.collection_map, request, collection_id, formats=None)
 

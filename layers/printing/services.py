@@ -10,7 +10,6 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 from django.utils.timezone import localdate
 
@@ -55,10 +54,7 @@ def print_job_create(*, request: PrintRequest, layers: list[Layer], owner: dict)
     params["layer_ids"] = [layer.pk for layer in layers]
     job = PrintJob.objects.create(params=params, **owner)
     job_id = str(job.pk)
-    if settings.IMPORT_JOBS_SYNC:
-        transaction.on_commit(lambda: print_job_run(job_id))
-    else:
-        enqueue("layers.printing.services.print_job_run", job_id, rq_id=f"print-{job_id}")
+    enqueue("layers.printing.services.print_job_run", job_id, rq_id=f"print-{job_id}")
     return job
 
 

@@ -49,8 +49,14 @@ ON CONFLICT (feature_id) DO UPDATE SET
   initials = EXCLUDED.initials, codes = EXCLUDED.codes, bigrams = EXCLUDED.bigrams, fields = EXCLUDED.fields,
   point = EXCLUDED.point
 """
-_COPY = ("COPY search_searchentry (feature_id, layer_id, name, text, pinyin, initials, codes, bigrams, fields, point)"
-         " FROM STDIN")
+_ENTRY_COLUMNS = "feature_id, layer_id, name, text, pinyin, initials, codes, bigrams, fields, point"
+_COPY = sql.SQL(f"COPY {{}} ({_ENTRY_COLUMNS}) FROM STDIN")
+# The rows of features with none yet, kept only for features that still exist when they are
+# added (FOR KEY SHARE: a delete waits for this transaction, or has removed the feature first);
+# a feature an edit has indexed meanwhile keeps the edit's row.
+_ADD_MISSING = (f"INSERT INTO search_searchentry ({_ENTRY_COLUMNS}) "
+                f"SELECT {', '.join('m.' + c for c in _ENTRY_COLUMNS.split(', '))} FROM search_missing m "
+                "JOIN layers_feature f ON f.id = m.feature_id FOR KEY SHARE OF f ON CONFLICT (feature_id) DO NOTHING")
 
 
 def _field_texts(fdef: FieldDef, value: Any) -> list[str]:
@@ -148,14 +154,15 @@ def index_columns(layer: Layer, alias: str = "") -> sql.Composable:
         t=t, others=sql.Literal(others))
 
 
-def index_written(*, layer: Layer, cursor, on_batch: Callable[[int], None] = lambda done: None) -> int:
+def index_written(*, layer: Layer, cursor, on_batch: Callable[[int], None] = lambda done: None,
+                  table: str = "search_searchentry") -> int:
     """Index the features of `layer` in the result `cursor` holds (columns `index_columns`; the
     RETURNING of the statement that wrote them, or a read), none of which has an index row yet:
-    one COPY, fed while the result is read in batches; `on_batch(rows so far)` after each batch.
-    Call inside the writing transaction."""
+    one COPY into `table`, fed while the result is read in batches; `on_batch(rows so far)` after
+    each batch. Call inside the writing transaction."""
     searchable = [f for f in parse_schema(layer.schema) if f.searchable]
     count = 0
-    with connection.cursor() as out, out.copy(_COPY) as copy:
+    with connection.cursor() as out, out.copy(_COPY.format(sql.Identifier(table))) as copy:
         while chunk := cursor.fetchmany(BATCH_SIZE):
             # Sorted within the batch: neighbouring keys reach the btree and GIN indexes together
             # (~12% less index work), while the table stays in write order batch by batch (a
@@ -170,10 +177,35 @@ def index_written(*, layer: Layer, cursor, on_batch: Callable[[int], None] = lam
                                 json.dumps(values["fields"], ensure_ascii=False), point))
             count += len(chunk)
             on_batch(count)
-    if count >= PENDING_MERGE_ROWS:
-        with connection.cursor() as merge:
-            merge.execute(_MERGE_PENDING)
+    if count >= PENDING_MERGE_ROWS and table == "search_searchentry":
+        _merge_pending()
     return count
+
+
+def _merge_pending() -> None:
+    with connection.cursor() as merge:
+        merge.execute(_MERGE_PENDING)
+
+
+def index_missing(layer_id: str) -> int:
+    """Index the features of the layer that have no index row: the job a large import queues when
+    it commits (layers/io/write.py), so that its features are on the map before they are found by
+    search. Safe beside edits, deletes and a second run; returns the rows added."""
+    layer = Layer.objects.filter(pk=int(layer_id)).first()
+    if layer is None:  # deleted since: its features went with it
+        return 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE search_missing (LIKE search_searchentry) ON COMMIT DROP")
+        cursor.execute(sql.SQL(
+            "SELECT {} FROM layers_feature f WHERE f.layer_id = %s AND NOT EXISTS "
+            "(SELECT 1 FROM search_searchentry e WHERE e.feature_id = f.id) ORDER BY f.id").format(
+            index_columns(layer, "f")), [layer.pk])
+        index_written(layer=layer, cursor=cursor, table="search_missing")
+        cursor.execute(_ADD_MISSING)
+        added = cursor.rowcount
+        if added >= PENDING_MERGE_ROWS:
+            _merge_pending()
+    return added
 
 
 def reindex_layer(*, layer: Layer) -> int:
@@ -187,7 +219,8 @@ def reindex_layer(*, layer: Layer) -> int:
 
 
 def layer_index_is_current(*, layer: Layer) -> bool:
-    """Whether every feature of the layer has an index row (a cheap check for benchmarks and set-up)."""
+    """Whether every feature of the layer has an index row (a cheap check for benchmarks, set-up
+    and the "indexing" state of a layer whose import is still being indexed)."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT (SELECT count(*) FROM layers_feature WHERE layer_id = %s)"

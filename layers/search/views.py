@@ -10,7 +10,8 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.views import APIView
 
 from layers.gcj02 import gcj02_to_wgs84
-from layers.permissions import layers_for, visible_layer_or_none
+from layers.models import Layer
+from layers.permissions import layer_reads_note, layers_for, visible_layer_or_none
 from layers.search.coordinates import CoordinateError, parse_coordinate
 from layers.search.query import SearchTimeout, SpatialFilter, search_features
 from layers.search.text import normalise
@@ -198,7 +199,16 @@ class SearchView(APIView):
             return _error(str(exc))
         except SearchTimeout:
             return _error("The search took too long; please type a more specific text.", status=503)
+        _reads_note(request.user, features)
         return _collection(features, notice)
+
+
+def _reads_note(user, features: list[dict]) -> None:
+    """Results from non-public layers are reads of them (an anonymous visitor sees none)."""
+    slugs = {feature["properties"].get("layer") for feature in features} - {None}
+    if slugs and getattr(user, "is_authenticated", False):
+        layer_reads_note(user, layers_for(user, "view").filter(slug__in=slugs)
+                         .exclude(visibility=Layer.Visibility.PUBLIC))
 
 
 def _world() -> str:

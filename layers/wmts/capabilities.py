@@ -14,6 +14,7 @@ from layers.models import Layer
 from layers.tiles.matrixsets import WEB_MERCATOR_QUAD, MatrixSet, matrix_sets, tile_limits
 from layers.tiles.tilejson import zoom_range
 from layers.wmts.exceptions import OWS_NS
+from layers.wmts.featureinfo import INFO_FORMATS
 
 WMTS_NS = "http://www.opengis.net/wmts/1.0"
 XLINK_NS = "http://www.w3.org/1999/xlink"
@@ -69,6 +70,7 @@ def _layer(layer: Layer, rest_base: str, query: str) -> str:
         f'<Style isDefault="true"><ows:Title>Default</ows:Title><ows:Identifier>{DEFAULT_STYLE}</ows:Identifier>'
         "</Style>",
         *(f"<Format>{media}</Format>" for media in FORMATS.values()),
+        *(f"<InfoFormat>{media}</InfoFormat>" for media in INFO_FORMATS),
     ]
     for grid in matrix_sets().values():
         if not grid_levels(layer, grid):
@@ -79,6 +81,10 @@ def _layer(layer: Layer, rest_base: str, query: str) -> str:
         template = (f"{rest_base}/{layer.slug}/{{Style}}/{{TileMatrixSet}}/{{TileMatrix}}/{{TileRow}}/{{TileCol}}"
                     f".{EXTENSIONS[fmt]}{query}")
         parts.append(f'<ResourceURL format="{media}" resourceType="tile" template={quoteattr(template)}/>')
+    for media, ext in INFO_FORMATS.items():
+        template = (f"{rest_base}/{layer.slug}/{{Style}}/{{TileMatrixSet}}/{{TileMatrix}}/{{TileRow}}/{{TileCol}}"
+                    f"/{{J}}/{{I}}.{ext}{query}")
+        parts.append(f'<ResourceURL format="{media}" resourceType="FeatureInfo" template={quoteattr(template)}/>')
     parts.append("</Layer>")
     return "".join(parts)
 
@@ -125,6 +131,7 @@ def capabilities_document(*, layers: Iterable[Layer], service_url: str, token: s
         "<ows:OperationsMetadata>",
         _operation("GetCapabilities", kvp_url),
         _operation("GetTile", kvp_url),
+        _operation("GetFeatureInfo", kvp_url),
         "</ows:OperationsMetadata>",
         "<Contents>",
         *(_layer(layer, rest_base, query) for layer in layers),

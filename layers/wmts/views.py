@@ -77,3 +77,10 @@ def rest_tile(request: HttpRequest, layer: str, style: str, tms: str, matrix: st
               ext: str) -> HttpResponse:
     return _answer(request, service.tile, layer=layer, style=style, matrix_set_id=tms, matrix=matrix, row=row,
                    col=col, extension=ext)
+
+
+@require_safe
+def rest_feature_info(request: HttpRequest, layer: str, style: str, tms: str, matrix: str, row: str, col: str,
+                      j: str, i: str, ext: str) -> HttpResponse:
+    return _answer(request, service.feature_info, layer=layer, style=style, matrix_set_id=tms, matrix=matrix,
+                   row=row, col=col, i=i, j=j, extension=ext)

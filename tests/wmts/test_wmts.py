@@ -148,7 +148,7 @@ GET_TILE = {"service": "WMTS", "request": "GetTile", "version": "1.0.0", "layer"
     ({"request": "GetTile"}, "MissingParameterValue", "SERVICE", 400),
     ({"service": "WMS", "request": "GetMap"}, "InvalidParameterValue", "SERVICE", 400),
     ({"service": "WMTS"}, "MissingParameterValue", "REQUEST", 400),
-    ({"service": "WMTS", "request": "GetFeatureInfo"}, "OperationNotSupported", "REQUEST", 501),
+    ({"service": "WMTS", "request": "DescribeDomains"}, "OperationNotSupported", "REQUEST", 501),
     ({"service": "WMTS", "request": "GetCapabilities", "AcceptVersions": "2.0.0"}, "VersionNegotiationFailed",
      "AcceptVersions", 400),
     ({**GET_TILE, "tilematrixset": "EPSG:4326"}, "InvalidParameterValue", "TileMatrixSet", 400),

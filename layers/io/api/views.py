@@ -20,6 +20,7 @@ from layers.io.errors import InvalidRequest, IOFailure
 from layers.io.models import ImportJob, owner_fields
 from layers.io.services import ImportRequest, import_job_cancel, import_job_create
 from layers.io.upload import LimitedUploadHandler
+from layers.search.indexing import layer_index_is_current
 
 IMPORT_REQUEST = inline_serializer(name="ImportRequest", fields={
     "file": serializers.FileField(),
@@ -55,6 +56,16 @@ def _text(data, name: str) -> str | None:
     return str(value).strip() or None if value is not None else None
 
 
+def _search_state(job: ImportJob) -> str | None:
+    """"indexing" while a large import's features wait for their search rows (layers/io/write.py),
+    "ready" once search finds them; None before the job has written anything."""
+    if job.state != ImportJob.State.SUCCEEDED or job.layer is None or job.dry_run:
+        return None
+    if job.report.get("search") == "indexing" and not layer_index_is_current(layer=job.layer):
+        return "indexing"
+    return "ready"
+
+
 def job_payload(job: ImportJob) -> dict:
     # Percent and time left cover the whole job (reading, checks, the write), not only the rows read.
     percent = 100.0 if job.state == ImportJob.State.SUCCEEDED else round(100 * job.fraction, 1)
@@ -76,6 +87,7 @@ def job_payload(job: ImportJob) -> dict:
         "report": job.report,
         "error": job.error,
         "layer": {"slug": job.layer.slug, "url": f"/api/layers/{job.layer.slug}/"} if job.layer else None,
+        "search": _search_state(job),
         "created_at": job.created_at.isoformat(),
         "started_at": job.started_at.isoformat() if job.started_at else None,
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,

@@ -167,8 +167,20 @@ document.getElementById("gp-import-run").addEventListener("click", async () => {
     const link = el("a", { href: "/", textContent: `打开地图（图层 ${job.layer.slug}）` });
     link.dataset.slug = job.layer.slug;
     reportBox.append(link);
+    if (job.search === "indexing") followIndexing(job);
   }
 });
+
+// A large import is on the map and editable at once; its search rows follow in a job of their own.
+async function followIndexing(job) {
+  const note = el("p", { className: "gp-search-state", textContent: "搜索索引建立中：图层已可浏览和编辑，稍后即可被搜索到。" });
+  reportBox.append(note);
+  while (job.search === "indexing") {
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    job = (await api(job.url)).body;
+  }
+  note.textContent = "搜索索引已建立：要素可被搜索到。";
+}
 
 cancelButton.addEventListener("click", async () => {
   if (running) await api(running.url, { method: "DELETE" });

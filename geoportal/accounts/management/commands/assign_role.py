@@ -3,6 +3,7 @@ administrators come to be (on the admin site, roles are the security administrat
 from django.core.management.base import BaseCommand, CommandError
 
 from geoportal.accounts.models import User
+from geoportal.audit.recorder import console_scope
 
 
 class Command(BaseCommand):
@@ -18,5 +19,6 @@ class Command(BaseCommand):
             raise CommandError(f"No user {username!r}; create one with `manage.py createsuperuser` first.")
         before = user.role
         user.role = role
-        user.save()
+        with console_scope("assign_role"):
+            user.save()  # recorded in the audit trail as the console's (User.save)
         self.stdout.write(f"{username}: {before} -> {role} (their sessions were ended)")
