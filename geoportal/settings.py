@@ -216,6 +216,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Webhook subscriptions' "kind" is not the layers' "kind" (layers/changes).
+    "ENUM_NAME_OVERRIDES": {"SubscriptionKindEnum": "layers.changes.models.Subscription.Kind"},
 }
 
 # The city this deployment serves: its GB/T 2260 code selects the district boundaries
