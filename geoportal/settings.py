@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "layers.printing",
     "layers.search",
     "layers.catalogue",
+    "layers.changes",
     "annotations",
     "geoportal.audit",
     "frontend",
@@ -257,6 +258,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Webhook subscriptions' "kind" is not the layers' "kind" (layers/changes).
+    "ENUM_NAME_OVERRIDES": {"SubscriptionKindEnum": "layers.changes.models.Subscription.Kind"},
 }
 
 # The city this deployment serves: its GB/T 2260 code selects the district boundaries
@@ -396,6 +399,17 @@ REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", 10 * 1024 * 1024)
 # Violation reports each address may post to /csp-report per minute.
 CSP_REPORT_RATE = env_int("CSP_REPORT_RATE", 30)
 
+# Change feed webhooks (layers/changes, docs/changes.md). Receivers must start with one of the
+# allowed URL prefixes and resolve to public addresses, or to the networks allowed here.
+WEBHOOK_ALLOWED_URLS = env_list("WEBHOOK_ALLOWED_URLS", "")
+WEBHOOK_ALLOWED_NETWORKS = env_list("WEBHOOK_ALLOWED_NETWORKS", "")
+WEBHOOK_TIMEOUT = float(env_str("WEBHOOK_TIMEOUT", "5"))
+WEBHOOK_BATCH = env_int("WEBHOOK_BATCH", 100)
+WEBHOOK_MAX_FAILURES = env_int("WEBHOOK_MAX_FAILURES", 8)
+WEBHOOK_RETRY_BASE = env_int("WEBHOOK_RETRY_BASE", 10)
+WEBHOOK_RETRY_MAX = env_int("WEBHOOK_RETRY_MAX", 3600)
+WEBHOOK_SWEEP_SECONDS = env_int("WEBHOOK_SWEEP_SECONDS", 5)
+
 # Backup and restore (geoportal/backup, docs/backup.md): where `manage.py backup` puts its folders.
 BACKUP_DIR = env_str("BACKUP_DIR", str(BASE_DIR / "var" / "backups"))
 
@@ -418,6 +432,8 @@ PERIODIC_TASKS = [
     ("geoportal.audit.reads.audit_reads_drain", 10),
     ("geoportal.audit.retention.audit_purge", 24 * 3600),
     ("annotations.privacy.pii_retention_erase", 3600),
+    # Webhook retries, and changes held back by a long transaction when their edit committed.
+    ("layers.changes.dispatch.webhooks_sweep", WEBHOOK_SWEEP_SECONDS),
 ]
 
 # Resource catalogue (layers/catalogue): the address the platform is reached at, written into the

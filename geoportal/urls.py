@@ -20,6 +20,8 @@ urlpatterns = [
     path("accounts/", include("geoportal.accounts.urls")),
     path("audit/", include("geoportal.audit.urls")),  # the audit administrator's page
     path("i18n/", include("django.conf.urls.i18n")),
+    # Change feed and webhooks (layers/changes): before api/ and ogc/, whose patterns do not name them.
+    path("", include("layers.changes.urls")),
     path("api/edit/", include("layers.editing.urls")),
     path("api/search", include("layers.search.urls")),
     path("api/prints/", include("layers.printing.urls")),

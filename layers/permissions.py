@@ -294,3 +294,11 @@ def catalogue_layers_for(user, queryset: QuerySet[Layer] | None = None) -> Query
     if q is None:
         return qs
     return qs.filter(pk__in=Layer.objects.filter(q).values("pk"))
+
+# --- Webhooks (layers/changes): who may send a layer's changes (or annotation events) elsewhere.
+def can_own_webhooks(user) -> bool:
+    """API tokens (for the layers they may view) and department managers subscribe to changes;
+    deliveries then carry only what the subscriber may view (layers/changes/delivery.py)."""
+    if isinstance(user, TokenPrincipal):
+        return True
+    return _is_dept_staff(user) and user.role == User.Role.MANAGER

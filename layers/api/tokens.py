@@ -60,8 +60,32 @@ def principal_for_token(raw: str, address: str = "") -> TokenPrincipal:
     parts = raw.split("_")
     if not raw.startswith(TOKEN_PREFIX) or len(parts) < 3:
         raise TokenError("Malformed API token.")
-    row = (
-        ApiToken.objects.filter(prefix=parts[1])
+    row = _token_row(prefix=parts[1])
+    if row is None or not hmac.compare_digest(row["token_hash"], _digest(raw)):
+        raise TokenError("Unknown API token.")
+    _check_valid(row)
+    now = timezone.now()
+    if row["allowed_ips"] and not _address_allowed(address, row["allowed_ips"]):
+        raise TokenError("This API token may not be used from this address.")
+    if (row["last_used_at"] is None or now - row["last_used_at"] > LAST_USED_RESOLUTION
+            or (address and row["last_used_ip"] != address)):
+        ApiToken.objects.filter(pk=row["pk"]).update(last_used_at=now, last_used_ip=address or None)
+    return _principal(row)
+
+
+def stored_token_principal(*, token_id: int) -> TokenPrincipal:
+    """The principal of a stored token, for work done later on its behalf (webhook deliveries);
+    TokenError once it is revoked or expired."""
+    row = _token_row(pk=token_id)
+    if row is None:
+        raise TokenError("The API token no longer exists.")
+    _check_valid(row)
+    return _principal(row)
+
+
+def _token_row(**lookup) -> dict | None:
+    return (
+        ApiToken.objects.filter(**lookup)
         .annotate(layer_ids=ArrayAgg("layers__id", filter=Q(layers__isnull=False), distinct=True, default=[]),
                   department_ids=ArrayAgg("departments__id", filter=Q(departments__isnull=False), distinct=True,
                                           default=[]))
@@ -69,18 +93,16 @@ def principal_for_token(raw: str, address: str = "") -> TokenPrincipal:
                 "last_used_ip", "layer_ids", "department_ids")
         .first()
     )
-    if row is None or not hmac.compare_digest(row["token_hash"], _digest(raw)):
-        raise TokenError("Unknown API token.")
+
+
+def _check_valid(row: dict) -> None:
     if row["revoked"]:
         raise TokenError("This API token has been revoked.")
-    now = timezone.now()
-    if row["expires_at"] is not None and row["expires_at"] <= now:
+    if row["expires_at"] is not None and row["expires_at"] <= timezone.now():
         raise TokenError("This API token has expired; ask the security administrator for a new one.")
-    if row["allowed_ips"] and not _address_allowed(address, row["allowed_ips"]):
-        raise TokenError("This API token may not be used from this address.")
-    if (row["last_used_at"] is None or now - row["last_used_at"] > LAST_USED_RESOLUTION
-            or (address and row["last_used_ip"] != address)):
-        ApiToken.objects.filter(pk=row["pk"]).update(last_used_at=now, last_used_ip=address or None)
+
+
+def _principal(row: dict) -> TokenPrincipal:
     return TokenPrincipal(token_id=row["pk"], name=row["name"], can_write=row["scope"] == ApiToken.Scope.WRITE,
                           layer_ids=frozenset(row["layer_ids"]), department_ids=frozenset(row["department_ids"]))
 

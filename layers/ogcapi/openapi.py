@@ -124,6 +124,14 @@ def _collection_paths(layer: Layer) -> dict:
         base: {"get": {"summary": f"{layer.title_zh} metadata", "operationId": f"describe_{layer.slug}",
                        "tags": tag, "parameters": [_F],
                        "responses": {"200": _ok("application/json"), **_ERRORS}}},
+        # The change feed (layers/changes, docs/changes.md).
+        f"{base}/changes": {"get": {
+            "summary": f"{layer.title_zh} changes after a cursor", "operationId": f"changes_{layer.slug}",
+            "tags": tag, "parameters": [
+                _param("since", {"type": "string"}, "A `next` cursor of an earlier page; leave out for the start"),
+                _param("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100})],
+            "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}},
+                          **_ERRORS}}},
         f"{base}/queryables": {"get": {"summary": "Queryables", "operationId": f"queryables_{layer.slug}",
                                        "tags": tag, "parameters": [_F],
                                        "responses": {"200": _ok("application/schema+json"), **_ERRORS}}},

@@ -21,6 +21,7 @@ SECTIONS = {
     "print": "layers.printing.bench",
     "items": "layers.ogcapi.bench",
     "history": "layers.history.bench",
+    "feed": "layers.changes.bench",
     "search": "layers.search.bench",
     "import": "layers.io.bench",
 }
