@@ -16,6 +16,7 @@ from django.db import connections
 from websockets.sync.client import ClientConnection, connect
 
 from geoportal.asgi import application
+from geoportal.security.csp import content_security_policy
 
 
 class LiveSocketServer:
@@ -76,6 +77,9 @@ def live_socket_server(transactional_db, settings):
     server = LiveSocketServer()
     server.start()
     settings.LIVE_URL = f":{server.port}/live/"
+    # The page's policy must let its socket connect there, as settings.py builds it for LIVE_URL.
+    settings.CONTENT_SECURITY_POLICY = content_security_policy(
+        basemap_url=settings.BASEMAP_URL, tianditu_key=settings.TIANDITU_KEY, live_url=settings.LIVE_URL)
     yield server
     server.stop()
 
