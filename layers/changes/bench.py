@@ -6,12 +6,11 @@ The feed hands out committed versions only, so the section keeps a layer of its 
 from __future__ import annotations
 
 import random
-import statistics
-import time
 
 from django.contrib.gis.geos import Point
 from django.db import connection
 
+from layers.bench_timing import median_ms
 from layers.changes.feed import MAX_LIMIT, START, changes_read
 from layers.models import Layer
 from layers.services import FeatureInput, features_bulk_create
@@ -30,15 +29,6 @@ def _feed_layer(benchmark: Layer) -> Layer:
                                                                    srid=4326), {}) for _ in range(CHANGES)])
     return layer
 
-
-def _median_ms(fn, repeat: int = 5) -> float:
-    fn()
-    timings = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        timings.append((time.perf_counter() - start) * 1000)
-    return statistics.median(timings)
 
 
 def run(*, layer: Layer, stdout, options) -> None:
@@ -60,6 +50,6 @@ def run(*, layer: Layer, stdout, options) -> None:
             return len(cursor.fetchall())
 
     count = feed()
-    feed_ms, raw_ms = _median_ms(feed), _median_ms(raw)
+    feed_ms, raw_ms = median_ms(feed), median_ms(raw)
     stdout.write(f"feed read of {count} changes ({MAX_LIMIT} a page, as documents): {feed_ms:.0f} ms; "
                  f"raw SQL read of the same rows: {raw_ms:.0f} ms; ratio {feed_ms / raw_ms:.2f}")

@@ -8,12 +8,12 @@
 Writes run inside a transaction that is rolled back, so the benchmark layer stays unchanged."""
 from __future__ import annotations
 
-import statistics
 import time
 
 from django.db import connection, transaction
 from django.utils import timezone
 
+from layers.bench_timing import median_ms
 from layers.history.recording import feature_versions_ensure_baseline_bulk, feature_versions_record_bulk
 from layers.history.selectors import features_asof
 from layers.models import Feature, Layer
@@ -27,15 +27,6 @@ BOXES = {
 }
 WRITES = 200
 
-
-def _median_ms(fn, repeat: int = 5) -> float:
-    fn()  # warm the cache
-    timings = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        timings.append((time.perf_counter() - start) * 1000)
-    return statistics.median(timings)
 
 
 def _writes(layer: Layer, stdout) -> None:
@@ -73,8 +64,8 @@ def _asof_reads(layer: Layer, stdout, label: str, moment=None) -> None:
     moment = moment or timezone.now()
     asof = features_asof(layer_id=layer.pk, asof=moment, name_field=layer.name_field)
     for name, bbox in BOXES.items():
-        current = _median_ms(lambda b=bbox: list(query.items_chunks(_list_query(layer, b))))
-        past = _median_ms(lambda b=bbox: list(query.items_chunks(_list_query(layer, b, asof))))
+        current = median_ms(lambda b=bbox: list(query.items_chunks(_list_query(layer, b))))
+        past = median_ms(lambda b=bbox: list(query.items_chunks(_list_query(layer, b, asof))))
         stdout.write(f"  asof {name}, {label}: current features {current:.1f} ms, as of then {past:.1f} ms "
                      f"(x{past / current:.2f})")
 
