@@ -1,6 +1,7 @@
 """The spatial core: layers, their features, and who besides the owner may use them."""
 from django.conf import settings
 from django.contrib.gis.db import models
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GistIndex
 from django.db.models import BigIntegerField, Q, Value
 from django.db.models.functions import Cast
@@ -121,6 +122,16 @@ class LayerGrant(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # A grant's scope (layers/scope.py): which properties the grantee sees (None: all of them) and
+    # where (None: everywhere; else the features meeting this area), and until when (None: until
+    # taken back). Share requests (layers/sharing) create scoped, expiring grants.
+    fields = ArrayField(models.CharField(max_length=63), null=True, blank=True)
+    area = models.MultiPolygonField(srid=4326, null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    @property
+    def scoped(self) -> bool:
+        return self.fields is not None or self.area is not None
 
     class Meta:
         constraints = [

@@ -26,6 +26,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Now
 
 from geoportal.accounts.models import Department, User
 from geoportal.audit.recorder import layer_read_note, reads_recorded
@@ -73,6 +74,11 @@ def _token_q(token: TokenPrincipal, rule: str) -> Q:
     return Q(pk__in=[])
 
 
+# A grant counts until it expires; the database's clock decides (a grant's expiry needs no job to
+# take effect: the periodic share_grants_expire only tidies and audits what expired).
+_ACTIVE_GRANT = Q(grants__expires_at__isnull=True) | Q(grants__expires_at__gt=Now())
+
+
 def _is_admin(user) -> bool:
     return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_platform_admin)
 
@@ -96,8 +102,8 @@ def layer_access_q(user: User | AnonymousUser | None, action: Action) -> Q | Non
     staff = _is_dept_staff(user)
     nothing = Q(pk__in=[])
 
-    user_grant = Q(grants__user_id=user.pk) if authenticated else nothing
-    dept_grant = Q(grants__department_id=user.department_id) if staff else nothing
+    user_grant = (Q(grants__user_id=user.pk) & _ACTIVE_GRANT) if authenticated else nothing
+    dept_grant = (Q(grants__department_id=user.department_id) & _ACTIVE_GRANT) if staff else nothing
     own_dept = Q(department_id=user.department_id) if staff else nothing
 
     if rule == "view":

@@ -12,9 +12,10 @@ import pytest
 from django.contrib.gis.geos import Point, Polygon
 from django.db import connection, connections, transaction
 
-from layers.changes.feed import EVERYTHING, START, CursorError, Scope, changes_read, cursor_decode
+from layers.changes.feed import START, CursorError, changes_read, cursor_decode
 from layers.history.models import FeatureVersion
 from layers.models import Feature, Layer
+from layers.scope import EVERYTHING, FeatureScope
 from layers.services import feature_create, feature_delete, feature_update
 from tests.conftest import make_layer
 
@@ -79,7 +80,7 @@ def test_scope_shows_only_its_fields_and_moves_across_its_area_as_insert_and_del
     feature_update(feature=Feature.objects.get(pk=first.pk), base_version=2,
                    geometry=Point(126.63, 45.745, srid=4326))  # comes back
     feature_delete(feature=Feature.objects.get(pk=first.pk))
-    changes, _ = read_all(school_layer, scope=Scope(fields=("name",), area=inside))
+    changes, _ = read_all(school_layer, scope=FeatureScope(fields=("name",), area=inside))
     assert [(c.type, c.feature_id) for c in changes] == [
         ("insert", first.pk), ("delete", first.pk), ("insert", first.pk), ("delete", first.pk)]
     assert changes[0].properties == {"name": "第1中学"}

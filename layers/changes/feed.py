@@ -17,10 +17,10 @@ import datetime
 import json
 from dataclasses import dataclass
 
-from django.contrib.gis.geos import GEOSGeometry
 from django.db import connection
 
 from layers.models import Layer
+from layers.scope import EVERYTHING, FeatureScope
 
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
@@ -61,15 +61,6 @@ def cursor_decode(text: str) -> Cursor:
     return cursor
 
 
-@dataclass(frozen=True)
-class Scope:
-    """What of a layer a reader may see: all fields or these, everywhere or inside this area."""
-
-    fields: tuple[str, ...] | None = None
-    area: GEOSGeometry | None = None
-
-
-EVERYTHING = Scope()
 
 
 @dataclass(frozen=True)
@@ -128,7 +119,7 @@ def _change_type(action: str, seen_now: bool, seen_before: bool) -> str | None:
 
 
 def changes_read(*, layer: Layer, since: Cursor = START, limit: int = DEFAULT_LIMIT,
-                 scope: Scope = EVERYTHING) -> ChangePage:
+                 scope: FeatureScope = EVERYTHING) -> ChangePage:
     """The layer's changes after `since`, in the order of their transactions, as `scope` shows them.
 
     The caller has decided that the reader may see the layer (layers.permissions). Versions the

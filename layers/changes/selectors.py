@@ -3,18 +3,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from layers.changes.feed import START, ChangePage, Cursor, Scope, changes_read, cursor_decode
+from layers.changes.feed import START, ChangePage, Cursor, changes_read, cursor_decode
 from layers.models import Layer
+from layers.scope import FeatureScope, feature_scope
 
-EVERYTHING = Scope()
 
-
-def reader_scope(*, principal, layer: Layer) -> Scope:
-    """What of `layer` the principal, who may view it, sees in the feed.
-
-    Viewing a layer shows all of it today. Field subsets and areas of share-request grants are
-    decided in layers.permissions; once it answers them, this is the one place that asks."""
-    return EVERYTHING
+def reader_scope(*, principal, layer: Layer) -> FeatureScope:
+    """What of `layer` the principal, who may view it, sees in the feed (layers/scope.py)."""
+    return feature_scope(principal=principal, layer=layer)
 
 
 def layer_changes(*, principal, layer: Layer, since: Cursor = START, limit: int) -> ChangePage:
