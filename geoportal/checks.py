@@ -15,6 +15,8 @@ mistyped city, extent, centre or base map fails `manage.py check` instead of dra
     geoportal.E022  PII_KEYS is empty (outside DEBUG) or malformed
     geoportal.E023  PII_CIPHER is neither aes-gcm nor sm4, or the current key does not fit it
     geoportal.E024  PII_RETENTION_DAYS is under 1
+    geoportal.E030  PERIODIC_TASKS names something that is not an importable callable
+    geoportal.E031  PERIODIC_TASKS holds an entry that is not (dotted path, whole seconds > 0)
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, connections
+from django.utils.module_loading import import_string
 
 from annotations.pii import CIPHERS, parse_keys
 
@@ -161,4 +164,25 @@ def check_personal_information(app_configs=None, **kwargs) -> list:
             f"{' or '.join(str(n) for n in CIPHERS[settings.PII_CIPHER])}.", id="geoportal.E023"))
     if settings.PII_RETENTION_DAYS < 1:
         errors.append(Error("PII_RETENTION_DAYS must be at least 1.", id="geoportal.E024"))
+    return errors
+
+
+@register(Tags.compatibility)
+def check_periodic_tasks(app_configs=None, **kwargs) -> list:
+    """The worker would log a failure at each interval for a task it cannot import: fail here."""
+    errors = []
+    for entry in getattr(settings, "PERIODIC_TASKS", []):
+        if not (isinstance(entry, (list, tuple)) and len(entry) == 2 and isinstance(entry[0], str)
+                and isinstance(entry[1], int) and not isinstance(entry[1], bool) and entry[1] > 0):
+            errors.append(Error(f"PERIODIC_TASKS entry {entry!r} is not (dotted path, whole seconds > 0).",
+                                id="geoportal.E031"))
+            continue
+        try:
+            function = import_string(entry[0])
+        except ImportError as exc:
+            errors.append(Error(f"PERIODIC_TASKS names {entry[0]!r}, which cannot be imported: {exc}",
+                                id="geoportal.E030"))
+            continue
+        if not callable(function):
+            errors.append(Error(f"PERIODIC_TASKS names {entry[0]!r}, which is not callable.", id="geoportal.E030"))
     return errors
