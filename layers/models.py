@@ -14,6 +14,10 @@ def _bilingual(zh: str, en: str) -> str:
     return en if (get_language() or "").startswith("en") and en else zh
 
 
+# Names a layer may not take: /ogc/collections/catalogue is the resource catalogue (OGC API - Records).
+RESERVED_SLUGS = frozenset({"catalogue"})
+
+
 class Theme(models.TextChoices):
     """Themes group layers in the map's layer list."""
 
@@ -89,6 +93,8 @@ class Layer(models.Model):
         ordering = ["theme", "slug"]
         constraints = [
             models.CheckConstraint(condition=Q(min_zoom__lte=models.F("max_zoom")), name="layer_zoom_range"),
+            models.CheckConstraint(condition=~Q(slug__in=sorted(RESERVED_SLUGS)), name="layer_slug_not_reserved",
+                                   violation_error_message="This name is taken by the platform; choose another."),
         ]
 
     def __str__(self) -> str:

@@ -6,10 +6,12 @@ import json
 
 import pytest
 from django.contrib.gis.geos import Point
+from django.db import IntegrityError, transaction
 from django.test import Client
 
 from geoportal.accounts.models import User
 from layers.history.models import AuditLog
+from layers.io.importer import _unique_slug
 from layers.models import Feature, Layer
 from layers.permissions import user_can
 from layers.services import feature_create
@@ -54,6 +56,17 @@ def test_manager_creates_a_layer(users, departments):
     assert zoom.status_code == 400
     assert send(signed_in(users["planning_editor"]), "post", "/api/edit/layers/",
                 {"slug": "mine", "title_zh": "我的", "geometry_type": "point"}).status_code == 403
+
+
+def test_the_catalogue_name_is_reserved(users, departments):
+    """/ogc/collections/catalogue is the resource catalogue: no layer may take its name."""
+    client = signed_in(users["planning_manager"])
+    refused = send(client, "post", "/api/edit/layers/", {"slug": "catalogue", "title_zh": "目录", "geometry_type": "point"})
+    assert refused.status_code == 400 and "taken by the platform" in refused.json()["errors"]["slug"]
+    assert _unique_slug("catalogue") == "catalogue-2"
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_layer("catalogue", departments["planning"])
+    assert not Layer.objects.filter(slug="catalogue").exists()
 
 
 def test_metadata_and_style_changes_are_audited(clinics, users):

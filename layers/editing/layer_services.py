@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from geoportal.accounts.models import Department
 from layers.history.audit import audit_changes, audit_record
 from layers.history.models import AuditLog
-from layers.models import Feature, Layer, default_style
+from layers.models import RESERVED_SLUGS, Feature, Layer, default_style
 from layers.permissions import can_create_layers, user_can
 from layers.rasters.styles import validate_raster_style
 from layers.schema import PropertyValidationError, SchemaError, parse_schema, validate_properties
@@ -149,6 +149,8 @@ def layer_create(*, actor, slug: str, department: Department | None = None, **va
         raise LayerChangeError({"department": "Choose the department that owns the layer."})
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{1,63}", slug or ""):
         raise LayerChangeError({"slug": "Use 2-64 lower-case letters, digits and hyphens."})
+    if slug in RESERVED_SLUGS:
+        raise LayerChangeError({"slug": f"{slug!r} is taken by the platform (the resource catalogue); choose another."})
     if Layer.objects.filter(slug=slug).exists():
         raise LayerChangeError({"slug": "A layer with this name already exists."})
     unknown = set(values) - set(METADATA_FIELDS) - {"schema", "style"}

@@ -26,7 +26,7 @@ from layers.io.models import ImportJob
 from layers.io.staging import STAGING_PREFIX, Described, drop_staging, source_srs_args, stage
 from layers.io.upload import remove_work_dir
 from layers.io.write import preview_geojson, write_features
-from layers.models import Layer
+from layers.models import RESERVED_SLUGS, Layer
 from layers.rasters.services import SOURCE_FORMAT as RASTER_FORMAT
 from layers.rasters.services import raster_import_run
 
@@ -86,7 +86,7 @@ def _cancel_requested(job: ImportJob) -> bool:
 def _unique_slug(title: str) -> str:
     base = slugify("-".join(lazy_pinyin(title)))[:50] or "layer"
     slug, n = base, 1
-    while Layer.objects.filter(slug=slug).exists():
+    while slug in RESERVED_SLUGS or Layer.objects.filter(slug=slug).exists():
         n += 1
         slug = f"{base}-{n}"
     return slug
