@@ -61,7 +61,8 @@ def test_manager_creates_a_layer(users, departments):
 def test_the_catalogue_name_is_reserved(users, departments):
     """/ogc/collections/catalogue is the resource catalogue: no layer may take its name."""
     client = signed_in(users["planning_manager"])
-    refused = send(client, "post", "/api/edit/layers/", {"slug": "catalogue", "title_zh": "目录", "geometry_type": "point"})
+    refused = send(client, "post", "/api/edit/layers/",
+                   {"slug": "catalogue", "title_zh": "目录", "geometry_type": "point"})
     assert refused.status_code == 400 and "taken by the platform" in refused.json()["errors"]["slug"]
     assert _unique_slug("catalogue") == "catalogue-2"
     with pytest.raises(IntegrityError), transaction.atomic():
