@@ -10,10 +10,12 @@ from urllib.request import urlopen
 
 import pytest
 from django.contrib.gis.geos import Point
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from websockets.exceptions import InvalidStatus
 
 from geoportal.accounts.models import User
+from layers.io.services import ImportRequest, import_job_create
 from layers.live import relay
 from layers.live.checks import check_live_settings
 from layers.models import Layer
@@ -21,6 +23,7 @@ from layers.permissions import layer_grant, layer_revoke
 from layers.services import FeatureInput, feature_create, feature_delete, feature_update, features_bulk_create
 from tests.conftest import make_layer, make_user
 from tests.live_support import nothing_arrives, receive
+from tests.raster_factories import raster_layer_create, raster_root, write_elevation  # noqa: F401
 
 
 def signed_in(user) -> tuple[Client, str]:
@@ -232,3 +235,21 @@ def test_an_editor_whose_edit_grant_is_revoked_no_longer_sees_who_edits(live_soc
         # The guest's socket, asked again, leaves the editors: its name and theirs are no longer shared.
         assert nothing_arrives(granted, timeout=1)
         assert nothing_arrives(owner, timeout=0.5)
+
+
+@pytest.mark.usefixtures("raster_root")
+def test_a_replaced_raster_reaches_its_viewers_with_the_layers_new_stamp(live_socket_server, users, tmp_path):
+    """The map fetches the new image: raster tiles' URLs carry the layer's stamp (js/rasters.js)."""
+    manager = users["planning_manager"]
+    layer = raster_layer_create(user=manager, path=write_elevation(tmp_path / "dem.tif"), title="高程", slug="dem")
+    with live_socket_server.connect() as anonymous:
+        receive(anonymous)
+        assert follow(anonymous, layer) == [layer.slug]
+        path = write_elevation(tmp_path / "new.tif", width=80, height=48)
+        upload = SimpleUploadedFile(path.name, path.read_bytes(), content_type="image/tiff")
+        job = import_job_create(user=manager, uploaded=upload, run_now=True,
+                                request=ImportRequest(mode="replace", layer_slug=layer.slug))
+        assert job.state == "succeeded", job.error
+        message = receive(anonymous, timeout=10)
+        layer.refresh_from_db()
+        assert message == {"type": "change", "layer": "dem", "changes": None, "stamp": layer.updated_at.isoformat()}

@@ -6,7 +6,7 @@ Messages from the page (JSON):
 Messages to the page:
   {"type": "hello", "user": name | null}
   {"type": "following", "layers": [slug, ...]}                     what the socket follows
-  {"type": "change", "layer": slug, "changes": [{feature, action, version, bbox}] | null}
+  {"type": "change", "layer": slug, "changes": [{feature, action, version, bbox}] | null, "stamp"?: updated_at}
   {"type": "presence", "layer": slug, "editors": [name, ...]}      the other users editing it
   {"type": "error", "error": text}
 
@@ -94,7 +94,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
         """A commit on a followed layer (layers/live/events.py, handed over by layers/live/relay.py)."""
         await self._recheck()
         if event["layer"] in self.following:
-            await self._send("change", layer=self.following[event["layer"]], changes=event["changes"])
+            extra = {"stamp": event["stamp"]} if "stamp" in event else {}
+            await self._send("change", layer=self.following[event["layer"]], changes=event["changes"], **extra)
 
     async def _recheck(self) -> None:
         """Ask again, at most every LIVE_RECHECK_SECONDS, whether the session stands and what it may see."""

@@ -22,10 +22,12 @@ function popupFeature(popup, slug) {
   return node && node.dataset.layer === slug && node.dataset.featureId ? Number(node.dataset.featureId) : null;
 }
 
-async function applyChange(app, popup, { layer: slug, changes }) {
+async function applyChange(app, popup, { layer: slug, changes, stamp }) {
   const { map, layers } = app;
   const layer = layers.get(slug);
   if (!layer) return;
+  // A replaced raster: its tiles' URLs carry the layer's new stamp (js/rasters.js).
+  if (stamp) layer.updated_at = stamp;
   const overlay = layers.overlay(slug);
   // An overlay off the map now (switched off, out of its zoom range) is dropped, and drawn
   // afresh when it shows again.
