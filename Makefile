@@ -32,7 +32,7 @@ test: ## Set up what the tests need, then run the whole suite (browser tests inc
 	@bash scripts/test.sh $(PYTEST_ARGS)
 
 bench: setup ## Benchmarks: tiles, items, search, import; prints ratios against the raw queries (BENCH_ARGS="--only tiles")
-	@$(RUN_ENV) SECRET_KEY=$${SECRET_KEY:-$$(head -c 48 /dev/urandom | base64)} $(PY) manage.py bench $(BENCH_ARGS)
+	@. scripts/local-keys.sh && $(RUN_ENV) $(PY) manage.py bench $(BENCH_ARGS)
 
 audit: ## Known vulnerabilities in the Python and npm packages (fails if a service is unreachable)
 	@DEPENDENCY_AUDIT=$${DEPENDENCY_AUDIT:-require} $(PY) -m geoportal.security.dependency_audit
@@ -44,7 +44,7 @@ lint: ## ruff
 	@$(VENV)/bin/ruff check .
 
 check: ## Django's deployment checks with production settings
-	@$(RUN_ENV) SECRET_KEY=$$(head -c 48 /dev/urandom | base64) $(PY) manage.py check --deploy --database default
+	@. scripts/local-keys.sh && $(RUN_ENV) $(PY) manage.py check --deploy --database default
 
 cluster: ## The production topology locally: pg_auto_failover primary+replica, PgBouncer, 2 instances, nginx on :8081 (docs/cluster.md)
 	@bash scripts/cluster.sh up
@@ -53,7 +53,7 @@ cluster-stop: ## Stop `make cluster` (data kept; CLUSTER_PURGE=1 removes it)
 	@bash scripts/cluster.sh down
 
 backup: ## Back up the database and the media, raster and import folders into BACKUP_DIR (docs/backup.md)
-	@$(RUN_ENV) SECRET_KEY=$${SECRET_KEY:-$$(head -c 48 /dev/urandom | base64)} $(PY) manage.py backup $(BACKUP_ARGS)
+	@. scripts/local-keys.sh && $(RUN_ENV) $(PY) manage.py backup $(BACKUP_ARGS)
 
 archiving: ## Continuous archiving of the local PostgreSQL with pgBackRest, first full backup (as root; docs/backup.md)
 	@bash scripts/archiving.sh setup

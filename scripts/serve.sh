@@ -6,18 +6,8 @@ cd "$(dirname "$0")/.."
 VENV=${VENV:-$PWD/.venv}
 export DATABASE_URL=${DATABASE_URL:-postgis://geoportal:geoportal@127.0.0.1:5432/${GEOPORTAL_DB_NAME:-geoportal}}
 export DJANGO_SETTINGS_MODULE=geoportal.settings
-# A key kept on this machine, so sessions survive restarts; set SECRET_KEY to use your own.
-if [ -z "${SECRET_KEY:-}" ]; then
-  [ -s var/secret_key ] || (umask 077; head -c 48 /dev/urandom | base64 > var/secret_key)
-  SECRET_KEY=$(cat var/secret_key); export SECRET_KEY
-fi
-# Personal information is encrypted with PII_KEYS (docs/security.md "Personal information"): none
-# given, one kept in var/. Set PII_KEYS for a real deployment and keep it safe: without the key the
-# stored names and contacts cannot be read.
-if [ -z "${PII_KEYS:-}" ]; then
-  [ -s var/pii_keys ] || (umask 077; echo "1:$(head -c 32 /dev/urandom | base64)" > var/pii_keys)
-  PII_KEYS=$(cat var/pii_keys); export PII_KEYS
-fi
+# SECRET_KEY and PII_KEYS: yours, or keys kept in var/ (scripts/local-keys.sh).
+. scripts/local-keys.sh
 # Served over plain HTTP locally; behind TLS set SECURE_COOKIES=1 (see README).
 export SECURE_COOKIES=${SECURE_COOKIES:-0}
 export ALLOWED_HOSTS=${ALLOWED_HOSTS:-127.0.0.1,localhost}

@@ -8,4 +8,7 @@ class AuditConfig(AppConfig):
 
     def ready(self):
         # Sign-in, sign-in failure and sign-out come to us as django.contrib.auth's signals.
-        from geoportal.audit import signin  # noqa: F401
+        from geoportal.audit import admin_actions, signin  # noqa: F401
+
+        # The admin's bulk deletions, which send no signal, are recorded by our own action.
+        admin_actions.install()

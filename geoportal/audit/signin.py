@@ -34,7 +34,7 @@ def _signed_out(sender, request, user, **kwargs):
 def _admin_logged(sender, instance: LogEntry, created: bool, **kwargs):
     """Every change made on the admin site (grants, layers, users, devices...), as the admin logs
     it. The admin's deletion of several objects at once bulk-creates its log rows without this
-    signal: those are recorded by the models' own services where they have them."""
+    signal: geoportal/audit/admin_actions.py records those."""
     if not created:
         return
     action = {ADDITION: "admin.add", CHANGE: "admin.change", DELETION: "admin.delete"}[instance.action_flag]

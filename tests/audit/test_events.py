@@ -8,6 +8,7 @@ import time
 
 import pytest
 from django.contrib.auth.tokens import default_token_generator
+from django.contrib.gis.geos import Point
 from django.core.management import call_command
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -19,7 +20,10 @@ from geoportal.accounts.twofactor import second_factor_remove
 from geoportal.audit.chain import chain_seal, chain_verify
 from geoportal.audit.models import Entry
 from layers.editing.layer_services import layer_update
+from layers.models import Feature
 from layers.permissions import layer_grant, layer_revoke
+from layers.services import feature_create
+from tests.conftest import make_layer
 from tests.identity_support import STRONG_PASSWORD, code_for, enrol_device
 
 pytestmark = pytest.mark.django_db
@@ -175,3 +179,21 @@ def test_export_records_format_and_area(client, users, internal_layer):
     entry = _last("layer.export")
     assert (entry.username, entry.layer_slug, entry.ip) == ("p_editor", "pipes", "192.0.2.7")
     assert entry.details["format"] == [None, "gpkg"] and entry.details["bbox"][1] == [126.6, 45.7, 126.7, 45.8]
+
+
+def test_bulk_deletes_on_the_admin_site_are_recorded(client, users, departments):
+    """Django's "delete selected" logs without a signal; our action records each object it deletes."""
+    layer = make_layer("benches", departments["planning"])
+    ids = [feature_create(layer=layer, geometry=Point(126.6 + i / 100, 45.7, srid=4326),
+                          properties={"name": f"椅{i}", "level": "middle"}).pk for i in range(3)]
+    client.force_login(users["admin"])
+    form = {"action": "delete_selected", "_selected_action": ids[:2]}
+    confirm = client.post("/admin/layers/feature/", form, **BROWSER)
+    assert confirm.status_code == 200 and "delete_selected_confirmation" in confirm.template_name[-1]
+    assert not Entry.objects.filter(action="admin.delete").exists()  # asked, not yet done
+    done = client.post("/admin/layers/feature/", {**form, "post": "yes"}, **BROWSER)
+    assert done.status_code == 302
+    assert list(Feature.objects.filter(layer=layer).values_list("pk", flat=True)) == [ids[2]]
+    entries = Entry.objects.filter(action="admin.delete").order_by("target")
+    assert [e.target for e in entries] == sorted(f"layers.feature:{pk}" for pk in ids[:2])
+    assert {(e.username, e.ip) for e in entries} == {("root", "192.0.2.7")}
