@@ -22,6 +22,7 @@ SECTIONS = {
     "items": "layers.ogcapi.bench",
     "history": "layers.history.bench",
     "feed": "layers.changes.bench",
+    "webhooks": "layers.changes.webhook_bench",
     "search": "layers.search.bench",
     "import": "layers.io.bench",
 }
