@@ -59,7 +59,8 @@ class _Receiver:
 
 def _layer(benchmark: Layer) -> tuple[Layer, User]:
     layer, _ = Layer.objects.get_or_create(
-        slug=SLUG, defaults={"title_zh": "推送基准", "title_en": "Webhook benchmark", "department": benchmark.department,
+        slug=SLUG, defaults={"title_zh": "推送基准", "title_en": "Webhook benchmark",
+                             "department": benchmark.department,
                              "geometry_type": Layer.GeometryType.POINT, "is_demo": True,
                              "schema": [{"name": "n", "type": "integer"}]})
     if not Feature.objects.filter(layer=layer).exists():
