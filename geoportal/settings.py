@@ -434,6 +434,8 @@ PERIODIC_TASKS = [
     ("annotations.privacy.pii_retention_erase", 3600),
     # Webhook retries, and changes held back by a long transaction when their edit committed.
     ("layers.changes.dispatch.webhooks_sweep", WEBHOOK_SWEEP_SECONDS),
+    # Catalogue documents written under an earlier CATALOGUE_SITE_URL.
+    ("layers.catalogue.services.records_rebase", 3600),
 ]
 
 # Resource catalogue (layers/catalogue): the address the platform is reached at, written into the

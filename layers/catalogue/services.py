@@ -66,6 +66,17 @@ def records_complete() -> int:
     return len(missing)
 
 
+def records_rebase() -> int:
+    """Rewrite the stored ISO 19139 documents written under another CATALOGUE_SITE_URL (CSW serves
+    them as stored), once the setting changed. Periodic (PERIODIC_TASKS) and `manage.py
+    catalogue_rebase`; returns how many were rewritten."""
+    marker = f"{settings.CATALOGUE_SITE_URL}/catalogue/"
+    stale = list(CatalogueRecord.objects.exclude(iso_xml__contains=marker).select_related("layer"))
+    for record in stale:
+        record_refresh(layer=record.layer)
+    return len(stale)
+
+
 def record_data_changed(*, layer_id: int) -> None:
     """The layer's features changed (committed): note when, and refresh the derived document
     (its extent and count are the layer's, kept by layers.services)."""

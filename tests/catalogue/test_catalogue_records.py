@@ -7,13 +7,14 @@ import types
 
 import pytest
 from django.contrib.gis.geos import Point
+from django.core.management import call_command
 from django.urls import path
 from owslib.etree import etree
 from owslib.iso import MD_Metadata
 
 import geoportal.urls as root_urls
 from layers.catalogue.models import CatalogueRecord
-from layers.catalogue.services import records_complete
+from layers.catalogue.services import records_complete, records_rebase
 from layers.history.models import AuditLog
 from layers.models import Layer
 from layers.services import feature_create
@@ -174,3 +175,14 @@ def test_the_catalogue_in_english(client, catalogue, settings):
     assert "schools layer" in page.text  # the layer's English title
     record = client.get("/ogc/collections/catalogue/items/schools", HTTP_ACCEPT_LANGUAGE="en").json()
     assert record["properties"]["title"] == "schools layer"
+
+
+def test_stored_iso_documents_follow_a_new_site_address(settings, departments, school_layer):
+    """CSW serves the stored ISO 19139 as it is: a changed CATALOGUE_SITE_URL rewrites it."""
+    records_complete()
+    assert records_rebase() == 0  # written under the current address
+    settings.CATALOGUE_SITE_URL = "https://gis.harbin.gov.cn"
+    call_command("catalogue_rebase")
+    iso = CatalogueRecord.objects.get(layer=school_layer).iso_xml
+    assert "https://gis.harbin.gov.cn/ogc/collections/schools" in iso and "localhost" not in iso
+    assert records_rebase() == 0
