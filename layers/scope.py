@@ -9,6 +9,7 @@ asks `feature_scope` once per request, after layers.permissions decided the laye
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
@@ -31,6 +32,51 @@ class FeatureScope:
 
     def shows_field(self, name: str) -> bool:
         return self.fields is None or name in self.fields
+
+    @property
+    def key(self) -> str:
+        """A short stable name of the scope for cache keys: "" for everything."""
+        if self.everything:
+            return ""
+        text = f"{self.fields!r}|{self.area.ewkt if self.area is not None else ''}"
+        return "s" + hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    @property
+    def area_ewkb(self) -> bytes | None:
+        """The area as EWKB in EPSG:4326, the features' CRS, for SQL parameters."""
+        if self.area is None:
+            return None
+        area = self.area.clone()
+        if area.srid is None:
+            area.srid = 4326
+        elif area.srid != 4326:
+            area.transform(4326)
+        return bytes(area.ewkb)
+
+    def properties(self, properties: dict) -> dict:
+        """A feature's properties as the scope shows them."""
+        if self.fields is None:
+            return properties
+        return {name: value for name, value in properties.items() if name in self.fields}
+
+    def features(self, queryset):
+        """A Feature queryset narrowed to the features the scope shows (those meeting its area)."""
+        if self.area is None:
+            return queryset
+        return queryset.filter(geom__intersects=self.area)
+
+    def properties_sql(self, column: str = "properties") -> tuple[str, list]:
+        """SQL for a jsonb properties column as the scope shows it, and its parameters."""
+        if self.fields is None:
+            return column, []
+        return (f"COALESCE((SELECT jsonb_object_agg(e.key, e.value) FROM jsonb_each({column}) AS e "
+                "WHERE e.key = ANY(%s)), '{}'::jsonb)", [list(self.fields)])
+
+    def area_sql(self, geometry: str = "geom") -> tuple[str, list]:
+        """An SQL condition true for the features the scope shows, and its parameters."""
+        if self.area is None:
+            return "TRUE", []
+        return f"ST_Intersects({geometry}, ST_GeomFromEWKB(%s))", [self.area_ewkb]
 
 
 EVERYTHING = FeatureScope()

@@ -126,14 +126,7 @@ def changes_read(*, layer: Layer, since: Cursor = START, limit: int = DEFAULT_LI
     scope hides on both sides (outside the area before and after) are passed over, so a page may
     hold fewer than `limit` changes while `more` is true."""
     limit = max(1, min(limit, MAX_LIMIT))
-    area = None
-    if scope.area is not None:
-        area = scope.area.clone()
-        if area.srid is None:
-            area.srid = 4326
-        elif area.srid != 4326:
-            area.transform(4326)
-        area = area.ewkt
+    area = scope.area_ewkb
     with connection.cursor() as cursor:
         cursor.execute(_READ, {"layer": layer.pk, "xid": str(since.xid), "seq": since.seq, "limit": limit + 1,
                                "area": area})
@@ -147,9 +140,7 @@ def changes_read(*, layer: Layer, since: Cursor = START, limit: int = DEFAULT_LI
             continue
         props = None
         if kind != "delete":
-            props = json.loads(properties)
-            if scope.fields is not None:
-                props = {name: value for name, value in props.items() if name in scope.fields}
+            props = scope.properties(json.loads(properties))
         changes.append(Change(kind, feature_id, version, recorded_at, geometry if kind != "delete" else None, props))
     position = Cursor(int(rows[-1][1]), rows[-1][0]) if rows else since
     return ChangePage(changes, position, more)
