@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "layers.search",
     "layers.catalogue",
     "layers.changes",
+    "layers.sharing",
     "annotations",
     "geoportal.audit",
     "frontend",
@@ -436,7 +437,12 @@ PERIODIC_TASKS = [
     ("layers.changes.dispatch.webhooks_sweep", WEBHOOK_SWEEP_SECONDS),
     # Catalogue documents written under an earlier CATALOGUE_SITE_URL.
     ("layers.catalogue.services.records_rebase", 3600),
+    # Approved shares whose end has come: their grants taken away, the requester told.
+    ("layers.sharing.services.share_grants_expire", 300),
 ]
+
+# Share requests (layers/sharing, docs/sharing.md): the longest a share may be asked for.
+SHARE_MAX_DAYS = env_int("SHARE_MAX_DAYS", 365)
 
 # Resource catalogue (layers/catalogue): the address the platform is reached at, written into the
 # stored ISO 19139 documents (served as they are by CSW, where no request gives the host), and the

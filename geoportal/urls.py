@@ -36,6 +36,8 @@ urlpatterns = [
     # Resource catalogue (layers/catalogue): pages, per-record ISO 19139 / DCAT, and CSW 2.0.2.
     path("catalogue/", include("layers.catalogue.urls")),
     path("csw", catalogue_views.csw, name="catalogue_csw"),
+    # Share requests between departments (layers/sharing).
+    path("sharing/", include("layers.sharing.urls")),
     path("", include("annotations.urls")),
     path("", include("frontend.urls")),
 ]

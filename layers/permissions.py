@@ -77,6 +77,10 @@ def _token_q(token: TokenPrincipal, rule: str) -> Q:
 # A grant counts until it expires; the database's clock decides (a grant's expiry needs no job to
 # take effect: the periodic share_grants_expire only tidies and audits what expired).
 _ACTIVE_GRANT = Q(grants__expires_at__isnull=True) | Q(grants__expires_at__gt=Now())
+# A scoped grant (a share request's field subset or area) counts only for readers that apply the
+# scope (layers/scope.py), which ask with scoped=True; every other reader sees such a layer as
+# hidden, so a reader not yet scope-aware fails closed rather than showing the whole layer.
+_WHOLE_GRANT = Q(grants__fields__isnull=True, grants__area__isnull=True)
 
 
 def _is_admin(user) -> bool:
@@ -87,8 +91,10 @@ def _is_dept_staff(user) -> bool:
     return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_department_staff)
 
 
-def layer_access_q(user: User | AnonymousUser | None, action: Action) -> Q | None:
-    """A filter on Layer for the layers `user` may act on; None means every layer."""
+def layer_access_q(user: User | AnonymousUser | None, action: Action, *, scoped: bool = False) -> Q | None:
+    """A filter on Layer for the layers `user` may act on; None means every layer.
+
+    Grants limited to fields or an area count only with `scoped` (the caller applies the scope)."""
     if action not in _RULE:
         raise ValueError(f"Unknown action {action!r}")
     rule = _RULE[action]
@@ -102,8 +108,9 @@ def layer_access_q(user: User | AnonymousUser | None, action: Action) -> Q | Non
     staff = _is_dept_staff(user)
     nothing = Q(pk__in=[])
 
-    user_grant = (Q(grants__user_id=user.pk) & _ACTIVE_GRANT) if authenticated else nothing
-    dept_grant = (Q(grants__department_id=user.department_id) & _ACTIVE_GRANT) if staff else nothing
+    active = _ACTIVE_GRANT if scoped and rule == "view" else _ACTIVE_GRANT & _WHOLE_GRANT
+    user_grant = (Q(grants__user_id=user.pk) & active) if authenticated else nothing
+    dept_grant = (Q(grants__department_id=user.department_id) & active) if staff else nothing
     own_dept = Q(department_id=user.department_id) if staff else nothing
 
     if rule == "view":
@@ -120,18 +127,19 @@ def layer_access_q(user: User | AnonymousUser | None, action: Action) -> Q | Non
     return nothing
 
 
-def layers_for(user, action: Action = "view", queryset: QuerySet[Layer] | None = None) -> QuerySet[Layer]:
-    """The layers `user` may act on (view by default)."""
+def layers_for(user, action: Action = "view", queryset: QuerySet[Layer] | None = None, *,
+               scoped: bool = False) -> QuerySet[Layer]:
+    """The layers `user` may act on (view by default); `scoped` as in layer_access_q."""
     qs = queryset if queryset is not None else Layer.objects.all()
-    q = layer_access_q(user, action)
+    q = layer_access_q(user, action, scoped=scoped)
     if q is None:
         return qs
     return qs.filter(pk__in=Layer.objects.filter(q).values("pk"))
 
 
-def user_can(user, action: Action, layer: Layer) -> bool:
-    """Whether `user` may perform `action` on `layer`."""
-    q = layer_access_q(user, action)
+def user_can(user, action: Action, layer: Layer, *, scoped: bool = False) -> bool:
+    """Whether `user` may perform `action` on `layer`; `scoped` as in layer_access_q."""
+    q = layer_access_q(user, action, scoped=scoped)
     if q is None:
         return True
     return Layer.objects.filter(q, pk=layer.pk).exists()
@@ -179,14 +187,14 @@ def _public_lookup() -> _CompiledLookup:
                               .order_by())
 
 
-def visible_layer_or_none(user, slug: str) -> Layer | None:
+def visible_layer_or_none(user, slug: str, *, scoped: bool = False) -> Layer | None:
     """The layer named `slug` if `user` may see it; None both when absent and when hidden.
 
     Every tile and item request starts here, so for anonymous visitors the statement (the same
     rule as layers_for) is compiled once rather than per request, and a layer found is kept on
     the database connection until layers_layer changes (geoportal/db/base.py)."""
     if user is not None and (getattr(user, "is_authenticated", False) or isinstance(user, TokenPrincipal)):
-        layer = layers_for(user, "view").select_related("raster").filter(slug=slug).first()
+        layer = layers_for(user, "view", scoped=scoped).select_related("raster").filter(slug=slug).first()
         _read_note(user, slug, layer)
         return layer
     remembered = connection.layer_rows() if hasattr(connection, "layer_rows") else None
@@ -244,9 +252,13 @@ def _grantee_label(grantee: dict) -> str:
 
 
 def layer_grant(
-    *, layer: Layer, actor, level: str, department: Department | None = None, user: User | None = None
+    *, layer: Layer, actor, level: str, department: Department | None = None, user: User | None = None,
+    fields: list[str] | None = None, area=None, expires_at=None,
 ) -> LayerGrant:
-    """Give (or change) view/edit access to a department or a named user; managers only."""
+    """Give (or change) view/edit access to a department or a named user; managers only.
+
+    `fields`, `area` and `expires_at` scope the grant (layers/scope.py): share requests
+    (layers/sharing) give view grants limited to what was approved, until a date."""
     if not user_can(actor, "grant", layer):
         raise PermissionDenied("Only the managers of the owning department may share this layer.")
     if level not in LayerGrant.Level.values:
@@ -254,13 +266,17 @@ def layer_grant(
     grantee = _grantee(department, user)
     if department is not None and department.pk == layer.department_id:
         raise ValueError("The owning department already has full access.")
+    scope = {"fields": fields, "area": area, "expires_at": expires_at}
     with transaction.atomic():
         previous = LayerGrant.objects.select_for_update().filter(layer=layer, **grantee).first()
         grant, _ = LayerGrant.objects.update_or_create(
-            layer=layer, **grantee, defaults={"level": level, "granted_by": actor}
+            layer=layer, **grantee, defaults={"level": level, "granted_by": actor, **scope}
         )
-        audit_record(actor=actor, action=AuditLog.Action.GRANT, layer=layer,
-                     changes={_grantee_label(grantee): [previous.level if previous else None, level]})
+        changes = {_grantee_label(grantee): [previous.level if previous else None, level]}
+        if fields is not None or area is not None or expires_at is not None:
+            changes["scope"] = [None, {"fields": fields, "area": bool(area), "expires_at":
+                                       expires_at.isoformat() if expires_at else None}]
+        audit_record(actor=actor, action=AuditLog.Action.GRANT, layer=layer, changes=changes)
     return grant
 
 

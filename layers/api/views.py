@@ -35,10 +35,12 @@ CHANNEL = "rest"
 _ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
 
 
-def layer_for(request, slug: str, action: str = "view", *, features: bool = True) -> Layer:
+def layer_for(request, slug: str, action: str = "view", *, features: bool = True,
+              scoped: bool = False) -> Layer:
     """The layer if the requester may `action` it: 404 if unseen, 401 if anonymous, 403 otherwise;
-    for the feature endpoints (`features`) a raster layer is 404 too, saying where its pixels are."""
-    layer = visible_layer_or_none(request.user, slug)
+    for the feature endpoints (`features`) a raster layer is 404 too, saying where its pixels are.
+    `scoped` callers apply a scoped grant's fields and area (layers/permissions.py)."""
+    layer = visible_layer_or_none(request.user, slug, scoped=scoped)
     if layer is None:
         raise NotFound("No such layer.")
     if features and layer.is_raster:

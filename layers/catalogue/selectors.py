@@ -8,8 +8,8 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.contrib.gis.geos import Polygon
-from django.db.models import Count, F, QuerySet
-from django.db.models.functions import Coalesce, Greatest, TruncDate
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import Coalesce, Greatest, Now, TruncDate
 from django.utils import timezone
 
 from layers.catalogue.codes import TopicCategory
@@ -151,7 +151,8 @@ class Audience:
 def record_audience(*, user, record: CatalogueRecord, language: str) -> Audience:
     layer = record.layer
     english = language.startswith("en")
-    grants = LayerGrant.objects.filter(layer=layer).select_related("department", "user")
+    grants = (LayerGrant.objects.filter(layer=layer).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=Now()))
+              .select_related("department", "user"))
     return Audience(
         visibility=layer.visibility,
         departments=[(g.department.name_en if english else g.department.name_zh) + f" ({g.get_level_display()})"

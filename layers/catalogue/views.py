@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
@@ -21,6 +21,7 @@ from layers.catalogue.params import QueryError, parse_query
 from layers.catalogue.selectors import RecordQuery, record_audience, record_facets, record_of, record_search
 from layers.catalogue.services import record_update, records_complete
 from layers.permissions import user_can
+from layers.sharing.services import request_refusal
 
 PAGE_SIZE = 20
 
@@ -37,15 +38,10 @@ def _principal(request: HttpRequest):
 
 
 def request_access_url(*, user, layer) -> str | None:
-    """The share-request form for staff of another department, where the sharing app is installed."""
-    if not (getattr(user, "is_authenticated", False) and user.is_department_staff):
+    """The share-request form, for staff of another department who may ask for the layer now."""
+    if request_refusal(user=user, layer=layer) is not None:
         return None
-    if user.department_id == layer.department_id:
-        return None
-    try:
-        return reverse("sharing:request-new") + f"?layer={layer.slug}"
-    except NoReverseMatch:
-        return None
+    return reverse("sharing:request-new") + f"?layer={layer.slug}"
 
 
 @require_GET

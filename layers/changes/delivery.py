@@ -83,7 +83,7 @@ def pending_batch(subscription: Subscription) -> Batch:
     if subscription.kind == Subscription.Kind.ANNOTATIONS:
         page = annotation_events_read(user=principal, since=since, limit=settings.WEBHOOK_BATCH)
         return Batch("annotation.events", since, page.next, page.more, page.events, {})
-    layer = visible_layer_or_none(principal, subscription.layer.slug)
+    layer = visible_layer_or_none(principal, subscription.layer.slug, scoped=True)  # the feed applies the scope
     if layer is None:
         raise OwnerLostAccess(f"The owner may no longer see the layer {subscription.layer.slug}.")
     changes = layer_changes(principal=principal, layer=layer, since=since, limit=settings.WEBHOOK_BATCH)

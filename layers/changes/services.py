@@ -55,7 +55,7 @@ def subscription_create(*, principal, kind: str, url: str, layer_slug: str = "",
         raise PermissionDenied("Only department managers and API tokens may subscribe to changes.")
     layer = None
     if kind == Subscription.Kind.LAYER:
-        layer = visible_layer_or_none(principal, layer_slug)
+        layer = visible_layer_or_none(principal, layer_slug, scoped=True)  # deliveries read the scoped feed
         if layer is None or layer.is_raster:
             raise SubscriptionError(f"There is no vector layer {layer_slug!r} you may view.")
     elif kind == Subscription.Kind.ANNOTATIONS:

@@ -28,7 +28,7 @@ def _read(principal, layer, params, url_for) -> dict:
 def ogc_changes_handler(req: ApiRequest, collection_id: str) -> ApiResponse:
     if req.method not in ("GET", "HEAD"):
         raise ApiError(405, f"{req.method} is not allowed here.", "MethodNotAllowed")
-    layer = visible_layer_or_none(req.principal, collection_id)
+    layer = visible_layer_or_none(req.principal, collection_id, scoped=True)  # the feed applies the scope
     if layer is None:
         raise ApiError(404, f"There is no collection {collection_id!r}.", "NotFound")
     if layer.is_raster:
@@ -75,7 +75,7 @@ class LayerChanges(APIView):
         responses={200: _PAGE, 400: ErrorSerializer, 404: ErrorSerializer},
     )
     def get(self, request, slug: str):
-        layer = layer_for(request, slug)
+        layer = layer_for(request, slug, scoped=True)  # the feed applies the scope
         try:
             document = _read(request.user, layer, request.query_params, lambda cursor: request.build_absolute_uri(
                 request.path + "?" + _query(request, since=cursor)))

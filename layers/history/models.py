@@ -64,6 +64,12 @@ class AuditLog(models.Model):
         MEMBER_ROLE = "member.role", "Department member's role changed"
         IMPORT = "layer.import", "Features imported"
         EXPORT = "layer.export", "Layer exported"
+        SHARE_REQUEST = "share.request", "Share requested"
+        SHARE_APPROVE = "share.approve", "Share request approved"
+        SHARE_REFUSE = "share.refuse", "Share request refused"
+        SHARE_WITHDRAW = "share.withdraw", "Share request withdrawn"
+        SHARE_REVOKE = "share.revoke", "Share revoked"
+        SHARE_EXPIRE = "share.expire", "Share expired"
 
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="+")
