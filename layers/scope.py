@@ -53,6 +53,13 @@ class FeatureScope:
             area.transform(4326)
         return bytes(area.ewkb)
 
+    def schema(self, fields: list):
+        """The schema fields (layers.schema.FieldDef) the scope shows: a scoped viewer can neither
+        read, filter nor sort on the others."""
+        if self.fields is None:
+            return list(fields)
+        return [fdef for fdef in fields if fdef.name in self.fields]
+
     def properties(self, properties: dict) -> dict:
         """A feature's properties as the scope shows them."""
         if self.fields is None:

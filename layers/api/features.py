@@ -10,6 +10,7 @@ from layers.models import Layer
 from layers.ogcapi import params, query
 from layers.ogcapi.streaming import PageInfo, stream_collection
 from layers.schema import parse_schema
+from layers.scope import EVERYTHING, FeatureScope
 
 MAX_FEATURES = 10_000
 LIST_PARAMS = {"bbox", "near", "distance", "limit", "after", "format", "asof"}
@@ -29,9 +30,13 @@ def _near(raw: Mapping[str, str]) -> query.Fragment | None:
     return query.within_distance(lon, lat, metres)
 
 
-def list_query(layer: Layer, raw: Mapping[str, str]) -> query.ItemsQuery:
-    fields = parse_schema(layer.schema)
+def list_query(layer: Layer, raw: Mapping[str, str], scope: FeatureScope = EVERYTHING) -> query.ItemsQuery:
+    """The list's query; a scoped viewer's (layers/scope.py) on its fields, within its area."""
+    fields = scope.schema(parse_schema(layer.schema))
     where = params.parse_attribute_filters(raw, fields, allowed=LIST_PARAMS)
+    area = query.scope_area(scope)
+    if area is not None:
+        where.insert(0, area)
     for fragment in (params.parse_bbox({"bbox": raw.get("bbox", "")}), _near(raw)):
         if fragment is not None:
             where.append(fragment)
@@ -40,6 +45,7 @@ def list_query(layer: Layer, raw: Mapping[str, str]) -> query.ItemsQuery:
         raise params.bad(f"limit must be between 1 and {MAX_FEATURES}.")
     return query.ItemsQuery(layer_id=layer.pk, fields=[f.name for f in fields], limit=limit, where=where,
                             after=params.parse_int(raw, "after"), extra_properties=True,
+                            name_shown=not layer.name_field or scope.shows_field(layer.name_field),
                             source=_source(layer, raw.get("asof")))
 
 

@@ -51,9 +51,14 @@ class FeatureSerializer(GeoFeatureModelSerializer):
         cache = self.context.setdefault("_field_names", {})
         if instance.layer_id not in cache:
             cache[instance.layer_id] = [f.name for f in parse_schema(instance.layer.schema)]
+        scope = self.context.get("scope")
         names = cache[instance.layer_id]
+        name = instance.name
+        if scope is not None and not scope.everything:  # a scoped share's fields only (layers/scope.py)
+            names = [field for field in names if scope.shows_field(field)]
+            name = name if not instance.layer.name_field or scope.shows_field(instance.layer.name_field) else None
         stored = instance.properties or {}
-        return {**{name: stored.get(name) for name in names}, "_name": instance.name, "_version": instance.version}
+        return {**{field: stored.get(field) for field in names}, "_name": name, "_version": instance.version}
 
 
 class FeatureInputSerializer(serializers.Serializer):

@@ -2,6 +2,8 @@
 the features list); writes go through layers.services with channel "rest"."""
 from __future__ import annotations
 
+import json
+
 from django.http import StreamingHttpResponse
 from django.utils.translation import get_language
 from drf_spectacular.types import OpenApiTypes
@@ -28,6 +30,7 @@ from layers.ogcapi.protocol import ApiError
 from layers.permissions import user_can, visible_layer_or_none
 from layers.rasters.refusals import no_features_message
 from layers.schema import PropertyValidationError
+from layers.scope import EVERYTHING, FeatureScope, feature_scope
 from layers.selectors import layer_list_visible, layer_summary
 from layers.services import GeometryValidationError, VersionConflict, feature_create, feature_delete, feature_update
 
@@ -39,8 +42,9 @@ def layer_for(request, slug: str, action: str = "view", *, features: bool = True
               scoped: bool = False) -> Layer:
     """The layer if the requester may `action` it: 404 if unseen, 401 if anonymous, 403 otherwise;
     for the feature endpoints (`features`) a raster layer is 404 too, saying where its pixels are.
-    `scoped` callers apply a scoped grant's fields and area (layers/permissions.py)."""
-    layer = visible_layer_or_none(request.user, slug, scoped=scoped)
+    `scoped` callers apply a scoped grant's fields and area (layers/permissions.py); a write asks
+    as they do, so a viewer through a scoped share hears 403 (reading only), not 404."""
+    layer = visible_layer_or_none(request.user, slug, scoped=scoped or action != "view")
     if layer is None:
         raise NotFound("No such layer.")
     if features and layer.is_raster:
@@ -79,7 +83,16 @@ class LayerList(APIView):
 class LayerDetail(APIView):
     @extend_schema(responses={200: LayerSerializer, 404: ErrorSerializer}, summary="A layer's metadata")
     def get(self, request, slug: str):
-        return Response(layer_summary(layer_for(request, slug, features=False), get_language() or "zh"))
+        layer = layer_for(request, slug, features=False, scoped=True)
+        summary = layer_summary(layer, get_language() or "zh")
+        scope = feature_scope(principal=request.user, layer=layer)
+        if not scope.everything:  # what a scoped share shows (layers/scope.py)
+            summary["schema"] = [entry for entry in summary["schema"] if scope.shows_field(entry.get("name"))]
+            summary["name_field"] = summary["name_field"] if scope.shows_field(summary["name_field"]) else ""
+            summary["feature_count"] = None
+            summary["scope"] = {"fields": list(scope.fields) if scope.fields is not None else None,
+                                "area": json.loads(scope.area.geojson) if scope.area is not None else None}
+        return Response(summary)
 
 
 class FeatureList(APIView):
@@ -97,9 +110,10 @@ class FeatureList(APIView):
         responses={200: FeatureSerializer(many=True), **_ERRORS},
     )
     def get(self, request, slug: str):
-        layer = layer_for(request, slug)
+        layer = layer_for(request, slug, scoped=True)
         try:
-            q = feature_reads.list_query(layer, request.query_params)
+            scope = feature_scope(principal=request.user, layer=layer)
+            q = feature_reads.list_query(layer, request.query_params, scope)
         except ApiError as exc:
             # "error" is the map's contract for a refused list; "detail" DRF's.
             return Response({"detail": exc.description, "error": exc.description}, status=exc.status)
@@ -130,7 +144,12 @@ class FeatureDetail(APIView):
 
     @extend_schema(summary="One feature", responses={200: FeatureSerializer, **_ERRORS})
     def get(self, request, slug: str, feature_id: int):
-        return _feature_response(self._feature(request, slug, feature_id))
+        layer = layer_for(request, slug, scoped=True)
+        scope = feature_scope(principal=request.user, layer=layer)
+        feature = scope.features(Feature.objects.filter(layer=layer, pk=feature_id)).select_related("layer").first()
+        if feature is None:
+            raise NotFound("No such feature in this layer.")
+        return _feature_response(feature, scope=scope)
 
     @extend_schema(summary="Replace a feature (If-Match: its ETag)", request=FeatureInputSerializer,
                    responses={200: FeatureSerializer, 412: ErrorSerializer, **_ERRORS})
@@ -171,5 +190,8 @@ def _user(request):
     return request.user if getattr(request.user, "pk", None) else None
 
 
-def _feature_response(feature: Feature, code: int = 200) -> Response:
-    return Response(FeatureSerializer(feature).data, status=code, headers={"ETag": etag_for(feature.version)})
+def _feature_response(feature: Feature, code: int = 200, *, scope: FeatureScope = EVERYTHING) -> Response:
+    """A feature and its ETag; a scoped viewer's (layers/scope.py) has its own weak tag, which is no
+    base version a write may name."""
+    tag = etag_for(feature.version) if scope.everything else f'W/"v{feature.version}-{scope.key}"'
+    return Response(FeatureSerializer(feature, context={"scope": scope}).data, status=code, headers={"ETag": tag})

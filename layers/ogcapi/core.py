@@ -30,6 +30,7 @@ from layers.ogcapi.streaming import PageInfo, stream_collection
 from layers.permissions import layers_for, visible_layer_or_none
 from layers.rasters.refusals import no_features_message
 from layers.schema import FieldDef, parse_schema
+from layers.scope import EVERYTHING, FeatureScope, feature_scope
 
 TITLE = "Geoportal OGC API - Features"
 DESCRIPTION = (
@@ -60,16 +61,17 @@ def _render(req: ApiRequest, template: str, document: dict, *, json_type: str = 
     return json_response(document, content_type=json_type)
 
 
-def _layer_or_404(req: ApiRequest, collection_id: str) -> Layer:
-    layer = visible_layer_or_none(req.principal, collection_id)
+def _layer_or_404(req: ApiRequest, collection_id: str, *, scoped: bool = False) -> Layer:
+    """The collection if visible; `scoped` callers apply a scoped grant (layers/scope.py)."""
+    layer = visible_layer_or_none(req.principal, collection_id, scoped=scoped)
     if layer is None:
         raise ApiError(404, f"There is no collection {collection_id!r}.", "NotFound")
     return layer
 
 
-def _feature_layer_or_404(req: ApiRequest, collection_id: str) -> Layer:
+def _feature_layer_or_404(req: ApiRequest, collection_id: str, *, scoped: bool = False) -> Layer:
     """A collection with features: a raster collection has no items nor queryables."""
-    layer = _layer_or_404(req, collection_id)
+    layer = _layer_or_404(req, collection_id, scoped=scoped)
     if layer.is_raster:
         raise ApiError(404, no_features_message(layer), "NotFound")
     return layer
@@ -98,8 +100,11 @@ def conformance_page(req: ApiRequest) -> ApiResponse:
     return _render(req, "conformance", {"conformsTo": conformance.ALL, "links": _self_links(req)})
 
 
-def collection_doc(req: ApiRequest, layer: Layer) -> dict:
+def collection_doc(req: ApiRequest, layer: Layer, scope: FeatureScope = EVERYTHING) -> dict:
+    """A collection's document; a scoped viewer is linked only to the readers that apply the scope
+    (items and queryables; tiles and maps stay whole-layer readers, hidden from them)."""
     base = f"/collections/{layer.slug}"
+    whole = scope.everything
     extent = list(layer.extent.extent) if layer.extent else None
     english = req.language.startswith("en")
     title = layer.title_en if english and layer.title_en else layer.title_zh
@@ -117,10 +122,11 @@ def collection_doc(req: ApiRequest, layer: Layer) -> dict:
                 _link(req.url(f"{base}/items", {"f": "html"}), "items", HTML, "Features as HTML"),
                 _link(req.url(f"{base}/queryables"), "http://www.opengis.net/def/rel/ogc/1.0/queryables",
                       SCHEMA_JSON, "Queryables")]),
-            _link(req.url(f"{base}/tiles"), "http://www.opengis.net/def/rel/ogc/1.0/tilesets-"
-                  + ("map" if layer.is_raster else "vector"), JSON, "Tilesets"),
-            _link(req.url(f"{base}/map"), "http://www.opengis.net/def/rel/ogc/1.0/map", "image/png", "Map"),
-            *([] if layer.is_raster else [
+            *([] if not whole else [
+                _link(req.url(f"{base}/tiles"), "http://www.opengis.net/def/rel/ogc/1.0/tilesets-"
+                      + ("map" if layer.is_raster else "vector"), JSON, "Tilesets"),
+                _link(req.url(f"{base}/map"), "http://www.opengis.net/def/rel/ogc/1.0/map", "image/png", "Map")]),
+            *([] if layer.is_raster or not whole else [
                 _link(req.url(f"{base}/map/tiles"), "http://www.opengis.net/def/rel/ogc/1.0/tilesets-map", JSON,
                       "Map tilesets")]),
         ],
@@ -137,26 +143,28 @@ def collection_doc(req: ApiRequest, layer: Layer) -> dict:
 
 
 def collections(req: ApiRequest) -> ApiResponse:
-    layers = layers_for(req.principal, "view").order_by("theme", "slug")
+    layers = layers_for(req.principal, "view", scoped=True).order_by("theme", "slug")
     doc = {
         "links": _self_links(req),
-        "collections": [*(collection_doc(req, layer) for layer in layers), records.collection_doc(req)],
+        "collections": [*(collection_doc(req, layer, feature_scope(principal=req.principal, layer=layer))
+                          for layer in layers), records.collection_doc(req)],
         "crs": list(crs_mod.SUPPORTED),
     }
     return _render(req, "collections", doc)
 
 
 def collection(req: ApiRequest, collection_id: str) -> ApiResponse:
-    return _render(req, "collection", collection_doc(req, _layer_or_404(req, collection_id)))
+    layer = _layer_or_404(req, collection_id, scoped=True)
+    return _render(req, "collection", collection_doc(req, layer, feature_scope(principal=req.principal, layer=layer)))
 
 
-def queryables_doc(req: ApiRequest, layer: Layer) -> dict:
+def queryables_doc(req: ApiRequest, layer: Layer, scope: FeatureScope = EVERYTHING) -> dict:
     properties: dict[str, dict] = {
         "id": {"title": "Feature id", "type": "integer"},
         "geometry": {"title": "Geometry", "format": f"geometry-{_geometry_format(layer)}",
                      "$ref": "https://geojson.org/schema/Geometry.json"},
     }
-    for fdef in parse_schema(layer.schema):
+    for fdef in scope.schema(parse_schema(layer.schema)):
         properties[fdef.name] = _field_schema(fdef, req.language)
     return {
         "$schema": "https://json-schema.org/draft/2019-09/schema",
@@ -184,15 +192,20 @@ def _field_schema(fdef: FieldDef, language: str) -> dict:
 
 
 def queryables(req: ApiRequest, collection_id: str) -> ApiResponse:
-    layer = _feature_layer_or_404(req, collection_id)
-    return _render(req, "queryables", queryables_doc(req, layer), json_type=SCHEMA_JSON)
+    layer = _feature_layer_or_404(req, collection_id, scoped=True)
+    scope = feature_scope(principal=req.principal, layer=layer)
+    return _render(req, "queryables", queryables_doc(req, layer, scope), json_type=SCHEMA_JSON)
 
 
-def build_items_query(req: ApiRequest, layer: Layer) -> query.ItemsQuery:
-    """Every items parameter checked and turned into one ItemsQuery (400 on the first bad one)."""
-    fields = parse_schema(layer.schema)
+def build_items_query(req: ApiRequest, layer: Layer, scope: FeatureScope = EVERYTHING) -> query.ItemsQuery:
+    """Every items parameter checked and turned into one ItemsQuery (400 on the first bad one);
+    a scoped viewer's query reads, filters and sorts on the scope's fields, within its area."""
+    fields = scope.schema(parse_schema(layer.schema))
     p = req.params
     where = params.parse_attribute_filters(p, fields)
+    area = query.scope_area(scope)
+    if area is not None:
+        where.insert(0, area)
     bbox = params.parse_bbox(p)
     if bbox is not None:
         where.insert(0, bbox)
@@ -230,13 +243,15 @@ def _source(layer: Layer, raw_asof: str | None) -> query.Fragment:
 
 
 def items(req: ApiRequest, collection_id: str) -> ApiResponse:
-    layer = _feature_layer_or_404(req, collection_id)
-    q = build_items_query(req, layer)
+    layer = _feature_layer_or_404(req, collection_id, scoped=True)
+    scope = feature_scope(principal=req.principal, layer=layer)
+    q = build_items_query(req, layer, scope)
     matched, exact = query.count_matched(q, cached_total=layer.feature_count)
     headers = {"Content-Crs": f"<{q.crs.uri}>"}
     if req.wants_html():
         text = b"".join(_stream_items(req, layer, q, matched, exact)).decode()
-        return ApiResponse(200, html.render("items", {**json.loads(text), "collection": collection_doc(req, layer)},
+        return ApiResponse(200, html.render("items", {**json.loads(text),
+                                                      "collection": collection_doc(req, layer, scope)},
                                             req), HTML, headers)
     return ApiResponse(200, _stream_items(req, layer, q, matched, exact), GEOJSON, headers)
 
@@ -288,18 +303,19 @@ def _page_params(req: ApiRequest) -> dict:
 
 
 def item(req: ApiRequest, collection_id: str, feature_id: str) -> ApiResponse:
-    layer = _feature_layer_or_404(req, collection_id)
+    layer = _feature_layer_or_404(req, collection_id, scoped=True)
+    scope = feature_scope(principal=req.principal, layer=layer)
     pk = params.feature_id_or_none(feature_id)
     if pk is None:
         raise ApiError(404, f"There is no feature {feature_id!r} in {collection_id!r}.", "NotFound")
     unknown = set(req.params) - {"f", "crs", "properties", "asof"}
     if unknown:
         raise params.bad(f"Unknown query parameter(s): {', '.join(sorted(unknown))}.")
-    fields = parse_schema(layer.schema)
+    fields = scope.schema(parse_schema(layer.schema))
     target_crs = params.parse_crs(req.params.get("crs"))
     found = query.feature_json(layer_id=layer.pk, feature_id=pk,
                                fields=params.parse_properties(req.params, fields), crs=target_crs,
-                               source=_source(layer, req.params.get("asof")))
+                               source=_source(layer, req.params.get("asof")), where=query.scope_area(scope))
     if found is None:
         raise ApiError(404, f"There is no feature {feature_id} in {collection_id!r}.", "NotFound")
     text, version = found
@@ -308,8 +324,10 @@ def item(req: ApiRequest, collection_id: str, feature_id: str) -> ApiResponse:
         *_self_links(req, GEOJSON),
         _link(req.url(f"/collections/{layer.slug}", {"f": "json"}), "collection", JSON),
     ]
-    headers = {"Content-Crs": f"<{target_crs.uri}>", "ETag": etag_for(version)}
+    # A scoped representation has its own weak tag: it is not a base version a write may name.
+    tag = etag_for(version) if scope.everything else f'W/"v{version}-{scope.key}"'
+    headers = {"Content-Crs": f"<{target_crs.uri}>", "ETag": tag}
     if req.wants_html():
-        return ApiResponse(200, html.render("item", {**doc, "collection": collection_doc(req, layer)}, req),
+        return ApiResponse(200, html.render("item", {**doc, "collection": collection_doc(req, layer, scope)}, req),
                            HTML, headers)
     return json_response(doc, content_type=GEOJSON, headers=headers)

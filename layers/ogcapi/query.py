@@ -78,6 +78,7 @@ class ItemsQuery:
     cursor: SortCursor | None = None  # keyset position within a sorted result (next/prev pages)
     offset: int = 0  # rows of a sorted result to skip (a client's jump; links use cursors)
     extra_properties: bool = False  # the map's `_name` and `_version`
+    name_shown: bool = True  # False: `_name` is null (a scoped viewer not shown the name field)
     # The relation read as `f`: the live table, or the layer as it was at a moment (layers.history).
     source: Fragment = field(default_factory=lambda: LIVE_FEATURES)
 
@@ -116,6 +117,14 @@ def within_distance(lon: float, lat: float, metres: float) -> Fragment:
     )
 
 
+def scope_area(scope) -> Fragment | None:
+    """A scoped viewer's area (layers.scope.FeatureScope) as a condition on `f`; None: everywhere."""
+    if scope.area is None:
+        return None
+    sql, sql_params = scope.area_sql("f.geom")
+    return Fragment(sql, tuple(sql_params))
+
+
 def geometry_expr(crs: CrsDef, column: str = "f.geom") -> Fragment:
     if crs.is_storage:
         return Fragment(column)
@@ -127,7 +136,8 @@ def geometry_expr(crs: CrsDef, column: str = "f.geom") -> Fragment:
 
 def _properties_json(q: ItemsQuery) -> Fragment:
     """The schema fields (absent ones as null); stray keys in stored JSON never leak."""
-    extra = ", '_name', f.name, '_version', f.version" if q.extra_properties else ""
+    name = "f.name" if q.name_shown else "NULL"
+    extra = f", '_name', {name}, '_version', f.version" if q.extra_properties else ""
     if len(q.fields) > MAX_BUILD_ARGS:  # json_build_object takes at most 100 arguments
         sql = ("(SELECT coalesce(jsonb_object_agg(k, v), '{}'::jsonb) FROM jsonb_each(f.properties) AS e(k, v) "
                "WHERE k = ANY(%s))")
@@ -341,12 +351,15 @@ def count_matched(q: ItemsQuery, *, cached_total: int) -> tuple[int, bool]:
 
 
 def feature_json(*, layer_id: int, feature_id: int, fields: list[str], crs: CrsDef = DEFAULT,
-                 source: Fragment = LIVE_FEATURES) -> tuple[str, int] | None:
-    """One feature as GeoJSON text and its version, or None (`source`: live, or as of a moment)."""
+                 source: Fragment = LIVE_FEATURES, where: Fragment | None = None) -> tuple[str, int] | None:
+    """One feature as GeoJSON text and its version, or None (`source`: live, or as of a moment;
+    `where`: a further condition, a scoped viewer's area)."""
     q = ItemsQuery(layer_id=layer_id, fields=fields, crs=crs)
     feature = _feature_json(q)
-    sql = f"SELECT {feature.sql}, f.version FROM {source.sql} f WHERE f.layer_id = %s::bigint AND f.id = %s"
+    extra = where or Fragment("TRUE")
+    sql = (f"SELECT {feature.sql}, f.version FROM {source.sql} f WHERE f.layer_id = %s::bigint AND f.id = %s"
+           f" AND ({extra.sql})")
     with read_connection().cursor() as cursor:
-        cursor.execute(sql, (*feature.params, *source.params, layer_id, feature_id))
+        cursor.execute(sql, (*feature.params, *source.params, layer_id, feature_id, *extra.params))
         row = cursor.fetchone()
     return (row[0], row[1]) if row else None

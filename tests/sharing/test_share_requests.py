@@ -258,27 +258,60 @@ def _feed(client, url, want, deadline=60.0):
         time.sleep(0.1)
 
 
+def _items(response) -> list[dict]:
+    assert response.status_code == 200
+    return json.loads(b"".join(response.streaming_content))["features"]
+
+
 @pytest.mark.django_db(transaction=True)  # the feed hands out committed changes only
-def test_a_scoped_share_shows_only_through_readers_that_apply_it(client, sharing):
-    """The change feed applies the approved fields and area; readers not yet scope-aware (items,
-    REST features, tiles, export) treat the layer as absent rather than showing all of it."""
+def test_a_scoped_share_shows_only_its_fields_and_area(client, sharing):
+    """The readers that apply a scope (the change feed, OGC API items, the REST features) show the
+    approved fields inside the approved area; the others (tiles, maps, the map's layer list) treat
+    the layer as absent rather than showing all of it."""
     layer, manager, requester = sharing["layer"], sharing["manager"], sharing["requester"]
     client.force_login(requester)
     _ask(client)  # the name only, inside 南岗区
     share_request_approve(actor=manager, request=ShareRequest.objects.get())
     assert user_can(requester, "view", layer, scoped=True)
     assert not user_can(requester, "view", layer)
+    inside = list(Feature.objects.of_layer(layer).filter(geom__intersects=NANGANG).values_list("pk", flat=True))
+    outside = Feature.objects.of_layer(layer).exclude(pk__in=inside).get().pk
 
     shown = [change["feature"] for change in _feed(client, "/ogc/collections/schools/changes", 2)]
     assert len(shown) == 2  # the third school lies outside 南岗区
     assert all(set(feature["properties"]) == {"name"} for feature in shown)
     assert len(_feed(client, "/api/layers/schools/changes/", 2)) == 2
 
-    for url in ("/ogc/collections/schools/items", "/ogc/collections/schools", "/api/layers/schools/features/",
-                "/tiles/schools/12/3446/1456.mvt", "/tiles/schools.json"):
+    items = _items(client.get("/ogc/collections/schools/items"))
+    assert sorted(item["id"] for item in items) == sorted(inside)
+    assert all(set(item["properties"]) == {"name"} for item in items)
+    assert client.get(f"/ogc/collections/schools/items/{outside}").status_code == 404
+    one = client.get(f"/ogc/collections/schools/items/{inside[0]}")
+    assert one.status_code == 200 and set(one.json()["properties"]) == {"name"}
+    assert one["ETag"].startswith('W/"v1-s')
+    for hidden in ("?level=middle", "?properties=level", "?sortby=pupils", "?filter=pupils>100"):
+        refused = client.get(f"/ogc/collections/schools/items{hidden}")
+        assert refused.status_code == 400, hidden  # a hidden field can be neither read nor filtered on
+    assert set(client.get("/ogc/collections/schools/queryables").json()["properties"]) == {"id", "geometry",
+                                                                                          "name"}
+    collection = client.get("/ogc/collections/schools").json()
+    assert not [link for link in collection["links"] if "/tiles" in link["href"] or "/map" in link["href"]]
+
+    rest = _items(client.get("/api/layers/schools/features/"))
+    assert sorted(item["id"] for item in rest) == sorted(inside)
+    assert all(set(item["properties"]) == {"name", "_name", "_version"} for item in rest)
+    assert client.get(f"/api/layers/schools/features/{outside}/").status_code == 404
+    detail = client.get(f"/api/layers/schools/features/{inside[0]}/").json()
+    assert set(detail["properties"]) == {"name", "_name", "_version"}
+    summary = client.get("/api/layers/schools/").json()
+    assert [entry["name"] for entry in summary["schema"]] == ["name"] and summary["feature_count"] is None
+    assert client.post("/api/layers/schools/features/", {"type": "Feature", "geometry": None, "properties": {}},
+                       content_type="application/json").status_code == 403  # a share gives reading only
+
+    for url in ("/tiles/schools/12/3446/1456.mvt", "/tiles/schools.json", "/ogc/collections/schools/tiles",
+                "/ogc/collections/schools/map?bbox=126.6,45.7,126.7,45.8"):
         assert client.get(url).status_code == 404, url
     assert "schools" not in client.get("/api/layers/").text
 
     client.force_login(manager)  # the owners keep seeing everything
-    items = client.get("/ogc/collections/schools/items")
-    assert len(json.loads(b"".join(items.streaming_content))["features"]) == 3
+    assert len(_items(client.get("/ogc/collections/schools/items"))) == 3
