@@ -2,8 +2,11 @@
 query module (layers/ogcapi/query.py), built by PostGIS."""
 from __future__ import annotations
 
+import json
+
 from layers.models import Layer
 from layers.permissions import layers_for
+from layers.scope import EVERYTHING, FeatureScope, feature_scope
 
 
 def raster_summary(layer: Layer) -> dict | None:
@@ -16,10 +19,11 @@ def raster_summary(layer: Layer) -> dict | None:
             "band_count": source.band_count, "data_type": source.data_type, "nodata": source.nodata}
 
 
-def layer_summary(layer: Layer, language: str = "zh") -> dict:
-    """The metadata a client needs to list, style and label a layer."""
+def layer_summary(layer: Layer, language: str = "zh", scope: FeatureScope = EVERYTHING) -> dict:
+    """The metadata a client needs to list, style and label a layer; through a scoped share
+    (layers/scope.py) the schema is cut to the approved fields and a `scope` member says what shows."""
     extent = list(layer.extent.extent) if layer.extent else None
-    return {
+    summary = {
         "slug": layer.slug,
         "title": layer.title_en if language.startswith("en") and layer.title_en else layer.title_zh,
         "title_zh": layer.title_zh,
@@ -44,8 +48,24 @@ def layer_summary(layer: Layer, language: str = "zh") -> dict:
         "feature_count": layer.feature_count,
         "updated_at": layer.updated_at.isoformat(),
     }
+    if not scope.everything:
+        summary["schema"] = [entry for entry in summary["schema"] if scope.shows_field(entry.get("name"))]
+        summary["name_field"] = layer.name_field if scope.shows_field(layer.name_field) else ""
+        summary["feature_count"] = None
+        summary["scope"] = {"fields": list(scope.fields) if scope.fields is not None else None,
+                            "area": json.loads(scope.area.geojson) if scope.area is not None else None}
+    return summary
 
 
 def layer_list_visible(user, language: str = "zh") -> list[dict]:
-    layers = layers_for(user, "view").select_related("department", "raster").order_by("theme", "slug")
-    return [layer_summary(layer, language) for layer in layers]
+    """The map's layer list. A layer seen through a scoped share is listed with its scope when it is
+    a vector layer (its vector tiles and features apply the scope); image tiles do not, so a raster
+    layer seen only that way is left out."""
+    layers = layers_for(user, "view", scoped=True).select_related("department", "raster").order_by("theme", "slug")
+    listed = []
+    for layer in layers:
+        scope = feature_scope(principal=user, layer=layer)
+        if layer.is_raster and not scope.everything:
+            continue
+        listed.append(layer_summary(layer, language, scope))
+    return listed

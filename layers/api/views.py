@@ -2,8 +2,6 @@
 the features list); writes go through layers.services with channel "rest"."""
 from __future__ import annotations
 
-import json
-
 from django.http import StreamingHttpResponse
 from django.utils.translation import get_language
 from drf_spectacular.types import OpenApiTypes
@@ -84,15 +82,10 @@ class LayerDetail(APIView):
     @extend_schema(responses={200: LayerSerializer, 404: ErrorSerializer}, summary="A layer's metadata")
     def get(self, request, slug: str):
         layer = layer_for(request, slug, features=False, scoped=True)
-        summary = layer_summary(layer, get_language() or "zh")
         scope = feature_scope(principal=request.user, layer=layer)
-        if not scope.everything:  # what a scoped share shows (layers/scope.py)
-            summary["schema"] = [entry for entry in summary["schema"] if scope.shows_field(entry.get("name"))]
-            summary["name_field"] = summary["name_field"] if scope.shows_field(summary["name_field"]) else ""
-            summary["feature_count"] = None
-            summary["scope"] = {"fields": list(scope.fields) if scope.fields is not None else None,
-                                "area": json.loads(scope.area.geojson) if scope.area is not None else None}
-        return Response(summary)
+        if layer.is_raster and not scope.everything:  # image tiles apply no scope: hidden
+            raise NotFound("No such layer.")
+        return Response(layer_summary(layer, get_language() or "zh", scope))
 
 
 class FeatureList(APIView):

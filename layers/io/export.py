@@ -31,6 +31,7 @@ from layers.models import Layer
 from layers.ogcapi.filtering import parse_filter as parse_cql2
 from layers.ogcapi.protocol import ApiError
 from layers.schema import parse_schema
+from layers.scope import EVERYTHING, FeatureScope
 
 CHUNK = 64 * 1024
 
@@ -59,11 +60,12 @@ _OPERATORS = {"=": "=", "!=": "<>", ">": ">", ">=": ">=", "<": "<", "<=": "<=", 
 _CONDITION = re.compile(r"^\s*([a-z][a-z0-9_]*)\s*(!=|>=|<=|=|>|<|~)\s*(.*?)\s*$")
 
 
-def parse_filter(raw: str | None, layer: Layer) -> list[tuple[str, str, str]]:
-    """'level=primary;pupils>=500;name~中学' -> [(field, operator, value)], fields checked."""
+def parse_filter(raw: str | None, layer: Layer, scope: FeatureScope = EVERYTHING) -> list[tuple[str, str, str]]:
+    """'level=primary;pupils>=500;name~中学' -> [(field, operator, value)], fields checked (those
+    the viewer's scope shows, layers/scope.py)."""
     if not raw:
         return []
-    fields = {f.name: f for f in parse_schema(layer.schema)}
+    fields = {f.name: f for f in scope.schema(parse_schema(layer.schema))}
     conditions = []
     for part in filter(None, (p.strip() for p in raw.split(";"))):
         match = _CONDITION.match(part)
@@ -87,11 +89,11 @@ def parse_bbox(raw: str | None) -> tuple[float, float, float, float] | None:
     return west, south, east, north
 
 
-def cql2_condition(params, layer: Layer) -> sql.Composable | None:
+def cql2_condition(params, layer: Layer, scope: FeatureScope = EVERYTHING) -> sql.Composable | None:
     """A CQL2 filter (`filter-lang=cql2-text|cql2-json`, as the OGC API takes it) as a SQL condition:
     the OGC API's own compiler, its parameters bound by psycopg into the statement ogr2ogr runs."""
     try:
-        fragment = parse_cql2(params, parse_schema(layer.schema))
+        fragment = parse_cql2(params, scope.schema(parse_schema(layer.schema)))
     except ApiError as exc:
         raise InvalidRequest(exc.description) from exc
     if fragment is None:
@@ -120,9 +122,10 @@ def _output_srs(srid: int | str) -> str:
 
 
 def select_sql(*, layer: Layer, srid: int | str, bbox, conditions, names: dict[str, str] | None = None,
-               cql2: sql.Composable | None = None) -> str:
-    """The SELECT ogr2ogr runs, as a string composed by psycopg (values are quoted literals)."""
-    fields = parse_schema(layer.schema)
+               cql2: sql.Composable | None = None, scope: FeatureScope = EVERYTHING) -> str:
+    """The SELECT ogr2ogr runs, as a string composed by psycopg (values are quoted literals); a
+    scoped viewer's has the scope's fields and features (layers/scope.py)."""
+    fields = scope.schema(parse_schema(layer.schema))
     names = names or {f.name: f.name for f in fields}
     columns = [sql.SQL("f.id AS fid")]
     columns += [sql.SQL("{} AS {}").format(_field_expr(f.name, f.type), sql.Identifier(names[f.name])) for f in fields]
@@ -132,6 +135,8 @@ def select_sql(*, layer: Layer, srid: int | str, bbox, conditions, names: dict[s
         where.append(sql.SQL("f.geom && ST_MakeEnvelope({}, {}, {}, {}, 4326)").format(*map(sql.Literal, bbox)))
     if cql2 is not None:
         where.append(sql.SQL("({})").format(cql2))
+    if scope.area is not None:
+        where.append(sql.SQL("ST_Intersects(f.geom, ST_GeomFromEWKB({}))").format(sql.Literal(scope.area_ewkb)))
     types = {f.name: f.type for f in fields}
     for name, operator, value in conditions:
         if operator == "~":
@@ -162,11 +167,11 @@ def validate_values(*, layer: Layer, conditions) -> None:
             raise InvalidRequest(f"The filter value {value!r} does not fit {name} ({types[name]}).")
 
 
-def shapefile_names(layer: Layer) -> dict[str, str]:
+def shapefile_names(layer: Layer, scope: FeatureScope = EVERYTHING) -> dict[str, str]:
     """Schema field -> DBF field name (at most 10 ASCII characters, unique)."""
     names: dict[str, str] = {}
     used: set[str] = set()
-    for f in parse_schema(layer.schema):
+    for f in scope.schema(parse_schema(layer.schema)):
         short, n = f.name[:10], 1
         while short in used:
             n += 1
@@ -220,6 +225,8 @@ def write_file(fmt: ExportFormat, query: str, layer: Layer, srid: int | str, fol
     writer = csv.writer(mapping)
     writer.writerow(["field", "shapefile_field", "label_zh", "label_en"])
     for f in parse_schema(layer.schema):
+        if names is not None and f.name not in names:
+            continue  # a field the viewer's scope hides
         writer.writerow([f.name, (names or {}).get(f.name, f.name), f.label_zh, f.label_en])
     bundle = folder / f"{layer.slug}.zip"
     with zipfile.ZipFile(bundle, "w", zipfile.ZIP_DEFLATED) as archive:

@@ -23,7 +23,9 @@ What a tile at zoom z carries (the same rule for MVT and GeoJSON, so both show t
    then for MVT clipped to the buffered tile and snapped to the 4096 grid by ST_AsMVTGeom; for
    GeoJSON clipped to the same buffered tile (ST_ClipByBox2D; the result may be invalid along the
    clip line, as for any clipped tile) and written in EPSG:4326 with the precision of the zoom.
-5. Properties: only the layer's schema fields, typed (integer -> int64, decimal -> double,
+5. Scope: a viewer through a scoped share (layers/scope.py) gets the tile of the features meeting
+   the approved area (the rules above count only those) with the approved fields.
+6. Properties: only the layer's schema fields, typed (integer -> int64, decimal -> double,
    boolean -> bool, anything else -> string); stray keys in stored JSON are never emitted.
 """
 from __future__ import annotations
@@ -38,6 +40,7 @@ from geoportal.db.rawtext import read_text_as_bytes
 from geoportal.db.routing import read_connection
 from layers.models import Layer
 from layers.schema import parse_schema
+from layers.scope import EVERYTHING, FeatureScope
 from layers.tiles.grid import BUFFER, EXTENT, Tile, buffered_bounds, center_latitude
 
 MVT_MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
@@ -56,7 +59,9 @@ SAMPLE_ROWS = 16_000
 _SIZED = """(ST_Dimension(f.geom) = 0
            OR GREATEST(ST_XMax(f.geom) - ST_XMin(f.geom),
                        (ST_YMax(f.geom) - ST_YMin(f.geom)) / cos(radians(ST_YMin(f.geom)))) >= %(min_size)s)"""
-_MEETS = "f.layer_id = %(layer)s::bigint AND f.geom && env.box"
+# With no scope area the parameter is a NULL literal (client-side binding) and the planner drops the test.
+_MEETS = ("f.layer_id = %(layer)s::bigint AND f.geom && env.box"
+          " AND (%(area)s::bytea IS NULL OR ST_Intersects(f.geom, ST_GeomFromEWKB(%(area)s::bytea)))")
 _RATE = "(SELECT rate FROM reading)"
 
 _CANDIDATES = f"""
@@ -135,9 +140,9 @@ class Statement:
     params: dict
 
 
-def _field_params(layer: Layer) -> tuple[list[tuple[str, str, str]], dict]:
-    """(column alias, parameter name, field type) per schema field, and the key parameters."""
-    fields = parse_schema(layer.schema)
+def _field_params(layer: Layer, scope: FeatureScope = EVERYTHING) -> tuple[list[tuple[str, str, str]], dict]:
+    """(column alias, parameter name, field type) per schema field the scope shows, and the key parameters."""
+    fields = scope.schema(parse_schema(layer.schema))
     described = [(connection.ops.quote_name(f.name), f"field_{i}", f.type) for i, f in enumerate(fields)]
     return described, {f"field_{i}": f.name for i, f in enumerate(fields)}
 
@@ -163,7 +168,7 @@ def _jsonb_properties(described: list[tuple[str, str, str]], alias: str) -> str:
     return " || ".join(chunks)
 
 
-def _common_params(layer: Layer, tile: Tile, *, budget: int) -> dict:
+def _common_params(layer: Layer, tile: Tile, *, budget: int, scope: FeatureScope = EVERYTHING) -> dict:
     tile_deg = 360.0 / (1 << tile.z)
     west, south, east, north = buffered_bounds(tile)
     return {
@@ -181,19 +186,21 @@ def _common_params(layer: Layer, tile: Tile, *, budget: int) -> dict:
         "min_size": tile_deg / 256,
         "budget": max(1, budget),
         "sample_rows": SAMPLE_ROWS,
+        "area": scope.area_ewkb,
     }
 
 
-def mvt_statement(*, layer: Layer, tile: Tile) -> Statement:
-    described, fields = _field_params(layer)
-    params = _common_params(layer, tile, budget=settings.TILE_MAX_FEATURES) | fields
+def mvt_statement(*, layer: Layer, tile: Tile, scope: FeatureScope = EVERYTHING) -> Statement:
+    described, fields = _field_params(layer, scope)
+    params = _common_params(layer, tile, budget=settings.TILE_MAX_FEATURES, scope=scope) | fields
     params["tolerance_m"] = 2 * math.pi * 6378137 / (1 << tile.z) / EXTENT
     return Statement(_MVT.format(columns=_mvt_columns(described, "k")), params)
 
 
-def geojson_statement(*, layer: Layer, tile: Tile) -> Statement:
-    described, fields = _field_params(layer)
-    params = _common_params(layer, tile, budget=settings.TILE_MAX_FEATURES // GEOJSON_BUDGET_SHARE) | fields
+def geojson_statement(*, layer: Layer, tile: Tile, scope: FeatureScope = EVERYTHING) -> Statement:
+    described, fields = _field_params(layer, scope)
+    params = _common_params(layer, tile, budget=settings.TILE_MAX_FEATURES // GEOJSON_BUDGET_SHARE,
+                            scope=scope) | fields
     unit_deg = 360.0 / (1 << tile.z) / EXTENT
     params["tolerance_deg"] = unit_deg * math.cos(math.radians(center_latitude(tile)))
     params["precision"] = max(0, min(8, math.ceil(-math.log10(unit_deg)) + 1))
@@ -206,11 +213,11 @@ def plain_mvt_statement(*, layer: Layer, tile: Tile) -> Statement:
     return Statement(_PLAIN_MVT.format(columns=_mvt_columns(described, "f")), params)
 
 
-def tile_statement(*, layer: Layer, tile: Tile, fmt: str) -> Statement:
+def tile_statement(*, layer: Layer, tile: Tile, fmt: str, scope: FeatureScope = EVERYTHING) -> Statement:
     if fmt == "mvt":
-        return mvt_statement(layer=layer, tile=tile)
+        return mvt_statement(layer=layer, tile=tile, scope=scope)
     if fmt == "geojson":
-        return geojson_statement(layer=layer, tile=tile)
+        return geojson_statement(layer=layer, tile=tile, scope=scope)
     raise ValueError(f"Unknown tile format {fmt!r}; choose from {', '.join(FORMATS)}.")
 
 
@@ -224,6 +231,6 @@ def execute(statement: Statement) -> bytes:
     return b"" if value is None else bytes(value)
 
 
-def tile_render(*, layer: Layer, tile: Tile, fmt: str) -> bytes:
+def tile_render(*, layer: Layer, tile: Tile, fmt: str, scope: FeatureScope = EVERYTHING) -> bytes:
     """The tile body in `fmt` (b"" when the tile holds no features), from one SQL statement."""
-    return execute(tile_statement(layer=layer, tile=tile, fmt=fmt))
+    return execute(tile_statement(layer=layer, tile=tile, fmt=fmt, scope=scope))

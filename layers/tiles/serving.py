@@ -9,6 +9,7 @@ import redis
 
 from geoportal.db.routing import reads_caught_up
 from layers.models import Layer
+from layers.scope import EVERYTHING, FeatureScope
 from layers.tiles.cache import CachedTile, TileCache, etag_for, tile_cache
 from layers.tiles.grid import Tile
 from layers.tiles.queries import tile_render
@@ -16,12 +17,16 @@ from layers.tiles.queries import tile_render
 logger = logging.getLogger(__name__)
 
 
-def tile_get(*, layer: Layer, tile: Tile, fmt: str, render: Callable[[], bytes] | None = None
-             ) -> tuple[CachedTile, bool]:
-    """The tile and whether it came from the cache.
+def tile_get(*, layer: Layer, tile: Tile, fmt: str, render: Callable[[], bytes] | None = None,
+             scope: FeatureScope = EVERYTHING) -> tuple[CachedTile, bool]:
+    """The tile and whether it came from the cache; a scoped viewer's (layers/scope.py) is kept
+    under its own name, `<fmt>~<scope key>`, and invalidated with the layer's other tiles.
 
     A cache that cannot be reached degrades to rendering every tile (logged), never to an error."""
     cache = tile_cache()
+    shown = fmt
+    if not scope.everything:
+        fmt = f"{fmt}~{scope.key}"
     epoch, published = None, True
     if cache is not None:
         try:
@@ -34,7 +39,7 @@ def tile_get(*, layer: Layer, tile: Tile, fmt: str, render: Callable[[], bytes] 
                 _publish(cache, layer, published)
                 return cached, True
     with reads_caught_up():  # a lagging replica must not fill the cache with a tile from before an edit
-        body = render() if render is not None else tile_render(layer=layer, tile=tile, fmt=fmt)
+        body = render() if render is not None else tile_render(layer=layer, tile=tile, fmt=shown, scope=scope)
     entry = CachedTile(etag=etag_for(body), body=body)
     if cache is not None:
         try:

@@ -13,6 +13,7 @@ from django.contrib.gis.gdal import SpatialReference
 
 from layers.models import Layer
 from layers.schema import parse_schema
+from layers.scope import EVERYTHING, FeatureScope
 from layers.tiles.grid import GRID_MAX_ZOOM, MERCATOR_MAX_LAT
 
 TILEJSON_VERSION = "3.0.0"
@@ -65,14 +66,15 @@ def raster_tilejson(*, layer: Layer, base_url: str, language: str = "zh") -> dic
     }
 
 
-def layer_tilejson(*, layer: Layer, base_url: str, language: str = "zh") -> dict:
-    """`base_url` is the absolute URL of the layer's tiles, ending in a slash."""
+def layer_tilejson(*, layer: Layer, base_url: str, language: str = "zh", scope: FeatureScope = EVERYTHING) -> dict:
+    """`base_url` is the absolute URL of the layer's tiles, ending in a slash; a scoped viewer's
+    document lists the fields the scope shows."""
     if layer.is_raster:
         return raster_tilejson(layer=layer, base_url=base_url, language=language)
     minzoom, maxzoom = zoom_range(layer)
     title, description, (west, south, east, north) = _describe(layer, language)
     center_zoom = max(minzoom, min(maxzoom, settings.MAP_ZOOM))
-    fields = {f.name: _FIELD_TYPES.get(f.type, "String") for f in parse_schema(layer.schema)}
+    fields = {f.name: _FIELD_TYPES.get(f.type, "String") for f in scope.schema(parse_schema(layer.schema))}
     return {
         "tilejson": TILEJSON_VERSION,
         "name": title,

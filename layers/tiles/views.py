@@ -13,6 +13,7 @@ from layers.api.tokens import TokenError, request_principal
 from layers.maps.errors import MapRequestError
 from layers.models import Layer
 from layers.permissions import visible_layer_or_none
+from layers.scope import feature_scope
 from layers.tiles.grid import TileRequestError, parse_tile
 from layers.tiles.images import IMAGE_FORMATS, image_tile_get
 from layers.tiles.images import MEDIA_TYPES as IMAGE_MEDIA_TYPES
@@ -43,8 +44,10 @@ def tile(request, slug: str, z: str, x: str, y: str, fmt: str):
         address = parse_tile(z, x, y)
     except TileRequestError as exc:
         return _error(exc.status, str(exc))
+    vector = fmt not in IMAGE_FORMATS  # vector tiles apply a scoped share (layers/scope.py); images not yet
     try:
-        layer = visible_layer_or_none(request_principal(request), slug)
+        principal = request_principal(request)
+        layer = visible_layer_or_none(principal, slug, scoped=vector)
     except TokenError as exc:
         return _error(401, str(exc))
     if layer is None:
@@ -61,7 +64,8 @@ def tile(request, slug: str, z: str, x: str, y: str, fmt: str):
     elif layer.is_raster:
         return _error(404, f"{layer.slug} is a raster layer: use .png, .webp or .jpg tiles.")
     else:
-        entry, hit = tile_get(layer=layer, tile=address, fmt=fmt)
+        entry, hit = tile_get(layer=layer, tile=address, fmt=fmt,
+                              scope=feature_scope(principal=principal, layer=layer))
     etag = f'"{entry.etag}"'
     if etag in parse_etags(request.headers.get("If-None-Match", "")):
         response = HttpResponse(status=304)
@@ -77,11 +81,13 @@ def tile(request, slug: str, z: str, x: str, y: str, fmt: str):
 @require_GET
 def tilejson(request, slug: str):
     try:
-        layer = visible_layer_or_none(request_principal(request), slug)
+        principal = request_principal(request)
+        layer = visible_layer_or_none(principal, slug, scoped=True)
     except TokenError as exc:
         return _error(401, str(exc))
-    if layer is None:
+    scope = feature_scope(principal=principal, layer=layer) if layer is not None else None
+    if layer is None or (layer.is_raster and not scope.everything):  # image tiles ignore scopes: hidden
         return _error(404, NO_SUCH_LAYER)
     base_url = request.build_absolute_uri(f"/tiles/{layer.slug}/")
-    document = layer_tilejson(layer=layer, base_url=base_url, language=get_language() or "zh")
+    document = layer_tilejson(layer=layer, base_url=base_url, language=get_language() or "zh", scope=scope)
     return _cache_headers(JsonResponse(document, json_dumps_params={"ensure_ascii": False}), layer)

@@ -19,6 +19,7 @@ from layers.services import feature_create
 from layers.sharing.models import ShareRequest
 from layers.sharing.services import ShareError, share_grants_expire, share_request_approve
 from tests.conftest import make_layer, make_user
+from tests.tiles_support import decode_mvt
 
 State = ShareRequest.State
 NANGANG = Polygon.from_bbox((126.62, 45.70, 126.70, 45.79))
@@ -308,10 +309,30 @@ def test_a_scoped_share_shows_only_its_fields_and_area(client, sharing):
     assert client.post("/api/layers/schools/features/", {"type": "Feature", "geometry": None, "properties": {}},
                        content_type="application/json").status_code == 403  # a share gives reading only
 
-    for url in ("/tiles/schools/12/3446/1456.mvt", "/tiles/schools.json", "/ogc/collections/schools/tiles",
+    tile = client.get("/tiles/schools/6/54/22.mvt")
+    assert tile.status_code == 200 and tile["Cache-Control"].startswith("private")
+    decoded = decode_mvt(tile.content)["schools"]["features"]
+    assert sorted(f["id"] for f in decoded) == sorted(inside)
+    assert all(set(f["properties"]) == {"name"} for f in decoded)
+    geojson_tile = json.loads(client.get("/tiles/schools/6/54/22.geojson").content)
+    assert sorted(f["id"] for f in geojson_tile["features"]) == sorted(inside)
+    assert client.get("/tiles/schools/6/54/22.mvt")["X-Tile-Cache"] == "hit"  # kept under the scope's name
+    tilejson = client.get("/tiles/schools.json").json()
+    assert tilejson["vector_layers"][0]["fields"] == {"name": "String"}
+    listed = {entry["slug"]: entry for entry in client.get("/api/layers/").json()["layers"]}
+    assert listed["schools"]["scope"]["fields"] == ["name"] and listed["schools"]["feature_count"] is None
+
+    exported = b"".join(client.get("/api/layers/schools/export?format=geojson").streaming_content)
+    features = json.loads(exported)["features"]
+    assert len(features) == 2 and all("name" in f["properties"] and set(f["properties"]) <= {"fid", "name"}
+                                      for f in features)
+    assert client.get("/api/layers/schools/export?format=geojson&filter=pupils>=100").status_code == 400
+
+    for url in ("/tiles/schools/6/54/22.png", "/ogc/collections/schools/tiles",
                 "/ogc/collections/schools/map?bbox=126.6,45.7,126.7,45.8"):
-        assert client.get(url).status_code == 404, url
-    assert "schools" not in client.get("/api/layers/").text
+        assert client.get(url).status_code == 404, url  # image and OGC tile readers apply no scope yet
 
     client.force_login(manager)  # the owners keep seeing everything
     assert len(_items(client.get("/ogc/collections/schools/items"))) == 3
+    whole = decode_mvt(client.get("/tiles/schools/6/54/22.mvt").content)["schools"]["features"]
+    assert len(whole) == 3 and set(whole[0]["properties"]) == {"name", "level", "pupils"}

@@ -26,6 +26,7 @@ from layers.io.errors import InvalidRequest, IOFailure
 from layers.io.upload import work_root
 from layers.permissions import visible_layer_or_none
 from layers.rasters.refusals import no_features_message
+from layers.scope import feature_scope
 
 audit = logging.getLogger("geoportal.audit")
 
@@ -50,9 +51,10 @@ class LayerExportView(APIView):
         OpenApiParameter("geometry", str, enum=["wkt", "xy"], description="CSV geometry columns"),
     ], responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 400: OpenApiTypes.OBJECT})
     def get(self, request, slug: str):
-        layer = visible_layer_or_none(request.user, slug)
+        layer = visible_layer_or_none(request.user, slug, scoped=True)
         if layer is None:
             raise Http404("No such layer.")
+        scope = feature_scope(principal=request.user, layer=layer)  # a scoped share's fields and area
         if layer.is_raster:
             raise InvalidRequest(no_features_message(layer))
         params = request.query_params
@@ -71,12 +73,13 @@ class LayerExportView(APIView):
             raise InvalidRequest("A Shapefile holds one geometry type; export this mixed layer as GeoPackage.")
         bbox = export.parse_bbox(params.get("bbox"))
         if params.get("filter-lang"):  # CQL2, exactly as the OGC API reads it
-            cql2, conditions = export.cql2_condition(params, layer), []
+            cql2, conditions = export.cql2_condition(params, layer, scope), []
         else:
-            cql2, conditions = None, export.parse_filter(params.get("filter"), layer)
+            cql2, conditions = None, export.parse_filter(params.get("filter"), layer, scope)
             export.validate_values(layer=layer, conditions=conditions)
-        names = export.shapefile_names(layer) if fmt.driver == "ESRI Shapefile" else None
-        query = export.select_sql(layer=layer, srid=srid, bbox=bbox, conditions=conditions, names=names, cql2=cql2)
+        names = export.shapefile_names(layer, scope) if fmt.driver == "ESRI Shapefile" else None
+        query = export.select_sql(layer=layer, srid=srid, bbox=bbox, conditions=conditions, names=names, cql2=cql2,
+                                  scope=scope)
         audit.info("export layer=%s user=%s format=%s crs=%s bbox=%s filter=%s", layer.slug,
                    request.user.get_username() or "anonymous", name, srid, bbox, params.get("filter", ""))
         audit_record(actor=request.user, action=AuditLog.Action.EXPORT, layer=layer, changes={
