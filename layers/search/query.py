@@ -9,6 +9,11 @@ similarity to the query and lying inside the current map view:
 
     score = tier + min(0.99, search_boost * (0.2 + 0.5 * similarity + 0.3 * in_view) / 2)
 
+Layers seen only through a scoped share (layers/scope.py) are not read through the index's
+combined columns (text, codes, bigrams hold every searchable field): their features are found by
+the values of the fields the scope shows (and the name and its pinyin when the name field is
+shown), exact, prefix or contains, inside the scope's area, and show only those fields.
+
 Every value reaches SQL as a parameter; the SQL text only varies by which fixed conditions a
 query needs (by its length and script), chosen here."""
 from __future__ import annotations
@@ -34,6 +39,21 @@ SIMPLIFY_DEGREES = 0.00001  # about 1 m: invisible on screen, keeps district out
 
 class SearchTimeout(Exception):
     """The statement ran past its time limit (a query far broader than a person would type)."""
+
+
+@dataclass(frozen=True)
+class ScopedLayer:
+    """A layer the searcher sees through a scoped share: the fields shown (None: all), whether the
+    name field is among them, the area as GeoJSON (None: everywhere)."""
+
+    layer_id: int
+    fields: tuple[str, ...] | None
+    name_shown: bool
+    area_geojson: str | None = None
+
+    def document(self) -> dict:
+        return {"layer": self.layer_id, "shown": list(self.fields) if self.fields is not None else None,
+                "name": self.name_shown, "area": json.loads(self.area_geojson) if self.area_geojson else None}
 
 
 @dataclass(frozen=True)
@@ -99,13 +119,39 @@ def _near_params(near: tuple[float, float, float]) -> dict:
             "near_w": lon - dlon, "near_e": lon + dlon, "near_s": lat - dlat, "near_n": lat + dlat}
 
 
+_SCOPED = """scoped AS MATERIALIZED (
+  SELECT (x->>'layer')::bigint AS layer_id,
+         CASE WHEN jsonb_typeof(x->'shown') = 'array'
+              THEN ARRAY(SELECT jsonb_array_elements_text(x->'shown')) END AS shown,
+         (x->>'name')::boolean AS name_shown,
+         CASE WHEN jsonb_typeof(x->'area') = 'object' THEN ST_SetSRID(ST_GeomFromGeoJSON(x->'area'), 4326) END AS area
+  FROM jsonb_array_elements(%(scoped)s::jsonb) x
+), ts AS MATERIALIZED (
+  SELECT e.feature_id, {tier} AS tier
+  FROM search_searchentry e JOIN scoped s ON s.layer_id = e.layer_id JOIN layers_feature sf ON sf.id = e.feature_id
+  CROSS JOIN LATERAL (SELECT ARRAY(SELECT t.v FROM jsonb_each_text(e.fields) t(k, v)
+                                   WHERE s.shown IS NULL OR t.k = ANY(s.shown))
+                             || CASE WHEN s.name_shown AND e.name <> '' THEN ARRAY[e.name] ELSE '{{}}'::text[] END
+                             AS vals) a
+  WHERE (s.area IS NULL OR ST_Intersects(sf.geom, s.area)){spatial} AND {match}
+  LIMIT {cap}
+)"""
+# A scoped layer's match: its shown values, then the name's pinyin when the name is shown.
+_SCOPED_TIER = ("CASE WHEN %(q)s = ANY(a.vals) OR (s.name_shown AND %(qp)s <> '' AND e.pinyin = %(qp)s) THEN 4"
+                " WHEN EXISTS (SELECT 1 FROM unnest(a.vals) v WHERE left(v, %(qlen)s) = %(q)s)"
+                " OR (s.name_shown AND %(qp)s <> '' AND (e.pinyin LIKE %(qp_prefix)s OR e.initials = %(qp)s)) THEN 3"
+                " ELSE 2 END")
+_SCOPED_MATCH = ("(EXISTS (SELECT 1 FROM unnest(a.vals) v WHERE strpos(v, %(q)s) > 0)"
+                 " OR (s.name_shown AND %(qp)s <> '' AND (e.pinyin LIKE %(qp_contains)s"
+                 " OR e.initials LIKE %(qp_prefix)s)))")
+
 _SELECT = """
 WITH {candidates},
 cand AS ({union}),
 best AS (SELECT feature_id, max(tier) AS tier FROM cand GROUP BY feature_id),
 ranked AS (
   SELECT b.feature_id, b.tier, e.name, e.fields, e.pinyin, e.initials, e.point, l.slug, l.title_zh, l.title_en,
-         l.schema, l.name_field,
+         {shown} AS shown, {name_shown} AS name_shown, l.name_field,
          b.tier + least(0.99, l.search_boost * (0.2
            + 0.5 * greatest(similarity(e.name, %(q)s),
                             CASE WHEN %(qp)s <> '' THEN similarity(e.pinyin, %(qp)s) ELSE 0 END)
@@ -113,17 +159,19 @@ ranked AS (
                     THEN 1 ELSE 0 END)) / 2) AS score,
          {distance} AS distance
   FROM best b JOIN search_searchentry e ON e.feature_id = b.feature_id JOIN layers_layer l ON l.id = e.layer_id
+  {scoped_join}
   ORDER BY score DESC, distance, length(e.name), b.feature_id
   LIMIT %(limit)s
 )
-SELECT r.feature_id, r.slug, r.title_zh, r.title_en, f.name, r.tier, round(r.score::numeric, 4)::float, r.distance,
+SELECT r.feature_id, r.slug, r.title_zh, r.title_en, CASE WHEN r.name_shown THEN f.name END, r.tier,
+  round(r.score::numeric, 4)::float, r.distance,
   CASE WHEN r.tier = 0 THEN NULL ELSE coalesce(
-    (SELECT k FROM jsonb_each_text(r.fields) t(k, v) WHERE strpos(v, %(q)s) > 0
+    (SELECT k FROM jsonb_each_text(r.fields) t(k, v) WHERE k = ANY(r.shown) AND strpos(v, %(q)s) > 0
       ORDER BY v = %(q)s DESC, left(v, %(qlen)s) = %(q)s DESC, k = r.name_field DESC, k LIMIT 1),
     CASE WHEN strpos(r.name, %(q)s) > 0 THEN 'name' END,
     CASE WHEN %(qp)s <> '' AND strpos(r.pinyin, %(qp)s) > 0 THEN 'pinyin' END,
     CASE WHEN %(qp)s <> '' AND left(r.initials, %(qplen)s) = %(qp)s THEN 'initials' END,
-    (SELECT k FROM jsonb_each_text(r.fields) t(k, v) WHERE word_similarity(%(q)s, v) > 0
+    (SELECT k FROM jsonb_each_text(r.fields) t(k, v) WHERE k = ANY(r.shown) AND word_similarity(%(q)s, v) > 0
       ORDER BY word_similarity(%(q)s, v) DESC, k LIMIT 1),
     CASE WHEN %(qp)s <> '' THEN 'pinyin' ELSE 'name' END) END,
   ST_AsGeoJSON(CASE WHEN NOT %(full)s THEN r.point
@@ -132,7 +180,7 @@ SELECT r.feature_id, r.slug, r.title_zh, r.title_en, f.name, r.tier, round(r.sco
     ELSE ST_SimplifyPreserveTopology(f.geom, %(simplify)s) END, 6),
   ARRAY[ST_XMin(f.geom), ST_YMin(f.geom), ST_XMax(f.geom), ST_YMax(f.geom)],
   (SELECT coalesce(jsonb_object_agg(p.k, p.v), '{{}}'::jsonb) FROM jsonb_each(f.properties) p(k, v)
-     WHERE p.k IN (SELECT s->>'name' FROM jsonb_array_elements(r.schema) s))::text
+     WHERE p.k = ANY(r.shown))::text
 FROM ranked r JOIN layers_feature f ON f.id = r.feature_id
 ORDER BY r.score DESC, r.distance, length(r.name), r.feature_id
 """
@@ -146,8 +194,10 @@ def build_sql(
     bbox: tuple[float, float, float, float] | None,
     limit: int,
     full_geometry: bool,
+    scoped: list[ScopedLayer] = (),
 ) -> tuple[str, dict]:
-    """The one statement (and its parameters) that answers a normalised query."""
+    """The one statement (and its parameters) that answers a normalised query; `scoped` layers
+    (seen through a scoped share) are read by their shown values only."""
     han = has_han(qn)
     qp = query_pinyin(qn)
     base = "e.layer_id = ANY(%(layers)s)" + _spatial_sql(spatial)
@@ -177,8 +227,18 @@ def build_sql(
         "ST_Distance(e.point::geography, ST_SetSRID(ST_MakePoint(%(near_lon)s, %(near_lat)s), 4326)::geography)"
         if spatial.near else "0.0"
     )
+    all_fields = "ARRAY(SELECT s->>'name' FROM jsonb_array_elements(l.schema) s)"
+    shown, name_shown, scoped_join = all_fields, "TRUE", ""
+    if scoped:
+        ctes.append(_SCOPED.format(tier=_SCOPED_TIER if qn else "0", match=_SCOPED_MATCH if qn else "TRUE",
+                                   spatial=_spatial_sql(spatial), cap=TIER_CAP[2] if qn else TIER_CAP[0]))
+        names.append("ts")
+        shown = f"coalesce(sc.shown, {all_fields})"
+        name_shown = "coalesce(sc.name_shown, TRUE)"
+        scoped_join = "LEFT JOIN scoped sc ON sc.layer_id = e.layer_id"
     sql = _SELECT.format(
-        candidates=", ".join(ctes), union=" UNION ALL ".join(f"SELECT * FROM {n}" for n in names), distance=distance
+        candidates=", ".join(ctes), union=" UNION ALL ".join(f"SELECT * FROM {n}" for n in names), distance=distance,
+        shown=shown, name_shown=name_shown, scoped_join=scoped_join,
     )
     params = {
         "layers": layer_ids, "q": qn, "qp": qp, "qlen": len(qn), "qplen": len(qp),
@@ -187,6 +247,7 @@ def build_sql(
         "has_bbox": bbox is not None, "bw": 0, "bs": 0, "be": 0, "bn": 0,
         "limit": limit, "full": full_geometry, "simplify": SIMPLIFY_DEGREES,
         "within_id": spatial.within_feature_id, "area": spatial.area_wkt,
+        "scoped": json.dumps([layer.document() for layer in scoped]),
     }
     if bbox is not None:
         params.update(zip(("bw", "bs", "be", "bn"), bbox, strict=True))
@@ -204,15 +265,17 @@ def search_features(
     limit: int = 10,
     full_geometry: bool = True,
     language: str = "zh",
+    scoped: list[ScopedLayer] = (),
 ) -> list[dict]:
     """Ranked GeoJSON features of the given (already permitted) layers matching `q` and `spatial`.
 
     An empty `q` lists what lies in the spatial filter (nearest first for `near`)."""
     qn = normalise(q)
-    if not layer_ids or (not qn and not spatial):
+    if not (layer_ids or scoped) or (not qn and not spatial):
         return []
     sql, params = build_sql(
-        layer_ids=layer_ids, qn=qn, spatial=spatial, bbox=bbox, limit=limit, full_geometry=full_geometry
+        layer_ids=layer_ids, qn=qn, spatial=spatial, bbox=bbox, limit=limit, full_geometry=full_geometry,
+        scoped=list(scoped),
     )
     with transaction.atomic(using=read_alias()), read_connection().cursor() as cursor:
         # Transaction-local settings, in one round trip: a time limit, and the fuzzy threshold.

@@ -12,8 +12,9 @@ from rest_framework.views import APIView
 from layers.gcj02 import gcj02_to_wgs84
 from layers.models import Layer
 from layers.permissions import layer_reads_note, layers_for, visible_layer_or_none
+from layers.scope import feature_scope
 from layers.search.coordinates import CoordinateError, parse_coordinate
-from layers.search.query import SearchTimeout, SpatialFilter, search_features
+from layers.search.query import ScopedLayer, SearchTimeout, SpatialFilter, search_features
 from layers.search.text import normalise
 
 MAX_QUERY_LENGTH = 400
@@ -91,17 +92,32 @@ def _within(user, code: str | None) -> int | None:
     return feature_id
 
 
-def _layer_ids(user, raw: str | None) -> list[int]:
-    visible = layers_for(user, "view")
-    if not raw:
-        return list(visible.values_list("pk", flat=True))
-    slugs = [s.strip() for s in raw.split(",") if s.strip()]
-    found = dict(visible.filter(slug__in=slugs).values_list("slug", "pk"))
+def _layers(user, raw: str | None) -> tuple[list[int], list[ScopedLayer]]:
+    """The layers searched: those seen whole, and those seen through a scoped share (layers/scope.py)."""
+    slugs = [s.strip() for s in raw.split(",") if s.strip()] if raw else None
+    whole = layers_for(user, "view")
+    if slugs is not None:
+        whole = whole.filter(slug__in=slugs)
+    found = dict(whole.values_list("slug", "pk"))
+    scoped = []
+    if getattr(user, "is_authenticated", False):
+        shared = layers_for(user, "view", scoped=True).exclude(pk__in=list(found.values()))
+        if slugs is not None:
+            shared = shared.filter(slug__in=slugs)
+        for layer in shared.filter(kind=Layer.Kind.VECTOR):
+            scope = feature_scope(principal=user, layer=layer)
+            scoped.append(ScopedLayer(
+                layer_id=layer.pk, fields=scope.fields, name_shown=scope.shows_field(layer.name_field),
+                area_geojson=scope.area.geojson if scope.area is not None else None))
+            found[layer.slug] = layer.pk
+    if slugs is None:
+        return [pk for pk in found.values() if pk not in {s.layer_id for s in scoped}], scoped
     missing = [s for s in slugs if s not in found]
     if missing:
         # Hidden layers answer exactly like absent ones.
         raise BadRequest(f"No such layer: {', '.join(s[:64] for s in missing[:5])}.")
-    return [found[s] for s in slugs]
+    scoped_ids = {s.layer_id for s in scoped}
+    return [found[s] for s in slugs if found[s] not in scoped_ids], scoped
 
 
 def _coordinate_feature(q: str, *, gcj02: bool) -> dict | None:
@@ -182,7 +198,7 @@ class SearchView(APIView):
                 within_feature_id=_within(request.user, params.get("within")),
                 area_wkt=_area(params.get("area")),
             )
-            layer_ids = _layer_ids(request.user, params.get("layers"))
+            layer_ids, scoped = _layers(request.user, params.get("layers"))
             limit = _int(params.get("limit"), 10, "limit", 1, MAX_LIMIT)
             if not normalise(q) and not spatial and not params.get("layers"):
                 raise BadRequest("Type something to search for, or choose an area or a layer.")
@@ -194,6 +210,7 @@ class SearchView(APIView):
                 limit=limit,
                 full_geometry=params.get("geometry", "full") != "point",
                 language=get_language() or "zh",
+                scoped=scoped,
             )
         except BadRequest as exc:
             return _error(str(exc))
@@ -207,7 +224,7 @@ def _reads_note(user, features: list[dict]) -> None:
     """Results from non-public layers are reads of them (an anonymous visitor sees none)."""
     slugs = {feature["properties"].get("layer") for feature in features} - {None}
     if slugs and getattr(user, "is_authenticated", False):
-        layer_reads_note(user, layers_for(user, "view").filter(slug__in=slugs)
+        layer_reads_note(user, layers_for(user, "view", scoped=True).filter(slug__in=slugs)
                          .exclude(visibility=Layer.Visibility.PUBLIC))
 
 

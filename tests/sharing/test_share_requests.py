@@ -15,6 +15,7 @@ from layers.history.models import AuditLog
 from layers.models import Feature, Layer, LayerGrant
 from layers.permissions import user_can
 from layers.scope import feature_scope
+from layers.search.indexing import reindex_layer
 from layers.services import feature_create
 from layers.sharing.models import ShareRequest
 from layers.sharing.services import ShareError, share_grants_expire, share_request_approve
@@ -336,3 +337,33 @@ def test_a_scoped_share_shows_only_its_fields_and_area(client, sharing):
     assert len(_items(client.get("/ogc/collections/schools/items"))) == 3
     whole = decode_mvt(client.get("/tiles/schools/6/54/22.mvt").content)["schools"]["features"]
     assert len(whole) == 3 and set(whole[0]["properties"]) == {"name", "level", "pupils"}
+
+
+def test_search_through_a_scoped_share_finds_by_shown_fields_inside_the_area(client, sharing):
+    layer, manager, requester = sharing["layer"], sharing["manager"], sharing["requester"]
+    schema = [dict(entry, searchable=True) if entry["name"] == "level" else entry for entry in layer.schema]
+    Layer.objects.filter(pk=layer.pk).update(schema=schema)
+    layer.refresh_from_db()
+    reindex_layer(layer=layer)
+    client.force_login(requester)
+    _ask(client)  # the name only, inside 南岗区
+    share_request_approve(actor=manager, request=ShareRequest.objects.get())
+
+    def found(q, **extra):
+        response = client.get("/api/search", {"q": q, "layers": "schools", **extra})
+        assert response.status_code == 200, response.content
+        return response.json()["features"]
+
+    hits = found("中学")
+    assert len(hits) == 2  # the third school lies outside 南岗区
+    assert all(set(hit["properties"]["attributes"]) == {"name"} for hit in hits)
+    assert found("第1中学")[0]["properties"]["match"] == "exact"
+    assert found("第3中学") == []
+    assert found("middle") == []  # the level is searchable but not shown: it finds nothing
+    assert len(found("", near="126.64,45.755", radius="5000")) == 2
+    everywhere = client.get("/api/search", {"q": "中学"}).json()["features"]
+    assert sorted(hit["id"] for hit in everywhere) == sorted(hit["id"] for hit in hits)
+
+    client.force_login(manager)
+    assert len(found("middle")) == 3
+    assert set(found("第1中学")[0]["properties"]["attributes"]) >= {"name", "level", "pupils"}
