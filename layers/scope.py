@@ -10,6 +10,7 @@ asks `feature_scope` once per request, after layers.permissions decided the laye
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
@@ -52,6 +53,17 @@ class FeatureScope:
         elif area.srid != 4326:
             area.transform(4326)
         return bytes(area.ewkb)
+
+    def document(self) -> dict:
+        """The scope as JSON (a job that draws later keeps the scope it was asked with)."""
+        return {"fields": list(self.fields) if self.fields is not None else None,
+                "area": json.loads(self.area.geojson) if self.area is not None else None}
+
+    @classmethod
+    def from_document(cls, document: dict) -> FeatureScope:
+        fields, area = document.get("fields"), document.get("area")
+        return cls(fields=tuple(fields) if fields is not None else None,
+                   area=GEOSGeometry(json.dumps(area), srid=4326) if area is not None else None)
 
     def schema(self, fields: list):
         """The schema fields (layers.schema.FieldDef) the scope shows: a scoped viewer can neither
@@ -108,6 +120,21 @@ def _seen_by_right(principal, layer: Layer) -> bool:
     if not principal.is_department_staff:
         return False
     return layer.visibility == Layer.Visibility.STAFF or layer.department_id == principal.department_id
+
+
+def drawing_scopes(*, principal, layers) -> dict[int, FeatureScope] | None:
+    """The scopes, by layer id, of the scoped layers among `layers` for a drawing (WMS, WMTS, map
+    images, prints); None when one of them is a raster seen only through a scoped share: drawing
+    a raster applies no scope, so such a layer is treated as not seen."""
+    scopes = {}
+    for layer in layers:
+        scope = feature_scope(principal=principal, layer=layer)
+        if scope.everything:
+            continue
+        if layer.is_raster:
+            return None
+        scopes[layer.pk] = scope
+    return scopes
 
 
 def feature_scope(*, principal, layer: Layer) -> FeatureScope:

@@ -25,6 +25,7 @@ from django.db import connection
 from layers.maps import styles
 from layers.models import Layer
 from layers.schema import SchemaError, parse_schema
+from layers.scope import EVERYTHING, FeatureScope
 from layers.tiles.queries import SAMPLE_COARSE, SAMPLE_FINE
 
 FONTSET = Path(__file__).with_name("fontset.txt")
@@ -97,6 +98,12 @@ def schema_fields(layer: Layer) -> list[str]:
 def label_field(layer: Layer) -> str:
     field = styles.vector_style(layer.style).label_field
     return field if field in schema_fields(layer) else ""
+
+
+def scoped_label_field(layer: Layer, scope: FeatureScope = EVERYTHING) -> str:
+    """The label field, unless the viewer's scope hides it."""
+    field = label_field(layer)
+    return field if field and scope.shows_field(field) else ""
 
 
 def label_min_zoom(layer: Layer) -> float:
@@ -248,7 +255,7 @@ READ_BUDGETS = 2  # a drawing reads at most about this many budgets of rows
 
 
 def vector_data(layer: Layer, dimension: str | None, pixel_lon: float, pixel_lat: float, budget: int, *,
-                fields: bool = True) -> str:
+                fields: bool = True, scope: FeatureScope = EVERYTHING) -> str:
     """DATA of a vector layer for one drawing whose pixels span `pixel_lon` × `pixel_lat`
     degrees, thinned as the vector tiles are (layers/tiles/queries.py): the features meeting
     the view (!BOX!); lines and polygons whose box is smaller than a pixel both ways left out
@@ -263,15 +270,20 @@ def vector_data(layer: Layer, dimension: str | None, pixel_lon: float, pixel_lat
     of those pass the size rule. A view holding more than READ_BUDGETS budgets is then read
     from the fine sample (one in 8), past 8 times that from the coarse one, and the step is at
     least the sample's: a whole-city map reads a thirty-second of the city, and may show fewer
-    features than its vector tile where the size rule had left few (docs/maps.md)."""
-    names = schema_fields(layer) if fields else []
+    features than its vector tile where the size rule had left few (docs/maps.md).
+
+    A viewer through a scoped share (layers/scope.py) reads the features meeting its area, its
+    fields only, and a label only when the label field is one of them."""
+    names = [field for field in schema_fields(layer) if scope.shows_field(field)] if fields else []
     columns = "".join(f", f.properties ->> {_sql_literal(field)} AS \"{field}\"" for field in names)
-    label = label_field(layer)
+    label = scoped_label_field(layer, scope)
     label_column = f", f.properties ->> {_sql_literal(label)} AS gp_label" if label else ""
     drawn = dimension or layer.geometry_type
     where = [f"f.layer_id = {int(layer.pk)}::bigint", "f.geom && !BOX!"]
     if dimension:
         where.append(f"ST_Dimension(f.geom) = {DIMENSIONS[dimension]}")
+    if scope.area is not None:
+        where.append(f"ST_Intersects(f.geom, ST_GeomFromEWKB(decode('{scope.area_ewkb.hex()}', 'hex')))")
     sized = "true"
     if drawn in ("line", "polygon"):
         sized = (f"(ST_XMax(f.geom) - ST_XMin(f.geom) >= {pixel_lon:.12f}"

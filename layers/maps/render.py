@@ -16,7 +16,7 @@ import math
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -28,6 +28,7 @@ from PIL import Image
 from layers.maps import mapfile, styles
 from layers.maps.errors import MapRequestError
 from layers.models import Layer
+from layers.scope import EVERYTHING, FeatureScope
 
 FORMATS = ("png", "jpeg", "webp", "pdf", "svg")
 MEDIA_TYPES = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp", "pdf": "application/pdf",
@@ -163,7 +164,7 @@ def mapserver_extent(extent, width: int, height: int, *, vectors: bool) -> tuple
 
 
 def prepare(mapobj: mapscript.mapObj, built: list[mapfile.MapLayer], *, extent, epsg: int, width: int,
-            height: int, dpi: float, pixel: PixelSize) -> None:
+            height: int, dpi: float, pixel: PixelSize, scopes: Mapping[int, FeatureScope] | None = None) -> None:
     """Size, CRS, extent, resolution and each vector layer's DATA for one drawing; labels only
     from the zoom the web map shows them at (the pixel at 96 dpi gives the zoom)."""
     mapobj.setSize(width, height)
@@ -173,24 +174,29 @@ def prepare(mapobj: mapscript.mapObj, built: list[mapfile.MapLayer], *, extent, 
     mapobj.setExtent(*mapserver_extent(extent, width, height, vectors=any(not b.layer.is_raster for b in built)))
     mapobj.resolution = float(dpi)
     mapobj.defresolution = 96
-    prepare_layers(mapobj, built, pixel=pixel, width=width, height=height, dpi=dpi)
+    prepare_layers(mapobj, built, pixel=pixel, width=width, height=height, dpi=dpi, scopes=scopes)
 
 
 def prepare_layers(mapobj: mapscript.mapObj, built: list[mapfile.MapLayer], *, pixel: PixelSize, width: int,
-                   height: int, dpi: float, fields: bool = False) -> None:
+                   height: int, dpi: float, fields: bool = False,
+                   scopes: Mapping[int, FeatureScope] | None = None) -> None:
     """Each vector layer's DATA (thinned for the pixel size) and labels for one drawing; the
-    schema fields are read only for `fields` (a feature query: drawing needs just the label)."""
+    schema fields are read only for `fields` (a feature query: drawing needs just the label).
+    `scopes` (by layer id) narrow the layers seen through a scoped share (layers/scope.py)."""
+    scopes = scopes or {}
     zoom = web_zoom(pixel.lon * dpi / 96)
     # The vector tiles' feature budget per 256 × 256 tile, for the drawing's area at 96 dpi.
     budget = round(settings.TILE_MAX_FEATURES * width * height / (256 * 256) * (96 / dpi) ** 2)
     for item in built:
         if item.layer.is_raster:
             continue
-        labelled = bool(mapfile.label_field(item.layer)) and zoom >= mapfile.label_min_zoom(item.layer) - 0.5
+        scope = scopes.get(item.layer.pk, EVERYTHING)
+        labelled = (bool(mapfile.scoped_label_field(item.layer, scope))
+                    and zoom >= mapfile.label_min_zoom(item.layer) - 0.5)
         for name in item.names:
             target = mapobj.getLayerByName(name)
             target.data = mapfile.vector_data(item.layer, mapfile.dimension_of(item.layer, name),
-                                              pixel.lon, pixel.lat, budget, fields=fields)
+                                              pixel.lon, pixel.lat, budget, fields=fields, scope=scope)
             target.labelitem = "gp_label" if labelled else None
 
 
@@ -201,21 +207,23 @@ def web_zoom(pixel_deg: float) -> float:
 
 def map_render(*, layers: Sequence[Layer], bbox: tuple[float, float, float, float], crs: str, width: int,
                height: int, fmt: str = "png", transparent: bool = True, dpi: float = 96,
-               language: str = "zh") -> bytes:
+               language: str = "zh", scopes: Mapping[int, FeatureScope] | None = None) -> bytes:
     """`layers` (bottom to top) drawn over `bbox` (minx, miny, maxx, maxy in `crs`, always
     east/north order) into an image of width × height pixels. `dpi` scales symbols, lines and
     text (96 draws them as the web map does). `language` is accepted for the interface; map
-    images carry no translated text."""
+    images carry no translated text. `scopes` (by layer id) narrow the vector layers seen through
+    a scoped share (layers/scope.py) to its area and label field."""
     extent = _check(bbox, width, height, fmt, dpi)
     epsg = epsg_of(crs)
     drawn = _square_size(extent, width, height, fmt)
     if drawn != (width, height):  # non-square pixels: drawn square over the box, then stretched
         body = map_render(layers=layers, bbox=extent, crs=crs, width=drawn[0], height=drawn[1], fmt="png",
-                          transparent=transparent, dpi=dpi, language=language)
+                          transparent=transparent, dpi=dpi, language=language, scopes=scopes)
         return _stretch(body, width, height, fmt, transparent)
     pixel = pixel_size(extent, epsg, width, height)
     mapobj, built = built_map(layers, epsg)
-    prepare(mapobj, built, extent=extent, epsg=epsg, width=width, height=height, dpi=dpi, pixel=pixel)
+    prepare(mapobj, built, extent=extent, epsg=epsg, width=width, height=height, dpi=dpi, pixel=pixel,
+            scopes=scopes)
     for index in range(mapobj.numlayers):
         mapobj.getLayer(index).status = mapscript.MS_ON
     mapobj.selectOutputFormat("png" if fmt == "webp" else fmt)

@@ -11,6 +11,7 @@ from layers.api.throttling import retry_after
 from layers.api.tokens import TokenError, parameter_principal
 from layers.maps.wms import online_resource, wms_exception, wms_handle
 from layers.permissions import layer_reads_note, layers_for
+from layers.scope import drawing_scopes
 
 
 @require_GET
@@ -27,11 +28,16 @@ def wms(request: HttpRequest) -> HttpResponse:
         response = _refusal(f"Too many requests; retry in {wait} s.", version, status=429)
         response["Retry-After"] = str(wait)
         return response
-    layers = list(layers_for(principal, "view").select_related("raster").order_by("theme", "slug"))
+    layers, scopes = [], {}
+    for layer in layers_for(principal, "view", scoped=True).select_related("raster").order_by("theme", "slug"):
+        scope = drawing_scopes(principal=principal, layers=[layer])  # drawn and queried within a scoped share
+        if scope is not None:  # None: a raster seen only through a scoped share, not offered
+            scopes.update(scope)
+            layers.append(layer)
     language = params.get("LANGUAGE") or get_language() or "zh"
     base = request.build_absolute_uri(request.path)
     answer = wms_handle(params=params, layers=layers, online_resource=online_resource(base, token),
-                        language="en" if language.lower().startswith("en") else "zh")
+                        language="en" if language.lower().startswith("en") else "zh", scopes=scopes)
     layer_reads_note(principal, answer.read)
     response = HttpResponse(answer.body, content_type=answer.content_type, status=answer.status)
     authenticated = token is not None or getattr(principal, "is_authenticated", False)

@@ -19,6 +19,7 @@ import math
 import re
 import threading
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -29,6 +30,7 @@ from osgeo import osr
 from layers.maps import mapfile
 from layers.maps.render import PixelSize, pixel_size, prepare_layers
 from layers.models import Layer
+from layers.scope import EVERYTHING, FeatureScope
 
 VERSIONS = ("1.3.0", "1.1.1")
 REQUESTS = ("GetCapabilities", "GetMap", "GetFeatureInfo", "GetLegendGraphic")
@@ -192,14 +194,18 @@ def _clean_exception(content_type: str, body: bytes, version: str) -> WmsRespons
     return wms_exception(message or "The request could not be answered.", code, version)
 
 
-def _fields_of(built: list[mapfile.MapLayer]) -> dict[str, list[str]]:
-    return {name: (mapfile.schema_fields(item.layer) if not item.layer.is_raster else ["value_0", "value_list"])
+def _fields_of(built: list[mapfile.MapLayer], scopes: Mapping[int, FeatureScope]) -> dict[str, list[str]]:
+    def shown(layer: Layer) -> list[str]:
+        scope = scopes.get(layer.pk, EVERYTHING)
+        return [field for field in mapfile.schema_fields(layer) if scope.shows_field(field)]
+
+    return {name: (shown(item.layer) if not item.layer.is_raster else ["value_0", "value_list"])
             for item in built for name in item.names}
 
 
-def _features_from_gml(body: bytes, built: list[mapfile.MapLayer]) -> list[dict]:
-    """[{layer, id, properties}] from MapServer's msGMLOutput, schema fields only."""
-    fields = _fields_of(built)
+def _features_from_gml(body: bytes, built: list[mapfile.MapLayer], scopes: Mapping[int, FeatureScope]) -> list[dict]:
+    """[{layer, id, properties}] from MapServer's msGMLOutput, schema fields (a scope's) only."""
+    fields = _fields_of(built, scopes)
     slugs = {name: item.layer.slug for item in built for name in item.names}
     features = []
     root = ET.fromstring(body)
@@ -216,7 +222,8 @@ def _features_from_gml(body: bytes, built: list[mapfile.MapLayer]) -> list[dict]
     return features
 
 
-def _feature_info(mapobj, built, params: dict[str, str], info_format: str, version: str) -> WmsResponse:
+def _feature_info(mapobj, built, params: dict[str, str], info_format: str, version: str,
+                  scopes: Mapping[int, FeatureScope]) -> WmsResponse:
     content_type, body = _dispatch(mapobj, {**params, "INFO_FORMAT": _GML})
     error = _clean_exception(content_type, body, version)
     if error is not None:
@@ -225,7 +232,7 @@ def _feature_info(mapobj, built, params: dict[str, str], info_format: str, versi
         return WmsResponse(200, f"{_GML}; charset=UTF-8", body)
     if info_format == "text/xml":
         return WmsResponse(200, "text/xml; charset=UTF-8", body)
-    features = _features_from_gml(body, built)
+    features = _features_from_gml(body, built, scopes)
     if info_format == "application/json":
         document = {"type": "FeatureCollection", "features": [
             {"type": "Feature", "id": f["id"], "layer": f["layer"], "geometry": None, "properties": f["properties"]}
@@ -281,8 +288,11 @@ def _named_slugs(params: dict[str, str]) -> set[str]:
     return {name.strip().split("__", 1)[0] for name in names.split(",") if name.strip()}
 
 
-def wms_handle(*, params: dict[str, str], layers: list[Layer], online_resource: str, language: str) -> WmsResponse:
-    """Answer one WMS request (`params` with upper-case keys) over `layers`."""
+def wms_handle(*, params: dict[str, str], layers: list[Layer], online_resource: str, language: str,
+               scopes: Mapping[int, FeatureScope] | None = None) -> WmsResponse:
+    """Answer one WMS request (`params` with upper-case keys) over `layers`; `scopes` (by layer
+    id) narrow the layers seen through a scoped share (layers/scope.py): its area, its fields."""
+    scopes = scopes or {}
     version, request, refusal = _check(params)
     if refusal is not None:
         return refusal
@@ -305,13 +315,13 @@ def wms_handle(*, params: dict[str, str], layers: list[Layer], online_resource: 
     width = int(params["WIDTH"]) if params.get("WIDTH", "").isdigit() else 256
     height = int(params["HEIGHT"]) if params.get("HEIGHT", "").isdigit() else 256
     prepare_layers(mapobj, built, pixel=pixel, width=max(width, 1), height=max(height, 1), dpi=96,
-                   fields=request == "GetFeatureInfo")
+                   fields=request == "GetFeatureInfo", scopes=scopes)
     private = any(item.layer.visibility != Layer.Visibility.PUBLIC for item in built)
     if request == "GetFeatureInfo":
         info_format = params.get("INFO_FORMAT", "text/html").split(";")[0].strip()
         if info_format not in INFO_FORMATS:
             return wms_exception(f"INFO_FORMAT must be one of {', '.join(INFO_FORMATS)}.", "InvalidFormat", version)
-        answer = _feature_info(mapobj, built, params, info_format, version)
+        answer = _feature_info(mapobj, built, params, info_format, version, scopes)
     else:
         content_type, body = _dispatch(mapobj, params)
         answer = _clean_exception(content_type, body, version) or WmsResponse(200, content_type, body)

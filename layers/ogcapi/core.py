@@ -62,9 +62,11 @@ def _render(req: ApiRequest, template: str, document: dict, *, json_type: str = 
 
 
 def _layer_or_404(req: ApiRequest, collection_id: str, *, scoped: bool = False) -> Layer:
-    """The collection if visible; `scoped` callers apply a scoped grant (layers/scope.py)."""
+    """The collection if visible; `scoped` callers apply a scoped grant (layers/scope.py). A raster
+    seen only through a scoped share is absent: drawing a raster applies no scope."""
     layer = visible_layer_or_none(req.principal, collection_id, scoped=scoped)
-    if layer is None:
+    if layer is None or (scoped and layer.is_raster and not feature_scope(principal=req.principal,
+                                                                          layer=layer).everything):
         raise ApiError(404, f"There is no collection {collection_id!r}.", "NotFound")
     return layer
 
@@ -100,11 +102,8 @@ def conformance_page(req: ApiRequest) -> ApiResponse:
     return _render(req, "conformance", {"conformsTo": conformance.ALL, "links": _self_links(req)})
 
 
-def collection_doc(req: ApiRequest, layer: Layer, scope: FeatureScope = EVERYTHING) -> dict:
-    """A collection's document; a scoped viewer is linked only to the readers that apply the scope
-    (items and queryables; tiles and maps stay whole-layer readers, hidden from them)."""
+def collection_doc(req: ApiRequest, layer: Layer) -> dict:
     base = f"/collections/{layer.slug}"
-    whole = scope.everything
     extent = list(layer.extent.extent) if layer.extent else None
     english = req.language.startswith("en")
     title = layer.title_en if english and layer.title_en else layer.title_zh
@@ -122,11 +121,10 @@ def collection_doc(req: ApiRequest, layer: Layer, scope: FeatureScope = EVERYTHI
                 _link(req.url(f"{base}/items", {"f": "html"}), "items", HTML, "Features as HTML"),
                 _link(req.url(f"{base}/queryables"), "http://www.opengis.net/def/rel/ogc/1.0/queryables",
                       SCHEMA_JSON, "Queryables")]),
-            *([] if not whole else [
-                _link(req.url(f"{base}/tiles"), "http://www.opengis.net/def/rel/ogc/1.0/tilesets-"
-                      + ("map" if layer.is_raster else "vector"), JSON, "Tilesets"),
-                _link(req.url(f"{base}/map"), "http://www.opengis.net/def/rel/ogc/1.0/map", "image/png", "Map")]),
-            *([] if layer.is_raster or not whole else [
+            _link(req.url(f"{base}/tiles"), "http://www.opengis.net/def/rel/ogc/1.0/tilesets-"
+                  + ("map" if layer.is_raster else "vector"), JSON, "Tilesets"),
+            _link(req.url(f"{base}/map"), "http://www.opengis.net/def/rel/ogc/1.0/map", "image/png", "Map"),
+            *([] if layer.is_raster else [
                 _link(req.url(f"{base}/map/tiles"), "http://www.opengis.net/def/rel/ogc/1.0/tilesets-map", JSON,
                       "Map tilesets")]),
         ],
@@ -146,16 +144,16 @@ def collections(req: ApiRequest) -> ApiResponse:
     layers = layers_for(req.principal, "view", scoped=True).order_by("theme", "slug")
     doc = {
         "links": _self_links(req),
-        "collections": [*(collection_doc(req, layer, feature_scope(principal=req.principal, layer=layer))
-                          for layer in layers), records.collection_doc(req)],
+        "collections": [*(collection_doc(req, layer) for layer in layers
+                          if not layer.is_raster or feature_scope(principal=req.principal, layer=layer).everything),
+                        records.collection_doc(req)],
         "crs": list(crs_mod.SUPPORTED),
     }
     return _render(req, "collections", doc)
 
 
 def collection(req: ApiRequest, collection_id: str) -> ApiResponse:
-    layer = _layer_or_404(req, collection_id, scoped=True)
-    return _render(req, "collection", collection_doc(req, layer, feature_scope(principal=req.principal, layer=layer)))
+    return _render(req, "collection", collection_doc(req, _layer_or_404(req, collection_id, scoped=True)))
 
 
 def queryables_doc(req: ApiRequest, layer: Layer, scope: FeatureScope = EVERYTHING) -> dict:
@@ -250,8 +248,7 @@ def items(req: ApiRequest, collection_id: str) -> ApiResponse:
     headers = {"Content-Crs": f"<{q.crs.uri}>"}
     if req.wants_html():
         text = b"".join(_stream_items(req, layer, q, matched, exact)).decode()
-        return ApiResponse(200, html.render("items", {**json.loads(text),
-                                                      "collection": collection_doc(req, layer, scope)},
+        return ApiResponse(200, html.render("items", {**json.loads(text), "collection": collection_doc(req, layer)},
                                             req), HTML, headers)
     return ApiResponse(200, _stream_items(req, layer, q, matched, exact), GEOJSON, headers)
 
@@ -328,6 +325,6 @@ def item(req: ApiRequest, collection_id: str, feature_id: str) -> ApiResponse:
     tag = etag_for(version) if scope.everything else f'W/"v{version}-{scope.key}"'
     headers = {"Content-Crs": f"<{target_crs.uri}>", "ETag": tag}
     if req.wants_html():
-        return ApiResponse(200, html.render("item", {**doc, "collection": collection_doc(req, layer, scope)}, req),
+        return ApiResponse(200, html.render("item", {**doc, "collection": collection_doc(req, layer)}, req),
                            HTML, headers)
     return json_response(doc, content_type=GEOJSON, headers=headers)

@@ -19,6 +19,7 @@ from layers.models import Layer
 from layers.ogcapi import crs as crs_mod
 from layers.ogcapi.core import _layer_or_404
 from layers.ogcapi.protocol import ApiError, ApiRequest, ApiResponse
+from layers.scope import drawing_scopes
 from layers.wmts.capabilities import layer_bounds
 
 _DIGITS = re.compile(r"[0-9]{1,9}")
@@ -30,7 +31,7 @@ _PARAMS = {"bbox", "bbox-crs", "crs", "width", "height", "f", "transparent", "co
 
 
 def collection_map(req: ApiRequest, collection_id: str) -> ApiResponse:
-    return _map(req, [_layer_or_404(req, collection_id)])
+    return _map(req, [_layer_or_404(req, collection_id, scoped=True)])
 
 
 def dataset_map(req: ApiRequest) -> ApiResponse:
@@ -41,10 +42,13 @@ def dataset_map(req: ApiRequest) -> ApiResponse:
                        "MissingParameterValue")
     if len(names) > MAX_COLLECTIONS:
         raise ApiError(400, f"At most {MAX_COLLECTIONS} collections in one map.")
-    return _map(req, [_layer_or_404(req, name) for name in names])
+    return _map(req, [_layer_or_404(req, name, scoped=True) for name in names])
 
 
 def _map(req: ApiRequest, layers: list[Layer]) -> ApiResponse:
+    scopes = drawing_scopes(principal=req.principal, layers=layers)  # scoped shares drawn within them
+    if scopes is None:
+        raise ApiError(404, "There is no such collection.", "NotFound")
     unknown = set(req.params) - _PARAMS
     if unknown:
         raise ApiError(400, f"Unknown query parameter(s): {', '.join(sorted(unknown))}.")
@@ -55,7 +59,7 @@ def _map(req: ApiRequest, layers: list[Layer]) -> ApiResponse:
     transparent = _boolean(req.params.get("transparent"), default=fmt == "png")
     try:
         body = map_render(layers=layers, bbox=bbox, crs=f"EPSG:{out.srid}", width=width, height=height, fmt=fmt,
-                          transparent=transparent, language=req.language)
+                          transparent=transparent, language=req.language, scopes=scopes)
     except MapRequestError as exc:
         raise ApiError(400, exc.message, exc.code) from exc
     headers = {"Content-Crs": f"<{out.uri}>", "Content-Bbox": ",".join(repr(v) for v in _ordered(bbox, out))}

@@ -13,6 +13,7 @@ from django.utils.http import parse_etags
 from layers.models import Layer
 from layers.ogcapi.core import _layer_or_404, _link, _self_links
 from layers.ogcapi.protocol import JSON, ApiError, ApiRequest, ApiResponse, json_response
+from layers.scope import feature_scope
 from layers.tiles.cache import CachedTile
 from layers.tiles.grid import Tile
 from layers.tiles.matrixsets import (
@@ -148,7 +149,7 @@ def _tileset_summary(req: ApiRequest, layer: Layer, grid: MatrixSet, data_type: 
 
 def tilesets(req: ApiRequest, collection_id: str, data_type: str | None = None) -> ApiResponse:
     """`data_type` None: the collection's own tiles (/tiles); MAP: its map tiles (/map/tiles)."""
-    layer = _layer_or_404(req, collection_id)
+    layer = _layer_or_404(req, collection_id, scoped=True)
     data_type = data_type or _data_type(layer)
     doc = {"tilesets": [_tileset_summary(req, layer, grid, data_type) for grid in _grids_of(layer, data_type)],
            "links": _self_links(req)[:1]}
@@ -165,7 +166,7 @@ def _grid_of_layer_or_404(req: ApiRequest, layer: Layer, tms_id: str, data_type:
 
 
 def tileset(req: ApiRequest, collection_id: str, tms_id: str, data_type: str | None = None) -> ApiResponse:
-    layer = _layer_or_404(req, collection_id)
+    layer = _layer_or_404(req, collection_id, scoped=True)
     data_type = data_type or _data_type(layer)
     grid = _grid_of_layer_or_404(req, layer, tms_id, data_type)
     bounds = layer_bounds(layer)
@@ -183,7 +184,8 @@ def tileset(req: ApiRequest, collection_id: str, tms_id: str, data_type: str | N
 
 def tile(req: ApiRequest, collection_id: str, tms_id: str, matrix: str, row: str, col: str,
          data_type: str | None = None) -> ApiResponse:
-    layer = _layer_or_404(req, collection_id)
+    layer = _layer_or_404(req, collection_id, scoped=True)  # a scoped share's tiles are drawn within it
+    scope = feature_scope(principal=req.principal, layer=layer)
     data_type = data_type or _data_type(layer)
     grid = _grid_of_layer_or_404(req, layer, tms_id, data_type)
     try:
@@ -200,12 +202,12 @@ def tile(req: ApiRequest, collection_id: str, tms_id: str, matrix: str, row: str
     if data_type == VECTOR:
         if req.params.get("f") not in (None, "mvt"):
             raise ApiError(400, "The tiles of a vector collection are Mapbox Vector Tiles: f=mvt.")
-        entry, _ = tile_get(layer=layer, tile=Tile(level, col_, row_), fmt="mvt")
+        entry, _ = tile_get(layer=layer, tile=Tile(level, col_, row_), fmt="mvt", scope=scope)
         return _tile_response(req, entry, MVT_MEDIA_TYPE, headers)
     fmt = _IMAGE_FORMATS.get(req.params.get("f") or "png")
     if fmt is None:
         raise ApiError(400, "f must be png, jpeg or webp for map tiles.")
-    entry, _ = grid_tile_get(layer=layer, grid=grid, level=level, row=row_, col=col_, fmt=fmt)
+    entry, _ = grid_tile_get(layer=layer, grid=grid, level=level, row=row_, col=col_, fmt=fmt, scope=scope)
     return _tile_response(req, entry, MEDIA_TYPES[fmt], headers)
 
 

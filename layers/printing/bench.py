@@ -32,8 +32,8 @@ def _demo_layers(stdout) -> list[Layer]:
 
 
 def _print_once(layers: list[Layer]) -> tuple[float, PrintJob]:
-    request = PrintRequest(paper="A4", orientation="landscape", format="pdf", dpi=300, layers=DEMO, bbox=VIEW,
-                           center=None, zoom=None, title="哈尔滨市中心城区", review_number="", language="zh")
+    request = PrintRequest(paper="A4", orientation="landscape", format="pdf", dpi=300, layers=DEMO, scopes={},
+                           bbox=VIEW, center=None, zoom=None, title="哈尔滨市中心城区", review_number="", language="zh")
     with transaction.atomic():
         job = PrintJob.objects.create(params={**request.as_params(), "layer_ids": [layer.pk for layer in layers]})
     start = time.perf_counter()

@@ -6,11 +6,12 @@ piece by piece. Each piece is drawn with a BUFFER of pixels around it that is cu
 symbols and labels near a seam are drawn whole by one of the two pieces."""
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from layers.maps.render import map_render
 from layers.models import Layer
+from layers.scope import FeatureScope
 
 PIECE = 2000
 BUFFER = 64
@@ -32,13 +33,15 @@ def piece_grid(width: int, height: int) -> list[tuple[int, int, int, int]]:
 
 
 def map_pieces(*, layers: Sequence[Layer], bbox: tuple[float, float, float, float], width: int, height: int,
-               dpi: float, language: str) -> Iterator[Piece]:
-    """The frame's pieces, each rendered from its own EPSG:3857 bbox with the buffer around it."""
+               dpi: float, language: str, scopes: Mapping[int, FeatureScope] | None = None) -> Iterator[Piece]:
+    """The frame's pieces, each rendered from its own EPSG:3857 bbox with the buffer around it;
+    `scopes` as map_render takes them."""
     res_x = (bbox[2] - bbox[0]) / width
     res_y = (bbox[3] - bbox[1]) / height
     for x, y, w, h in piece_grid(width, height):
         piece_bbox = (bbox[0] + (x - BUFFER) * res_x, bbox[3] - (y + h + BUFFER) * res_y,
                       bbox[0] + (x + w + BUFFER) * res_x, bbox[3] - (y - BUFFER) * res_y)
         png = map_render(layers=layers, bbox=piece_bbox, crs="EPSG:3857", width=w + 2 * BUFFER,
-                         height=h + 2 * BUFFER, fmt="png", transparent=True, dpi=dpi, language=language)
+                         height=h + 2 * BUFFER, fmt="png", transparent=True, dpi=dpi, language=language,
+                         scopes=scopes)
         yield Piece(x=x, y=y, width=w, height=h, png=png)

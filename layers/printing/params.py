@@ -11,6 +11,7 @@ from django.conf import settings
 
 from layers.permissions import visible_layer_or_none
 from layers.printing.page import PAPERS
+from layers.scope import drawing_scopes
 
 FORMATS = ("pdf", "png")
 DPIS = (150, 300)
@@ -34,6 +35,8 @@ class PrintRequest:
     format: str
     dpi: int
     layers: list[str]  # slugs, drawn first to last (the first at the bottom)
+    # The scoped shares among them (layers/scope.py), by layer id, as the requester had them.
+    scopes: dict[str, dict]
     bbox: list[float] | None  # lon/lat west, south, east, north
     center: list[float] | None  # lon, lat (with zoom: printed at the screen's scale)
     zoom: float | None
@@ -116,11 +119,13 @@ def print_request_parse(*, data, principal) -> tuple[PrintRequest, list]:
         raise PrintRequestError(f"A print takes at most {MAX_LAYERS} layers; got {len(slugs)}.")
     if len(set(slugs)) != len(slugs):
         raise PrintRequestError("layers names a layer twice.")
-    layers = []
+    layers, scopes = [], {}
     for slug in slugs:
-        layer = visible_layer_or_none(principal, slug)
-        if layer is None:
+        layer = visible_layer_or_none(principal, slug, scoped=True)  # a scoped share is printed within it
+        scope = drawing_scopes(principal=principal, layers=[layer]) if layer is not None else None
+        if scope is None:
             raise PrintRequestError(f"No layer {slug!r}.")
+        scopes.update({str(pk): value.document() for pk, value in scope.items()})
         layers.append(layer)
     language = _choice(data, "language", LANGUAGES, "zh")
     bbox, center, zoom = _extent(data)
@@ -130,7 +135,7 @@ def print_request_parse(*, data, principal) -> tuple[PrintRequest, list]:
         orientation=_choice(data, "orientation", ORIENTATIONS, "portrait"),
         format=_choice(data, "format", FORMATS, "pdf"),
         dpi=_choice(data, "dpi", DPIS, 150),
-        layers=[layer.slug for layer in layers], bbox=bbox, center=center, zoom=zoom,
+        layers=[layer.slug for layer in layers], scopes=scopes, bbox=bbox, center=center, zoom=zoom,
         title=_text(data, "title", MAX_TITLE, city),
         review_number=_text(data, "review_number", MAX_REVIEW_NUMBER),
         language=language,

@@ -31,6 +31,7 @@ from layers.printing.page import (
 )
 from layers.printing.params import PrintRequest
 from layers.printing.scale import extent_at_zoom, extent_covering, lonlat_bbox, scale_bar
+from layers.scope import FeatureScope
 
 logger = logging.getLogger(__name__)
 PRINT_DIR = "prints"
@@ -128,7 +129,8 @@ def print_render(*, job: PrintJob) -> str:
     _progress(job, "map", 0.02)
     draw_map(ctx=ctx, layout=layout, dpi=p["dpi"],
              pieces=map_pieces(layers=layers, bbox=extent.bbox, width=width, height=height, dpi=p["dpi"],
-                               language=p["language"]),
+                               language=p["language"], scopes={int(pk): FeatureScope.from_document(scope)
+                                                               for pk, scope in p.get("scopes", {}).items()}),
              progress=lambda n: _progress(job, "map", 0.02 + MAP_SHARE * n / pieces))
     _progress(job, "legend", 0.02 + MAP_SHARE)
     content = PageContent(

@@ -12,6 +12,7 @@ import math
 
 from layers.maps.render import map_render
 from layers.models import Layer
+from layers.scope import EVERYTHING, FeatureScope
 from layers.tiles.cache import CachedTile
 from layers.tiles.grid import Tile
 from layers.tiles.serving import tile_get
@@ -30,12 +31,14 @@ def mercator_bounds(tile: Tile) -> tuple[float, float, float, float]:
     return west, north - size, west + size, north
 
 
-def image_tile_render(*, layer: Layer, tile: Tile, fmt: str) -> bytes:
+def image_tile_render(*, layer: Layer, tile: Tile, fmt: str, scope: FeatureScope = EVERYTHING) -> bytes:
     return map_render(layers=[layer], bbox=mercator_bounds(tile), crs="EPSG:3857", width=TILE_PIXELS,
-                      height=TILE_PIXELS, fmt=fmt, transparent=fmt != "jpeg")
+                      height=TILE_PIXELS, fmt=fmt, transparent=fmt != "jpeg", scopes={layer.pk: scope})
 
 
-def image_tile_get(*, layer: Layer, tile: Tile, fmt: str) -> tuple[CachedTile, bool]:
-    """`fmt` is the renderer's format (png, webp, jpeg); returns the tile and whether it was cached."""
-    return tile_get(layer=layer, tile=tile, fmt=fmt,
-                    render=lambda: image_tile_render(layer=layer, tile=tile, fmt=fmt))
+def image_tile_get(*, layer: Layer, tile: Tile, fmt: str, scope: FeatureScope = EVERYTHING
+                   ) -> tuple[CachedTile, bool]:
+    """`fmt` is the renderer's format (png, webp, jpeg); returns the tile and whether it was cached.
+    A vector layer seen through a scoped share is drawn within it and cached under its key."""
+    return tile_get(layer=layer, tile=tile, fmt=fmt, scope=scope,
+                    render=lambda: image_tile_render(layer=layer, tile=tile, fmt=fmt, scope=scope))

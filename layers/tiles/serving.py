@@ -25,8 +25,9 @@ def tile_get(*, layer: Layer, tile: Tile, fmt: str, render: Callable[[], bytes] 
     A cache that cannot be reached degrades to rendering every tile (logged), never to an error."""
     cache = tile_cache()
     shown = fmt
-    if not scope.everything:
-        fmt = f"{fmt}~{scope.key}"
+    if not scope.everything:  # before a grid's `@<grid>`, which invalidation reads
+        base, at, grid = fmt.partition("@")
+        fmt = f"{base}~{scope.key}{at}{grid}"
     epoch, published = None, True
     if cache is not None:
         try:

@@ -44,13 +44,13 @@ def tile(request, slug: str, z: str, x: str, y: str, fmt: str):
         address = parse_tile(z, x, y)
     except TileRequestError as exc:
         return _error(exc.status, str(exc))
-    vector = fmt not in IMAGE_FORMATS  # vector tiles apply a scoped share (layers/scope.py); images not yet
     try:
         principal = request_principal(request)
-        layer = visible_layer_or_none(principal, slug, scoped=vector)
+        layer = visible_layer_or_none(principal, slug, scoped=True)  # tiles apply a scoped share
     except TokenError as exc:
         return _error(401, str(exc))
-    if layer is None:
+    scope = feature_scope(principal=principal, layer=layer) if layer is not None else None
+    if layer is None or (layer.is_raster and not scope.everything):  # raster drawing applies no scope
         return _error(404, NO_SUCH_LAYER)
     minzoom, maxzoom = zoom_range(layer)
     if not minzoom <= address.z <= maxzoom:
@@ -58,14 +58,13 @@ def tile(request, slug: str, z: str, x: str, y: str, fmt: str):
     if fmt in IMAGE_FORMATS:
         fmt = IMAGE_FORMATS[fmt]
         try:
-            entry, hit = image_tile_get(layer=layer, tile=address, fmt=fmt)
+            entry, hit = image_tile_get(layer=layer, tile=address, fmt=fmt, scope=scope)
         except MapRequestError as exc:
             return _error(400, str(exc))
     elif layer.is_raster:
         return _error(404, f"{layer.slug} is a raster layer: use .png, .webp or .jpg tiles.")
     else:
-        entry, hit = tile_get(layer=layer, tile=address, fmt=fmt,
-                              scope=feature_scope(principal=principal, layer=layer))
+        entry, hit = tile_get(layer=layer, tile=address, fmt=fmt, scope=scope)
     etag = f'"{entry.etag}"'
     if etag in parse_etags(request.headers.get("If-None-Match", "")):
         response = HttpResponse(status=304)

@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 
 from layers.maps.wms import wms_handle
 from layers.models import Layer
+from layers.scope import EVERYTHING, FeatureScope
 from layers.tiles.images import TILE_PIXELS
 from layers.tiles.matrixsets import MatrixSet, tile_bounds
 from layers.wmts.exceptions import OwsError
@@ -42,8 +43,9 @@ def _pixel(value: str, name: str) -> int:
 
 
 def tile_feature_info(*, layer: Layer, grid: MatrixSet, level: int, row: int, col: int, i: str, j: str,
-                      media_type: str) -> tuple[str, bytes]:
-    """(media type, body) of the features of `layer` under pixel (i, j) of the tile."""
+                      media_type: str, scope: FeatureScope = EVERYTHING) -> tuple[str, bytes]:
+    """(media type, body) of the features of `layer` under pixel (i, j) of the tile; `scope`: a
+    scoped share's area and fields (layers/scope.py)."""
     x, y = _pixel(i, "I"), _pixel(j, "J")
     west, south, east, north = tile_bounds(grid, level, row, col)
     params = {
@@ -52,7 +54,7 @@ def tile_feature_info(*, layer: Layer, grid: MatrixSet, level: int, row: int, co
         "BBOX": f"{west!r},{south!r},{east!r},{north!r}", "WIDTH": str(TILE_PIXELS), "HEIGHT": str(TILE_PIXELS),
         "X": str(x), "Y": str(y), "INFO_FORMAT": media_type, "FEATURE_COUNT": str(FEATURE_COUNT),
     }
-    answer = wms_handle(params=params, layers=[layer], online_resource="", language="zh")
+    answer = wms_handle(params=params, layers=[layer], online_resource="", language="zh", scopes={layer.pk: scope})
     if answer.status != 200:
         raise OwsError(_exception_text(answer.body), code="NoApplicableCode")
     return answer.content_type, answer.body

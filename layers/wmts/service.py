@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from layers.maps.errors import MapRequestError
 from layers.models import Layer
 from layers.permissions import layers_for, visible_layer_or_none
+from layers.scope import EVERYTHING, FeatureScope, drawing_scopes
 from layers.tiles.matrixsets import GridError, MatrixSet, check_tile, matrix_set, parse_level
 from layers.wmts.capabilities import DEFAULT_STYLE, FORMATS, capabilities_document, grid_levels
 from layers.wmts.exceptions import OwsError
@@ -81,7 +82,8 @@ def _check_version(params: Mapping[str, str]) -> None:
 
 
 def capabilities(*, principal, service_url: str, token: str | None = None) -> WmtsResponse:
-    layers = layers_for(principal, "view").select_related("raster").order_by("theme", "slug")
+    layers = [layer for layer in layers_for(principal, "view", scoped=True).select_related("raster")
+              .order_by("theme", "slug") if drawing_scopes(principal=principal, layers=[layer]) is not None]
     return WmtsResponse(200, capabilities_document(layers=layers, service_url=service_url, token=token), XML)
 
 
@@ -103,16 +105,18 @@ def _format(layer: Layer, media_type: str) -> str:
     return fmt
 
 
-def visible_layer(*, principal, layer: str, style: str) -> Layer:
-    """The layer a GetTile or GetFeatureInfo names, in its one style. A layer the requester may not
-    see answers exactly as a layer that does not exist."""
-    found = visible_layer_or_none(principal, layer)
-    if found is None:
+def visible_layer(*, principal, layer: str, style: str) -> tuple[Layer, FeatureScope]:
+    """The layer a GetTile or GetFeatureInfo names, in its one style, and the requester's scope of
+    it (layers/scope.py). A layer the requester may not see answers exactly as a layer that does
+    not exist; so does a raster seen only through a scoped share (drawing it applies no scope)."""
+    found = visible_layer_or_none(principal, layer, scoped=True)
+    scopes = drawing_scopes(principal=principal, layers=[found]) if found is not None else None
+    if found is None or scopes is None:
         raise OwsError(f"There is no layer {layer[:60]!r}.", locator="LAYER")
     if style.lower() != DEFAULT_STYLE:
         raise OwsError(f"The layer {found.slug!r} has one style, {DEFAULT_STYLE!r}, not {style[:40]!r}.",
                        locator="STYLE")
-    return found
+    return found, scopes.get(found.pk, EVERYTHING)
 
 
 def tile_of(*, layer: Layer, matrix_set_id: str, matrix: str, row: str, col: str
@@ -135,7 +139,7 @@ def tile_of(*, layer: Layer, matrix_set_id: str, matrix: str, row: str, col: str
 
 def tile(*, principal, layer: str, style: str, matrix_set_id: str, matrix: str, row: str, col: str,
          media_type: str | None = None, extension: str | None = None) -> WmtsResponse:
-    found = visible_layer(principal=principal, layer=layer, style=style)
+    found, scope = visible_layer(principal=principal, layer=layer, style=style)
     if extension is not None:
         fmt = EXTENSION_FORMATS.get(extension.lower())
         if fmt is None:
@@ -144,7 +148,7 @@ def tile(*, principal, layer: str, style: str, matrix_set_id: str, matrix: str, 
         fmt = _format(found, media_type or "")
     grid, level, row_, col_ = tile_of(layer=found, matrix_set_id=matrix_set_id, matrix=matrix, row=row, col=col)
     try:
-        entry, hit = grid_tile_get(layer=found, grid=grid, level=level, row=row_, col=col_, fmt=fmt)
+        entry, hit = grid_tile_get(layer=found, grid=grid, level=level, row=row_, col=col_, fmt=fmt, scope=scope)
     except MapRequestError as exc:
         raise OwsError(exc.message, code="NoApplicableCode") from exc
     return WmtsResponse(200, entry.body, FORMATS[fmt], {"ETag": f'"{entry.etag}"',
@@ -154,9 +158,9 @@ def tile(*, principal, layer: str, style: str, matrix_set_id: str, matrix: str, 
 def feature_info(*, principal, layer: str, style: str, matrix_set_id: str, matrix: str, row: str, col: str,
                  i: str, j: str, media_type: str | None = None, extension: str | None = None) -> WmtsResponse:
     """GetFeatureInfo: the features under pixel (I, J) of a tile, in the InfoFormat asked for."""
-    found = visible_layer(principal=principal, layer=layer, style=style)
+    found, scope = visible_layer(principal=principal, layer=layer, style=style)
     media = info_format(media_type=media_type, extension=extension)
     grid, level, row_, col_ = tile_of(layer=found, matrix_set_id=matrix_set_id, matrix=matrix, row=row, col=col)
     content_type, body = tile_feature_info(layer=found, grid=grid, level=level, row=row_, col=col_, i=i, j=j,
-                                           media_type=media)
+                                           media_type=media, scope=scope)
     return WmtsResponse(200, body, content_type, layer=found)

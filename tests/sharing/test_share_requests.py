@@ -14,6 +14,7 @@ from geoportal.accounts.models import User
 from layers.history.models import AuditLog
 from layers.models import Feature, Layer, LayerGrant
 from layers.permissions import user_can
+from layers.printing.models import PrintJob
 from layers.scope import feature_scope
 from layers.search.indexing import reindex_layer
 from layers.services import feature_create
@@ -297,7 +298,7 @@ def test_a_scoped_share_shows_only_its_fields_and_area(client, sharing):
     assert set(client.get("/ogc/collections/schools/queryables").json()["properties"]) == {"id", "geometry",
                                                                                           "name"}
     collection = client.get("/ogc/collections/schools").json()
-    assert not [link for link in collection["links"] if "/tiles" in link["href"] or "/map" in link["href"]]
+    assert any(link["href"].endswith("/schools/tiles") for link in collection["links"])  # drawn within the share
 
     rest = _items(client.get("/api/layers/schools/features/"))
     assert sorted(item["id"] for item in rest) == sorted(inside)
@@ -329,11 +330,21 @@ def test_a_scoped_share_shows_only_its_fields_and_area(client, sharing):
                                       for f in features)
     assert client.get("/api/layers/schools/export?format=geojson&filter=pupils>=100").status_code == 400
 
+    outside_map = "/ogc/collections/schools/map?bbox=126.545,45.775,126.555,45.785&width=64&height=64"
+    empty_map = "/ogc/collections/schools/map?bbox=126.595,45.715,126.605,45.725&width=64&height=64"
     for url in ("/tiles/schools/6/54/22.png", "/ogc/collections/schools/tiles",
-                "/ogc/collections/schools/map?bbox=126.6,45.7,126.7,45.8"):
-        assert client.get(url).status_code == 404, url  # image and OGC tile readers apply no scope yet
+                "/ogc/collections/schools/tiles/WebMercatorQuad/6/22/54", outside_map):
+        assert client.get(url).status_code == 200, url  # drawn within the share
+    assert client.get(outside_map).content == client.get(empty_map).content  # the school outside is not drawn
+    printed = client.post("/api/prints/", {"layers": ["schools"], "bbox": [126.6, 45.7, 126.7, 45.8],
+                                           "format": "png", "dpi": 150}, content_type="application/json")
+    assert printed.status_code == 202, printed.content
+    job = PrintJob.objects.get()
+    assert job.params["scopes"][str(layer.pk)]["fields"] == ["name"]
+    assert client.get(printed["Location"]).json()["state"] == "succeeded"
 
     client.force_login(manager)  # the owners keep seeing everything
+    assert client.get(outside_map).content != client.get(empty_map).content
     assert len(_items(client.get("/ogc/collections/schools/items"))) == 3
     whole = decode_mvt(client.get("/tiles/schools/6/54/22.mvt").content)["schools"]["features"]
     assert len(whole) == 3 and set(whole[0]["properties"]) == {"name", "level", "pupils"}
@@ -367,3 +378,36 @@ def test_search_through_a_scoped_share_finds_by_shown_fields_inside_the_area(cli
     client.force_login(manager)
     assert len(found("middle")) == 3
     assert set(found("第1中学")[0]["properties"]["attributes"]) >= {"name", "level", "pupils"}
+
+
+@pytest.mark.django_db(transaction=True)  # MapServer reads through a connection of its own
+def test_wms_draws_and_queries_a_scoped_share_within_it(client, sharing):
+    manager, requester = sharing["manager"], sharing["requester"]
+    client.force_login(requester)
+    _ask(client)  # the name only, inside 南岗区
+    share_request_approve(actor=manager, request=ShareRequest.objects.get())
+
+    def around(lon, lat, **extra):
+        box = f"{lon - 0.005},{lat - 0.005},{lon + 0.005},{lat + 0.005}"
+        params = {"SERVICE": "WMS", "VERSION": "1.1.1", "LAYERS": "schools", "QUERY_LAYERS": "schools", "STYLES": "",
+                  "SRS": "EPSG:4326", "BBOX": box, "WIDTH": "101", "HEIGHT": "101", "FORMAT": "image/png",
+                  "TRANSPARENT": "TRUE", **extra}
+        response = client.get("/wms", params)
+        assert response.status_code == 200, response.content[:300]
+        return response
+
+    def info(lon, lat, fmt="application/json"):
+        return around(lon, lat, REQUEST="GetFeatureInfo", X="50", Y="50", INFO_FORMAT=fmt)
+
+    assert "schools" in around(126.63, 45.75, REQUEST="GetCapabilities").content.decode()
+    (inside,) = json.loads(info(126.63, 45.75).content)["features"]
+    assert inside["properties"] == {"name": "第1中学"}
+    assert "pupils" not in info(126.63, 45.75, "text/xml").content.decode()
+    assert json.loads(info(126.55, 45.78).content)["features"] == []  # outside 南岗区
+    empty = around(126.60, 45.72, REQUEST="GetMap").content  # no school there
+    assert around(126.55, 45.78, REQUEST="GetMap").content == empty
+    assert around(126.63, 45.75, REQUEST="GetMap").content != empty
+
+    client.force_login(manager)
+    assert around(126.55, 45.78, REQUEST="GetMap").content != empty
+    assert json.loads(info(126.55, 45.78).content)["features"][0]["properties"]["pupils"] == "300"
