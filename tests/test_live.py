@@ -9,7 +9,7 @@ from urllib.error import HTTPError
 from urllib.request import urlopen
 
 import pytest
-from django.contrib.gis.geos import Point
+from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from websockets.exceptions import InvalidStatus
@@ -17,8 +17,9 @@ from websockets.exceptions import InvalidStatus
 from geoportal.accounts.models import User
 from layers.io.services import ImportRequest, import_job_create
 from layers.live import relay
+from layers.live.access import layers_followable
 from layers.live.checks import check_live_settings
-from layers.models import Layer
+from layers.models import Feature, Layer
 from layers.permissions import layer_grant, layer_revoke
 from layers.services import FeatureInput, feature_create, feature_delete, feature_update, features_bulk_create
 from tests.conftest import make_layer, make_user
@@ -253,3 +254,50 @@ def test_a_replaced_raster_reaches_its_viewers_with_the_layers_new_stamp(live_so
         message = receive(anonymous, timeout=10)
         layer.refresh_from_db()
         assert message == {"type": "change", "layer": "dem", "changes": None, "stamp": layer.updated_at.isoformat()}
+
+
+def test_a_scoped_share_is_followed_within_its_area(live_socket_server, public_and_private, users):
+    """A viewer through a share of 南岗 only learns of what happens there: a feature moving out is
+    gone for it, one moving in is new, and a change elsewhere never reaches its socket, not even
+    its box."""
+    _, private = public_and_private
+    reader, manager = users["education_editor"], users["planning_manager"]
+    nangang = MultiPolygon(Polygon.from_bbox((126.60, 45.70, 126.70, 45.80)), srid=4326)
+    layer_grant(layer=private, actor=manager, user=reader, level="view", fields=["name"], area=nangang)
+    _, key = signed_in(reader)
+    with live_socket_server.connect(session_key=key) as grantee:
+        receive(grantee)
+        assert follow(grantee, private) == [private.slug]
+        outside = create(private, "道里", lon=126.55, lat=45.75)
+        inside = create(private, "南岗", lon=126.63, lat=45.75)
+        message = receive(grantee)
+        assert message == {"type": "change", "layer": private.slug, "changes": [
+            {"feature": inside.pk, "action": "create", "version": 1, "bbox": [126.63, 45.75, 126.63, 45.75]}]}
+        feature_update(feature=outside, base_version=1, geometry=Point(126.54, 45.74, srid=4326))
+        feature_update(feature=outside, base_version=2, geometry=Point(126.65, 45.72, srid=4326))  # moves in
+        [moved_in] = receive(grantee)["changes"]
+        assert moved_in == {"feature": outside.pk, "action": "create", "version": 3,
+                            "bbox": pytest.approx([126.65, 45.72, 126.65, 45.72])}
+        feature_update(feature=inside, base_version=1, geometry=Point(126.50, 45.70, srid=4326))  # moves out
+        [moved_out] = receive(grantee)["changes"]
+        assert moved_out["action"] == "delete" and moved_out["bbox"] == pytest.approx([126.63, 45.75, 126.63, 45.75])
+        feature_delete(feature=inside)  # already outside: not seen
+        feature_delete(feature=Feature.objects.get(pk=outside.pk))
+        [deleted] = receive(grantee)["changes"]
+        assert deleted == {"feature": outside.pk, "action": "delete", "version": 4,
+                           "bbox": pytest.approx([126.65, 45.72, 126.65, 45.72])}
+        assert nothing_arrives(grantee, timeout=1)
+
+
+@pytest.mark.usefixtures("raster_root")
+def test_a_raster_shared_only_with_a_scope_is_not_followed(users, tmp_path):
+    manager, reader = users["planning_manager"], users["education_editor"]
+    layer = raster_layer_create(user=manager, path=write_elevation(tmp_path / "dem.tif"), title="高程", slug="dem")
+    Layer.objects.filter(pk=layer.pk).update(visibility=Layer.Visibility.DEPARTMENT)
+    area = MultiPolygon(Polygon.from_bbox((126.60, 45.70, 126.70, 45.80)), srid=4326)
+    grant = layer_grant(layer=layer, actor=manager, user=reader, level="view", area=area)
+    assert layers_followable(user=reader, slugs=["dem"]) == {}
+    grant.area = None
+    grant.save()
+    [(layer_id, (slug, scope))] = layers_followable(user=reader, slugs=["dem"]).items()
+    assert (layer_id, slug, scope.everything) == (layer.pk, "dem", True)

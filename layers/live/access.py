@@ -3,7 +3,8 @@
 A socket is authenticated by the session cookie of the page that opened it, under the same rules
 as a page request (geoportal/accounts/sessions.py): an expired session, a missing second factor
 or an expired password make it anonymous. What it may follow is the permission module's answer
-(layers/permissions.py), asked again every LIVE_RECHECK_SECONDS while the socket stays open.
+(layers/permissions.py), asked again every LIVE_RECHECK_SECONDS while the socket stays open; a
+layer seen only through a scoped share (layers/scope.py) is followed within its area.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.auth import get_user
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from django.http.request import split_domain_port, validate_host
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.middleware import is_verified
@@ -24,6 +26,7 @@ from geoportal.accounts.passwords import password_expired
 from geoportal.accounts.sessions import needs_second_factor, session_expired
 from layers.models import Layer
 from layers.permissions import layers_for, user_can
+from layers.scope import FeatureScope, feature_scope
 
 
 def origin_allowed(origin: str | None) -> bool:
@@ -65,9 +68,65 @@ def display_name(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def layers_followable(*, user, slugs: list[str]) -> dict[int, str]:
-    """Of the layers named, those `user` may view (whose changes may reach the user), id -> slug."""
-    return dict(layers_for(user, "view").filter(slug__in=slugs).values_list("pk", "slug"))
+def layers_followable(*, user, slugs: list[str]) -> dict[int, tuple[str, FeatureScope]]:
+    """Of the layers named, those `user` may view (whose changes may reach the user), id -> (slug,
+    the scope the user sees it through). A raster seen only through a scoped share is not
+    followed: its changes are whole images, which a scope cannot cut."""
+    followable = {}
+    for layer in layers_for(user, "view", scoped=True).filter(slug__in=slugs).only("pk", "slug", "kind",
+                                                                                  "visibility", "department_id"):
+        scope = feature_scope(principal=user, layer=layer)
+        if layer.is_raster and not scope.everything:
+            continue
+        followable[layer.pk] = (layer.slug, scope)
+    return followable
+
+
+# A change as a viewer within an area sees it, as the change feed does (layers/changes/feed.py):
+# the feature's version after the write and the one before say whether it meets the area now and
+# did before. A change whose versions are not in the history is not seen.
+_SEEN = """
+SELECT c.ord,
+       COALESCE(NOT v.deleted AND ST_Intersects(v.geom, %(area)s::geometry), false),
+       COALESCE(NOT p.deleted AND ST_Intersects(p.geom, %(area)s::geometry), false),
+       ST_XMin(v.geom), ST_YMin(v.geom), ST_XMax(v.geom), ST_YMax(v.geom),
+       ST_XMin(p.geom), ST_YMin(p.geom), ST_XMax(p.geom), ST_YMax(p.geom)
+FROM unnest(%(features)s::bigint[], %(versions)s::int[]) WITH ORDINALITY AS c(feature_id, version, ord)
+LEFT JOIN history_featureversion v
+       ON v.layer_id = %(layer)s AND v.feature_id = c.feature_id AND v.version = c.version
+LEFT JOIN history_featureversion p
+       ON p.layer_id = %(layer)s AND p.feature_id = c.feature_id AND p.version = c.version - 1
+ORDER BY c.ord
+"""
+
+
+def _box(*boxes) -> list[float] | None:
+    boxes = [b for b in boxes if b is not None and None not in b]
+    if not boxes:
+        return None
+    return [min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes)]
+
+
+def changes_seen(*, layer_id: int, scope: FeatureScope, changes: list[dict]) -> list[dict]:
+    """The changes of one commit (layers/live/events.py) as a viewer through `scope` sees them: a
+    feature that meets the area after and before is updated, one that moved in is created, one
+    that left it (or was deleted there) is deleted; the box covers only the versions seen. The
+    others are left out, so nothing outside the area reaches the socket."""
+    if scope.area is None:
+        return changes
+    with connection.cursor() as cursor:
+        cursor.execute(_SEEN, {"area": scope.area_ewkb, "layer": layer_id,
+                               "features": [c["feature"] for c in changes],
+                               "versions": [c["version"] for c in changes]})
+        rows = cursor.fetchall()
+    seen = []
+    for change, (_ord, now, before, *corners) in zip(changes, rows, strict=True):
+        if not now and not before:
+            continue
+        action = "update" if now and before else "create" if now else "delete"
+        bbox = _box(tuple(corners[:4]) if now else None, tuple(corners[4:]) if before else None)
+        seen.append({"feature": change["feature"], "action": action, "version": change["version"], "bbox": bbox})
+    return seen
 
 
 def layer_editable(*, user, slug: str) -> int | None:

@@ -2,6 +2,7 @@
 
 Messages from the page (JSON):
   {"type": "follow", "layers": [slug, ...]}  changes of these layers, as far as the user may see them
+                                              (within the area of a scoped share)
   {"type": "edit", "layer": slug | null}      the user edits this layer now (null: no longer)
 Messages to the page:
   {"type": "hello", "user": name | null}
@@ -15,6 +16,7 @@ editing group, and every other member answers it directly; leaving (or closing) 
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 
@@ -23,8 +25,16 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from layers.live import relay
-from layers.live.access import display_name, layer_editable, layers_followable, origin_allowed, socket_user
+from layers.live.access import (
+    changes_seen,
+    display_name,
+    layer_editable,
+    layers_followable,
+    origin_allowed,
+    socket_user,
+)
 from layers.live.events import presence_group
+from layers.scope import FeatureScope
 
 MAX_FOLLOWED = 500
 
@@ -40,12 +50,22 @@ def _header(scope, name: bytes) -> str | None:
     return None
 
 
+async def _changes_seen(event: dict, scope: FeatureScope) -> list[dict]:
+    """A commit's changes as `scope` shows them, asked once per scope for all of this process's
+    sockets that the commit reaches (relay.deliver hands them the same event)."""
+    asked = event.setdefault("_seen", {})
+    if scope.key not in asked:
+        asked[scope.key] = asyncio.ensure_future(database_sync_to_async(changes_seen)(
+            layer_id=event["layer"], scope=scope, changes=event["changes"]))
+    return await asked[scope.key]
+
+
 class LiveConsumer(AsyncWebsocketConsumer):
     async def connect(self):
         if not origin_allowed(_header(self.scope, b"origin")):
             await self.close(code=4403)  # before accept: the handshake is answered 403
             return
-        self.following: dict[int, str] = {}  # layer id -> slug
+        self.following: dict[int, tuple[str, FeatureScope]] = {}  # layer id -> (slug, scope)
         self.editing: int | None = None
         self.editing_slug = ""
         self.editors: dict[str, tuple[int, str]] = {}  # channel name -> (user id, display name)
@@ -83,9 +103,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
         allowed = await database_sync_to_async(layers_followable)(user=self.user, slugs=slugs)
         self._set_following(allowed)
         await relay.running()
-        await self._send("following", layers=sorted(self.following.values()))
+        await self._send("following", layers=sorted(slug for slug, _scope in self.following.values()))
 
-    def _set_following(self, allowed: dict[int, str]) -> None:
+    def _set_following(self, allowed: dict[int, tuple[str, FeatureScope]]) -> None:
         relay.unfollow(self, self.following.keys() - allowed.keys())
         relay.follow(self, allowed.keys())
         self.following = allowed
@@ -93,9 +113,17 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def live_change(self, event):
         """A commit on a followed layer (layers/live/events.py, handed over by layers/live/relay.py)."""
         await self._recheck()
-        if event["layer"] in self.following:
-            extra = {"stamp": event["stamp"]} if "stamp" in event else {}
-            await self._send("change", layer=self.following[event["layer"]], changes=event["changes"], **extra)
+        followed = self.following.get(event["layer"])
+        if followed is None:
+            return
+        slug, scope = followed
+        changes = event["changes"]
+        if changes is not None and scope.area is not None:
+            changes = await _changes_seen(event, scope)
+            if not changes:
+                return
+        extra = {"stamp": event["stamp"]} if "stamp" in event else {}
+        await self._send("change", layer=slug, changes=changes, **extra)
 
     async def _recheck(self) -> None:
         """Ask again, at most every LIVE_RECHECK_SECONDS, whether the session stands and what it may see."""
@@ -103,7 +131,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return
         self.checked_at = time.monotonic()
         self.user = await self._resolve_user()
-        allowed = await database_sync_to_async(layers_followable)(user=self.user, slugs=list(self.following.values()))
+        slugs = [slug for slug, _scope in self.following.values()]
+        allowed = await database_sync_to_async(layers_followable)(user=self.user, slugs=slugs)
         self._set_following(allowed)
         if self.editing is not None and await database_sync_to_async(layer_editable)(
                 user=self.user, slug=self.editing_slug) != self.editing:
