@@ -122,18 +122,24 @@ def _seen_by_right(principal, layer: Layer) -> bool:
     return layer.visibility == Layer.Visibility.STAFF or layer.department_id == principal.department_id
 
 
+def reader_scope(*, principal, layer: Layer) -> FeatureScope | None:
+    """The scope a reader applies to `layer`, which `principal` may view; None when it is a raster
+    seen only through a scoped share: a raster has no features to cut, so such a layer is treated
+    as not seen (404, and missing from lists)."""
+    scope = feature_scope(principal=principal, layer=layer)
+    return None if layer.is_raster and not scope.everything else scope
+
+
 def drawing_scopes(*, principal, layers) -> dict[int, FeatureScope] | None:
     """The scopes, by layer id, of the scoped layers among `layers` for a drawing (WMS, WMTS, map
-    images, prints); None when one of them is a raster seen only through a scoped share: drawing
-    a raster applies no scope, so such a layer is treated as not seen."""
+    images, prints); None when one of them is not seen (reader_scope)."""
     scopes = {}
     for layer in layers:
-        scope = feature_scope(principal=principal, layer=layer)
-        if scope.everything:
-            continue
-        if layer.is_raster:
+        scope = reader_scope(principal=principal, layer=layer)
+        if scope is None:
             return None
-        scopes[layer.pk] = scope
+        if not scope.everything:
+            scopes[layer.pk] = scope
     return scopes
 
 

@@ -2,11 +2,9 @@
 query module (layers/ogcapi/query.py), built by PostGIS."""
 from __future__ import annotations
 
-import json
-
 from layers.models import Layer
 from layers.permissions import layers_for
-from layers.scope import EVERYTHING, FeatureScope, feature_scope
+from layers.scope import EVERYTHING, FeatureScope, reader_scope
 
 
 def raster_summary(layer: Layer) -> dict | None:
@@ -52,20 +50,17 @@ def layer_summary(layer: Layer, language: str = "zh", scope: FeatureScope = EVER
         summary["schema"] = [entry for entry in summary["schema"] if scope.shows_field(entry.get("name"))]
         summary["name_field"] = layer.name_field if scope.shows_field(layer.name_field) else ""
         summary["feature_count"] = None
-        summary["scope"] = {"fields": list(scope.fields) if scope.fields is not None else None,
-                            "area": json.loads(scope.area.geojson) if scope.area is not None else None}
+        summary["scope"] = scope.document()
     return summary
 
 
 def layer_list_visible(user, language: str = "zh") -> list[dict]:
-    """The map's layer list. A layer seen through a scoped share is listed with its scope when it is
-    a vector layer (its vector tiles and features apply the scope); image tiles do not, so a raster
-    layer seen only that way is left out."""
+    """The map's layer list. A layer seen through a scoped share is listed with its scope; a raster
+    layer seen only that way is left out (layers.scope.reader_scope)."""
     layers = layers_for(user, "view", scoped=True).select_related("department", "raster").order_by("theme", "slug")
     listed = []
     for layer in layers:
-        scope = feature_scope(principal=user, layer=layer)
-        if layer.is_raster and not scope.everything:
-            continue
-        listed.append(layer_summary(layer, language, scope))
+        scope = reader_scope(principal=user, layer=layer)
+        if scope is not None:
+            listed.append(layer_summary(layer, language, scope))
     return listed

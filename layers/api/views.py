@@ -28,7 +28,7 @@ from layers.ogcapi.protocol import ApiError
 from layers.permissions import user_can, visible_layer_or_none
 from layers.rasters.refusals import no_features_message
 from layers.schema import PropertyValidationError
-from layers.scope import EVERYTHING, FeatureScope, feature_scope
+from layers.scope import EVERYTHING, FeatureScope, feature_scope, reader_scope
 from layers.selectors import layer_list_visible, layer_summary
 from layers.services import GeometryValidationError, VersionConflict, feature_create, feature_delete, feature_update
 
@@ -82,8 +82,8 @@ class LayerDetail(APIView):
     @extend_schema(responses={200: LayerSerializer, 404: ErrorSerializer}, summary="A layer's metadata")
     def get(self, request, slug: str):
         layer = layer_for(request, slug, features=False, scoped=True)
-        scope = feature_scope(principal=request.user, layer=layer)
-        if layer.is_raster and not scope.everything:  # image tiles apply no scope: hidden
+        scope = reader_scope(principal=request.user, layer=layer)
+        if scope is None:
             raise NotFound("No such layer.")
         return Response(layer_summary(layer, get_language() or "zh", scope))
 

@@ -110,7 +110,9 @@ LIMIT %(limit)s
 """
 
 
-def _change_type(action: str, seen_now: bool, seen_before: bool) -> str | None:
+def change_type(action: str, seen_now: bool, seen_before: bool) -> str | None:
+    """insert, update or delete as a reader who sees the feature now or saw it before sees the
+    change; None when it sees neither side (or for the baseline)."""
     if action == "baseline":
         return None  # the state before history was kept: not a change
     if not seen_now:
@@ -135,7 +137,7 @@ def changes_read(*, layer: Layer, since: Cursor = START, limit: int = DEFAULT_LI
     rows = rows[:limit]
     changes = []
     for _seq, _xid, feature_id, version, action, _deleted, recorded_at, geometry, properties, now, before in rows:
-        kind = _change_type(action, now, before)
+        kind = change_type(action, now, before)
         if kind is None:
             continue
         props = None

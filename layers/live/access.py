@@ -24,9 +24,10 @@ from django_otp.models import Device
 
 from geoportal.accounts.passwords import password_expired
 from geoportal.accounts.sessions import needs_second_factor, session_expired
+from layers.changes.feed import change_type
 from layers.models import Layer
 from layers.permissions import layers_for, user_can
-from layers.scope import FeatureScope, feature_scope
+from layers.scope import FeatureScope, reader_scope
 
 
 def origin_allowed(origin: str | None) -> bool:
@@ -70,15 +71,14 @@ def display_name(user) -> str:
 
 def layers_followable(*, user, slugs: list[str]) -> dict[int, tuple[str, FeatureScope]]:
     """Of the layers named, those `user` may view (whose changes may reach the user), id -> (slug,
-    the scope the user sees it through). A raster seen only through a scoped share is not
-    followed: its changes are whole images, which a scope cannot cut."""
+    the scope the user sees it through); a raster seen only through a scoped share is not
+    followed (layers.scope.reader_scope)."""
     followable = {}
     for layer in layers_for(user, "view", scoped=True).filter(slug__in=slugs).only("pk", "slug", "kind",
                                                                                   "visibility", "department_id"):
-        scope = feature_scope(principal=user, layer=layer)
-        if layer.is_raster and not scope.everything:
-            continue
-        followable[layer.pk] = (layer.slug, scope)
+        scope = reader_scope(principal=user, layer=layer)
+        if scope is not None:
+            followable[layer.pk] = (layer.slug, scope)
     return followable
 
 
@@ -121,9 +121,10 @@ def changes_seen(*, layer_id: int, scope: FeatureScope, changes: list[dict]) -> 
         rows = cursor.fetchall()
     seen = []
     for change, (_ord, now, before, *corners) in zip(changes, rows, strict=True):
-        if not now and not before:
+        kind = change_type(change["action"], now, before)
+        if kind is None:
             continue
-        action = "update" if now and before else "create" if now else "delete"
+        action = "create" if kind == "insert" else kind  # the live map's word for it
         bbox = _box(tuple(corners[:4]) if now else None, tuple(corners[4:]) if before else None)
         seen.append({"feature": change["feature"], "action": action, "version": change["version"], "bbox": bbox})
     return seen

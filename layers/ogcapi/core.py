@@ -30,7 +30,7 @@ from layers.ogcapi.streaming import PageInfo, stream_collection
 from layers.permissions import layers_for, visible_layer_or_none
 from layers.rasters.refusals import no_features_message
 from layers.schema import FieldDef, parse_schema
-from layers.scope import EVERYTHING, FeatureScope, feature_scope
+from layers.scope import EVERYTHING, FeatureScope, feature_scope, reader_scope
 
 TITLE = "Geoportal OGC API - Features"
 DESCRIPTION = (
@@ -65,8 +65,7 @@ def _layer_or_404(req: ApiRequest, collection_id: str, *, scoped: bool = False) 
     """The collection if visible; `scoped` callers apply a scoped grant (layers/scope.py). A raster
     seen only through a scoped share is absent: drawing a raster applies no scope."""
     layer = visible_layer_or_none(req.principal, collection_id, scoped=scoped)
-    if layer is None or (scoped and layer.is_raster and not feature_scope(principal=req.principal,
-                                                                          layer=layer).everything):
+    if layer is None or (scoped and reader_scope(principal=req.principal, layer=layer) is None):
         raise ApiError(404, f"There is no collection {collection_id!r}.", "NotFound")
     return layer
 
@@ -145,7 +144,7 @@ def collections(req: ApiRequest) -> ApiResponse:
     doc = {
         "links": _self_links(req),
         "collections": [*(collection_doc(req, layer) for layer in layers
-                          if not layer.is_raster or feature_scope(principal=req.principal, layer=layer).everything),
+                          if reader_scope(principal=req.principal, layer=layer) is not None),
                         records.collection_doc(req)],
         "crs": list(crs_mod.SUPPORTED),
     }

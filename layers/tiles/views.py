@@ -13,7 +13,7 @@ from layers.api.tokens import TokenError, request_principal
 from layers.maps.errors import MapRequestError
 from layers.models import Layer
 from layers.permissions import visible_layer_or_none
-from layers.scope import feature_scope
+from layers.scope import reader_scope
 from layers.tiles.grid import TileRequestError, parse_tile
 from layers.tiles.images import IMAGE_FORMATS, image_tile_get
 from layers.tiles.images import MEDIA_TYPES as IMAGE_MEDIA_TYPES
@@ -49,8 +49,8 @@ def tile(request, slug: str, z: str, x: str, y: str, fmt: str):
         layer = visible_layer_or_none(principal, slug, scoped=True)  # tiles apply a scoped share
     except TokenError as exc:
         return _error(401, str(exc))
-    scope = feature_scope(principal=principal, layer=layer) if layer is not None else None
-    if layer is None or (layer.is_raster and not scope.everything):  # raster drawing applies no scope
+    scope = reader_scope(principal=principal, layer=layer) if layer is not None else None
+    if scope is None:
         return _error(404, NO_SUCH_LAYER)
     minzoom, maxzoom = zoom_range(layer)
     if not minzoom <= address.z <= maxzoom:
@@ -84,8 +84,8 @@ def tilejson(request, slug: str):
         layer = visible_layer_or_none(principal, slug, scoped=True)
     except TokenError as exc:
         return _error(401, str(exc))
-    scope = feature_scope(principal=principal, layer=layer) if layer is not None else None
-    if layer is None or (layer.is_raster and not scope.everything):  # image tiles ignore scopes: hidden
+    scope = reader_scope(principal=principal, layer=layer) if layer is not None else None
+    if scope is None:
         return _error(404, NO_SUCH_LAYER)
     base_url = request.build_absolute_uri(f"/tiles/{layer.slug}/")
     document = layer_tilejson(layer=layer, base_url=base_url, language=get_language() or "zh", scope=scope)

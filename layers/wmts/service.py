@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from layers.maps.errors import MapRequestError
 from layers.models import Layer
 from layers.permissions import layers_for, visible_layer_or_none
-from layers.scope import EVERYTHING, FeatureScope, drawing_scopes
+from layers.scope import EVERYTHING, FeatureScope, drawing_scopes, reader_scope
 from layers.tiles.matrixsets import GridError, MatrixSet, check_tile, matrix_set, parse_level
 from layers.wmts.capabilities import DEFAULT_STYLE, FORMATS, capabilities_document, grid_levels
 from layers.wmts.exceptions import OwsError
@@ -83,7 +83,7 @@ def _check_version(params: Mapping[str, str]) -> None:
 
 def capabilities(*, principal, service_url: str, token: str | None = None) -> WmtsResponse:
     layers = [layer for layer in layers_for(principal, "view", scoped=True).select_related("raster")
-              .order_by("theme", "slug") if drawing_scopes(principal=principal, layers=[layer]) is not None]
+              .order_by("theme", "slug") if reader_scope(principal=principal, layer=layer) is not None]
     return WmtsResponse(200, capabilities_document(layers=layers, service_url=service_url, token=token), XML)
 
 
