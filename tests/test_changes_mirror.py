@@ -1,5 +1,5 @@
 """`manage.py mirror`: 1,000 random edits from 4 threads, mirrored while they run and after, and
-the GeoPackage (read with GDAL/OGR) holds exactly the source's geometries and properties."""
+the GeoPackage or PostGIS copy (read with GDAL/OGR) holds exactly the source's geometries and properties."""
 from __future__ import annotations
 
 import json
@@ -49,6 +49,17 @@ def _edits(layer, seed: int, count: int, errors: list) -> None:
         connections.close_all()
 
 
+def _postgis_target(settings, name: str) -> tuple[str, str]:
+    """The test database itself, by postgis:// URL, and the same as an OGR connection string."""
+    database = settings.DATABASES["default"]
+    dbname = connections["default"].settings_dict["NAME"]
+    with connections["default"].cursor() as cursor:  # tables outside Django's models outlive a test
+        cursor.execute(f"DROP TABLE IF EXISTS {name}, {STATE_TABLE}")
+    return (f"postgis://{database['USER']}:{database['PASSWORD']}@{database['HOST']}:{database['PORT']}/{dbname}",
+            f"PG:dbname={dbname} host={database['HOST']} port={database['PORT']} user={database['USER']} "
+            f"password={database['PASSWORD']}")
+
+
 def _mirror_rows(path: str, name: str, schema: list[dict]) -> dict[int, tuple[bytes, dict]]:
     dataset = ogr.Open(path)
     rows = {}
@@ -63,12 +74,14 @@ def _mirror_rows(path: str, name: str, schema: list[dict]) -> dict[int, tuple[by
     return rows
 
 
-def test_a_mirror_kept_from_the_feed_is_identical_after_1000_concurrent_edits(departments, tmp_path):
+@pytest.mark.parametrize("kind", ["gpkg", "postgis"])
+def test_a_mirror_kept_from_the_feed_is_identical_after_1000_concurrent_edits(departments, tmp_path, settings, kind):
     layer = make_layer("mirrored", departments["planning"])
     for i in range(20):
         feature_create(layer=layer, geometry=Point(126.6 + i / 100, 45.7, srid=4326),
                        properties={"name": f"before {i}", "level": "middle"})
-    target = str(tmp_path / "mirror.gpkg")
+    target, opened = ((str(tmp_path / "mirror.gpkg"),) * 2 if kind == "gpkg"
+                      else _postgis_target(settings, "mirrored"))
     call_command("mirror", "mirrored", "--to", target)  # the first run copies a snapshot
     errors: list = []
     threads = [threading.Thread(target=_edits, args=(layer, seed, 250, errors)) for seed in range(4)]
@@ -83,7 +96,7 @@ def test_a_mirror_kept_from_the_feed_is_identical_after_1000_concurrent_edits(de
     call_command("mirror", "mirrored", "--to", target)
     source = {f.pk: (f.geom.wkb, json.loads(json.dumps(f.properties)))
               for f in Feature.objects.filter(layer=layer)}
-    mirrored = _mirror_rows(target, "mirrored", layer.schema)
+    mirrored = _mirror_rows(opened, "mirrored", layer.schema)
     assert len(source) > 100
     assert mirrored.keys() == source.keys()
     for feature_id, (wkb, props) in source.items():
@@ -91,18 +104,12 @@ def test_a_mirror_kept_from_the_feed_is_identical_after_1000_concurrent_edits(de
         assert mirrored[feature_id][1] == props, feature_id
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: OGR's PostgreSQL driver does not keep the mirror table the "
-                   "first run creates (the GeoPackage target works); see the report")
 def test_a_mirror_into_postgis_by_url(departments, settings):
     """The target named by a postgis:// URL: here the test database itself, in a table of its own."""
     layer = make_layer("to-postgis", departments["planning"])
     first = feature_create(layer=layer, geometry=Point(126.6, 45.7, srid=4326),
                            properties={"name": "a", "level": "middle", "pupils": 3})
-    database = settings.DATABASES["default"]
-    url = (f"postgis://{database['USER']}:{database['PASSWORD']}@{database['HOST']}:{database['PORT']}/"
-           f"{connections['default'].settings_dict['NAME']}")
-    with connections["default"].cursor() as cursor:  # tables outside Django's models outlive a test
-        cursor.execute(f"DROP TABLE IF EXISTS mirror_to_postgis, {STATE_TABLE}")
+    url, _ = _postgis_target(settings, "mirror_to_postgis")
     call_command("mirror", "to-postgis", "--to", url, "--name", "mirror_to_postgis")
     feature_update(feature=first, base_version=1, properties={"name": "b", "level": "middle", "pupils": 4})
     read_all(layer)

@@ -7,6 +7,7 @@ A change is applied only when its version is newer than the copy's, so the chang
 snapshot already held and that the feed hands out again are harmless."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
@@ -55,13 +56,18 @@ def _open(target: str) -> gdal.Dataset:
         return driver.Create(target, 0, 0, 0, gdal.GDT_Unknown)
 
 
-def _state_layer(dataset) -> ogr.Layer:
-    state = dataset.GetLayerByName(STATE_TABLE)
-    if state is None:
-        state = dataset.CreateLayer(STATE_TABLE, geom_type=ogr.wkbNone)
-        state.CreateField(ogr.FieldDefn("layer", ogr.OFTString))
-        state.CreateField(ogr.FieldDefn("cursor", ogr.OFTString))
-    return state
+def _reopened(dataset, target: str) -> gdal.Dataset:
+    """OGR's PostgreSQL driver defers a new table's CREATE TABLE until the dataset closes (or its
+    first row), so a table made in this run is only usable, and only lasts, once reopened."""
+    dataset.FlushCache()
+    dataset = None
+    return _open(target)
+
+
+def _create_state(dataset) -> None:
+    state = dataset.CreateLayer(STATE_TABLE, geom_type=ogr.wkbNone)
+    state.CreateField(ogr.FieldDefn("layer", ogr.OFTString))
+    state.CreateField(ogr.FieldDefn("cursor", ogr.OFTString))
 
 
 def _stored_cursor(state: ogr.Layer, name: str) -> tuple[ogr.Feature | None, str | None]:
@@ -72,21 +78,41 @@ def _stored_cursor(state: ogr.Layer, name: str) -> tuple[ogr.Feature | None, str
     return None, None
 
 
-def _create_copy(dataset, layer: Layer, name: str) -> ogr.Layer:
+def _create_copy(dataset, layer: Layer, name: str) -> None:
     srs = osr.SpatialReference()
     srs.ImportFromEPSG(4326)
     srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
-    copy = dataset.CreateLayer(name, srs, ogr.wkbUnknown, options=["FID=fid", "GEOMETRY_NAME=geom"])
+    options = ["FID=fid", "GEOMETRY_NAME=geom"] + (["LAUNDER=NO"] if _is_postgis(dataset) else [])
+    copy = dataset.CreateLayer(name, srs, ogr.wkbUnknown, options=options)
     copy.CreateField(ogr.FieldDefn("version", ogr.OFTInteger64))
     for field in layer.schema:
         kind, subtype = _OGR_TYPES.get(field["type"], (ogr.OFTString, ogr.OFSTNone))
         definition = ogr.FieldDefn(field["name"], kind)
         definition.SetSubType(subtype)
         copy.CreateField(definition)
-    return copy
 
 
-def _write(copy: ogr.Layer, layer: Layer, feature_id: int, version: int, geojson: str, properties: dict) -> None:
+def _is_postgis(dataset) -> bool:
+    return dataset.GetDriver().ShortName == "PostgreSQL"
+
+
+def _quoted(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _exact_decimals(dataset, copy: ogr.Layer, layer: Layer, feature_id: int, properties: dict) -> None:
+    """OGR's PostgreSQL driver writes a double as text with 15 significant digits, which loses the
+    last bits of many values; the row's decimals are set again from their shortest exact form."""
+    values = [(field["name"], float(properties[field["name"]])) for field in layer.schema
+              if field["type"] == "decimal" and properties.get(field["name"]) is not None]
+    sets = [f"{_quoted(name)} = {value!r}" for name, value in values if math.isfinite(value)]
+    if sets:
+        dataset.ExecuteSQL(f"UPDATE {_quoted(copy.GetName())} SET {', '.join(sets)} "
+                           f"WHERE {_quoted(copy.GetFIDColumn())} = {int(feature_id)}")
+
+
+def _write(dataset, copy: ogr.Layer, layer: Layer, feature_id: int, version: int, geojson: str,
+           properties: dict) -> None:
     row = ogr.Feature(copy.GetLayerDefn())
     row.SetFID(feature_id)
     row.SetField("version", version)
@@ -104,9 +130,11 @@ def _write(copy: ogr.Layer, layer: Layer, feature_id: int, version: int, geojson
         copy.CreateFeature(row)
     else:
         copy.SetFeature(row)
+    if _is_postgis(dataset):
+        _exact_decimals(dataset, copy, layer, feature_id, properties)
 
 
-def _apply(copy: ogr.Layer, layer: Layer, change: Change) -> bool:
+def _apply(dataset, copy: ogr.Layer, layer: Layer, change: Change) -> bool:
     existing = copy.GetFeature(change.feature_id)
     if existing is not None and existing.GetField("version") >= change.version:
         return False  # the copy is as new already (the snapshot held it)
@@ -114,13 +142,12 @@ def _apply(copy: ogr.Layer, layer: Layer, change: Change) -> bool:
         if existing is not None:
             copy.DeleteFeature(change.feature_id)
         return True
-    _write(copy, layer, change.feature_id, change.version, change.geometry, change.properties)
+    _write(dataset, copy, layer, change.feature_id, change.version, change.geometry, change.properties)
     return True
 
 
-def _snapshot(dataset, layer: Layer, name: str) -> tuple[ogr.Layer, int, str]:
+def _snapshot(dataset, copy: ogr.Layer, layer: Layer) -> tuple[int, str]:
     """Copy the layer as one snapshot; the feed position in that snapshot."""
-    copy = _create_copy(dataset, layer, name)
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
@@ -130,10 +157,10 @@ def _snapshot(dataset, layer: Layer, name: str) -> tuple[ogr.Layer, int, str]:
         for feature_id, version, geojson, properties in (
                 Feature.objects.of_layer(layer).order_by("id").annotate(gj=AsGeoJSON("geom", precision=15))
                 .values_list("id", "version", "gj", "properties").iterator(chunk_size=2000)):
-            _write(copy, layer, feature_id, version, geojson, properties)
+            _write(dataset, copy, layer, feature_id, version, geojson, properties)
             copied += 1
         dataset.CommitTransaction()
-    return copy, copied, head.encode()
+    return copied, head.encode()
 
 
 def layer_mirror(*, layer: Layer, target: str, name: str = "") -> MirrorResult:
@@ -142,13 +169,19 @@ def layer_mirror(*, layer: Layer, target: str, name: str = "") -> MirrorResult:
     dataset = _open(target)
     if dataset is None:
         raise MirrorError(f"Cannot open or create {target}.")
-    state = _state_layer(dataset)
+    if dataset.GetLayerByName(STATE_TABLE) is None:
+        _create_state(dataset)
+        dataset = _reopened(dataset, target)
+    state = dataset.GetLayerByName(STATE_TABLE)
     row, stored = _stored_cursor(state, name)
     copied, copy = 0, dataset.GetLayerByName(name)
     if row is None:
         if copy is not None:
             raise MirrorError(f"{target} has a table {name} that is not a mirror; choose another name.")
-        copy, copied, stored = _snapshot(dataset, layer, name)
+        _create_copy(dataset, layer, name)
+        dataset = _reopened(dataset, target)
+        state, copy = dataset.GetLayerByName(STATE_TABLE), dataset.GetLayerByName(name)
+        copied, stored = _snapshot(dataset, copy, layer)
         row = ogr.Feature(state.GetLayerDefn())
         row.SetField("layer", name)
         row.SetField("cursor", stored)
@@ -162,7 +195,7 @@ def layer_mirror(*, layer: Layer, target: str, name: str = "") -> MirrorResult:
         if page.next == since:
             break
         dataset.StartTransaction()
-        applied += sum(_apply(copy, layer, change) for change in page.changes)
+        applied += sum(_apply(dataset, copy, layer, change) for change in page.changes)
         row.SetField("cursor", page.next.encode())
         state.SetFeature(row)
         dataset.CommitTransaction()
