@@ -12,8 +12,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from annotations.models import Annotation, State, Suggestion
-from annotations.pii import keyring
+from annotations.pii import EncryptedTextField, keyring, pii_decrypt, pii_encrypt
 from annotations.services import token_matches
+from geoportal.accounts.models import TOTPDevice
 from geoportal.audit.recorder import audit_event
 
 ROTATE_BATCH = 500
@@ -70,18 +71,26 @@ def _stale_ids(model, fields: tuple[str, ...], current: str) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
+def _re_encrypted(row, field: str) -> str:
+    value = getattr(row, field)
+    if isinstance(row._meta.get_field(field), EncryptedTextField):
+        return value  # decrypted on reading (any listed key), encrypted again on writing (the current one)
+    return pii_encrypt(pii_decrypt(value))  # a column that holds its ciphertext in memory too (TOTP keys)
+
+
 def pii_rotate() -> dict[str, int]:
+    """Re-encrypt under the current key and cipher every value encrypted with PII_KEYS: the
+    submitters' names and contacts, and the staff's TOTP keys (geoportal.accounts.models)."""
     ring = keyring()
     current = f"pii1${ring.current}${settings.PII_CIPHER}$"
     counts = {}
-    for model, fields in ((Annotation, ("name", "contact")), (Suggestion, ("contact",))):
+    for model, fields in ((Annotation, ("name", "contact")), (Suggestion, ("contact",)), (TOTPDevice, ("key",))):
         ids = _stale_ids(model, fields, current)
         for start in range(0, len(ids), ROTATE_BATCH):
             with transaction.atomic():
                 for row in model.objects.filter(pk__in=ids[start:start + ROTATE_BATCH]).only("pk", *fields):
-                    # Decrypted on reading (any listed key), encrypted again on writing (the current one);
                     # update() leaves updated_at alone.
-                    model.objects.filter(pk=row.pk).update(**{f: getattr(row, f) for f in fields})
+                    model.objects.filter(pk=row.pk).update(**{f: _re_encrypted(row, f) for f in fields})
         counts[model._meta.label_lower] = len(ids)
     audit_event(action="pii.rotate", details={"key_version": ring.current, "cipher": settings.PII_CIPHER, **counts})
     return counts

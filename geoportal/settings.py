@@ -35,8 +35,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "corsheaders",
     "csp",
-    "django_otp",
-    "django_otp.plugins.otp_totp",
+    "django_otp",  # its TOTP device is ours (geoportal.accounts.models.TOTPDevice: the key encrypted)
     "django_otp.plugins.otp_static",
     "geoportal",
     "geoportal.accounts",

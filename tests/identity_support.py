@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from geoportal.accounts.models import TOTPDevice
 
 STRONG_PASSWORD = "Harbin#Ice-Lantern-2026"
 

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 SYSTEM_PAGES = ["/admin/layers/layer/", "/admin/layers/feature/", "/admin/accounts/department/"]
 SECURITY_PAGES = ["/admin/accounts/user/", "/admin/auth/group/", "/admin/layers/layergrant/",
-                  "/admin/layers_api/apitoken/", "/admin/otp_totp/totpdevice/"]
+                  "/admin/layers_api/apitoken/", "/admin/accounts/totpdevice/"]
 AUDIT_PAGES = ["/admin/history/auditlog/"]
 PAGES = {"admin": SYSTEM_PAGES, "security_admin": SECURITY_PAGES, "audit_admin": AUDIT_PAGES}
 

@@ -25,7 +25,7 @@ MODEL_DUTIES = {
     "auth.permission": SECURITY,
     "layers.layergrant": SECURITY,
     "layers_api.apitoken": SECURITY,
-    "otp_totp.totpdevice": SECURITY,
+    "accounts.totpdevice": SECURITY,
     "otp_static.staticdevice": SECURITY,
     "otp_static.statictoken": SECURITY,
     "history.auditlog": AUDIT,

@@ -1,4 +1,10 @@
-"""Departments and the people who work for them (or use the platform as the public)."""
+"""Departments and the people who work for them (or use the platform as the public), and their
+authenticator devices."""
+import time
+from base64 import b32encode
+from binascii import unhexlify
+from urllib.parse import quote, urlencode
+
 from django.conf import settings
 from django.contrib.auth.hashers import is_password_usable
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -6,7 +12,11 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import get_language
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.oath import TOTP
+from django_otp.util import random_hex
 
+from annotations.pii import pii_decrypt, pii_encrypt
 from geoportal.audit.recorder import audit_event, current_request
 
 
@@ -181,3 +191,73 @@ class PasswordHistory(models.Model):
         cls.objects.create(user=user, password=user.password)
         stale = cls.objects.filter(user=user).values_list("pk", flat=True)[settings.PASSWORD_HISTORY_COUNT:]
         cls.objects.filter(pk__in=list(stale)).delete()
+
+
+def totp_key_new() -> str:
+    """A new device's secret: 20 random bytes (hex, as django-otp makes them), encrypted."""
+    return pii_encrypt(random_hex(20))
+
+
+class TOTPDevice(TimestampMixin, ThrottlingMixin, Device):
+    """An authenticator app (TOTP, RFC 6238) as django-otp's TOTP device, but with the secret key
+    encrypted at rest by the personal-information keys (annotations/pii.py, PII_KEYS and PII_CIPHER;
+    re-encrypted by `manage.py pii_rotate`). `key` holds the ciphertext, in the database and in
+    memory; the key itself is decrypted only where it is used: verifying a code, and the QR code
+    and base32 key of the enrolment page."""
+
+    key = models.TextField(default=totp_key_new, editable=False,
+                           help_text="The secret key, encrypted (pii1$<key version>$<cipher>$...).")
+    step = models.PositiveSmallIntegerField(default=30, help_text="The time step in seconds.")
+    t0 = models.BigIntegerField(default=0, help_text="The Unix time at which to begin counting steps.")
+    digits = models.PositiveSmallIntegerField(choices=[(6, 6), (8, 8)], default=6,
+                                              help_text="The number of digits to expect in a token.")
+    tolerance = models.PositiveSmallIntegerField(default=1,
+                                                 help_text="The number of time steps in the past or future to allow.")
+    drift = models.SmallIntegerField(default=0, help_text="Time steps the app's clock is known to be off from ours.")
+    last_t = models.BigIntegerField(default=-1, help_text="The time step of the last code accepted; "
+                                                          "the next one must be of a later step.")
+
+    class Meta(Device.Meta):
+        verbose_name = "TOTP device"
+
+    @property
+    def bin_key(self) -> bytes:
+        return unhexlify(pii_decrypt(self.key))
+
+    def verify_token(self, token) -> bool:
+        """django-otp's TOTP check: within `tolerance` steps, each step's code once, the app's
+        clock drift followed (OTP_TOTP_SYNC), wrong codes throttled."""
+        allowed, _ = self.verify_is_allowed()
+        if not allowed:
+            return False
+        try:
+            value = int(token)
+        except (TypeError, ValueError):
+            value = None
+        totp = TOTP(self.bin_key, self.step, self.t0, self.digits, self.drift)
+        totp.time = time.time()
+        if value is None or not totp.verify(value, self.tolerance, self.last_t + 1):
+            self.throttle_increment(commit=True)
+            return False
+        self.last_t = totp.t()
+        if getattr(settings, "OTP_TOTP_SYNC", True):
+            self.drift = totp.drift
+        self.throttle_reset(commit=False)
+        self.set_last_used_timestamp(commit=False)
+        self.save()
+        return True
+
+    def get_throttle_factor(self) -> int:
+        return getattr(settings, "OTP_TOTP_THROTTLE_FACTOR", 1)
+
+    @property
+    def config_url(self) -> str:
+        """The otpauth:// URL an authenticator app scans (Google's Key Uri Format)."""
+        label = self.user.get_username()
+        params = urlencode({"secret": b32encode(self.bin_key).decode().rstrip("="), "algorithm": "SHA1",
+                            "digits": self.digits, "period": self.step})
+        issuer = settings.OTP_TOTP_ISSUER.replace(":", "")
+        if issuer:
+            label = f"{issuer}:{label}"
+            params += f"&issuer={quote(issuer)}"
+        return f"otpauth://totp/{quote(label)}?{params}"

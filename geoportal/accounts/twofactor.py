@@ -1,5 +1,6 @@
-"""Two-factor sign-in with django-otp: one TOTP device per user (an authenticator app) and one
-static device holding single-use recovery codes. Codes are shown once, when they are made."""
+"""Two-factor sign-in with django-otp: one TOTP device per user (an authenticator app; ours, its
+key encrypted at rest) and one static device holding single-use recovery codes. Codes are shown
+once, when they are made."""
 from __future__ import annotations
 
 from base64 import b32encode
@@ -8,8 +9,8 @@ import segno
 from django.db import transaction
 from django_otp import match_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from geoportal.accounts.models import TOTPDevice
 from geoportal.audit.models import Entry
 from geoportal.audit.recorder import audit_event
 

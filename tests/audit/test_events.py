@@ -13,9 +13,9 @@ from django.core.management import call_command
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django_otp.plugins.otp_static.models import StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from geoportal.accounts.lockout import login_failures_clear
+from geoportal.accounts.models import TOTPDevice
 from geoportal.accounts.twofactor import second_factor_remove
 from geoportal.audit.chain import chain_seal, chain_verify
 from geoportal.audit.models import Entry

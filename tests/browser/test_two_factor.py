@@ -1,8 +1,8 @@
 """Two-factor sign-in in the browser, with the requirement on: the QR code is drawn in the page,
 the app's code enrols the device, the recovery codes are shown, the next sign-in asks for a code."""
 import pytest
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from geoportal.accounts.models import TOTPDevice
 from tests.browser.conftest import login, wait_for_map
 from tests.identity_support import code_for
 
