@@ -1,13 +1,19 @@
 """Each page, loaded in Chromium under the real Content-Security-Policy, raises no
 `securitypolicyviolation` event and logs no CSP error: the map (anonymous and editing), sign-in,
-two-factor enrolment, account security, the import page, the annotation pages (public and staff),
-the OGC API HTML pages, the API docs, the admin with its geometry widget and an error page.
-A script injected into a page is refused, and the browser's report reaches /csp-report."""
+two-factor enrolment (its QR code, then the recovery codes), account security, the import page,
+the annotation pages (public and staff), the OGC API HTML pages, the API docs, the catalogue (its
+search and a record with its preview map), the audit trail (the audit administrator's), a
+manager's webhooks (the list with its deliveries, and a new one with its secret), the admin with
+its geometry widget and an error page. A script injected into a page is refused, and the
+browser's report reaches /csp-report."""
 import pytest
 
+from geoportal.accounts.models import TOTPDevice
+from layers.changes.services import subscription_create
 from layers.models import Feature
 from tests.annotation_factories import jpeg_upload, submit
 from tests.browser.conftest import login, wait_for_map
+from tests.identity_support import code_for
 
 # Collects every violation the page sees, from before its first script runs.
 COLLECT = """
@@ -79,7 +85,44 @@ def test_editing_staff_pages(watched, page_problems, live_server, map_layers, ci
     visit(watched, page_problems, base + "/inbox/suggestions/")
     visit(watched, page_problems, base + "/accounts/security/")
     visit(watched, page_problems, base + "/accounts/two-factor/setup/", ready="[data-testid=totp-qr] svg")
+    device = TOTPDevice.objects.get(user=city["urban_editor"], confirmed=False)
+    watched.fill("#gp-otp-code", code_for(device))
+    watched.locator("#gp-two-factor-setup button[type=submit]").click()
+    watched.wait_for_selector("[data-testid=recovery-codes] li")
+    assert_no_violation(watched, page_problems, "recovery codes after enrolment")
     visit(watched, page_problems, base + "/accounts/password_change/")
+
+
+def test_catalogue_pages(watched, page_problems, live_server, map_layers):
+    base = live_server.url
+    visit(watched, page_problems, base + "/catalogue/", ready="[data-testid=catalogue-record]")
+    visit(watched, page_problems, base + "/catalogue/?q=zxxx", ready="[data-testid=catalogue-record]")
+    visit(watched, page_problems, base + "/catalogue/schools/", ready=".gp-preview-tiles img.leaflet-tile-loaded")
+
+
+def test_audit_trail_page(watched, page_problems, live_server, users):
+    base = live_server.url
+    login(watched, live_server, "auditor", "pw-auditor")
+    visit(watched, page_problems, base + "/audit/", ready="[data-testid=audit-entry]")
+    visit(watched, page_problems, base + "/audit/?action=auth.login&result=ok",
+          ready="[data-testid=audit-entry]")
+
+
+def test_webhook_pages(watched, page_problems, live_server, settings, users, map_layers):
+    settings.WEBHOOK_ALLOWED_URLS = ["http://127.0.0.1:9/hooks"]
+    settings.WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    manager = users["planning_manager"]
+    subscription_create(principal=manager, kind="layer", layer_slug="roads", url="http://127.0.0.1:9/hooks")
+    base = live_server.url
+    login(watched, live_server, "p_manager", "pw-p_manager")
+    visit(watched, page_problems, base + "/webhooks/", ready="[data-testid=webhook-row]")
+    form = watched.locator("[data-testid=webhook-create]")
+    form.locator("select[name=layer]").select_option("test-districts")
+    form.locator("input[name=url]").fill("http://127.0.0.1:9/hooks")
+    form.locator("button[type=submit]").click()
+    watched.wait_for_selector("[data-testid=webhook-secret]")
+    assert watched.locator("[data-testid=webhook-row]").count() == 2
+    assert_no_violation(watched, page_problems, "a new webhook and its secret")
 
 
 def test_admin_and_its_geometry_widget(watched, page_problems, live_server, admin_with_backdrop, school_layer):
