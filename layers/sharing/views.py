@@ -121,13 +121,18 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     except ShareError as exc:
         error = str(exc)
     invalid = bool(error) or (decision is not None and decision.errors) or (revoke is not None and revoke.errors)
+    pending = share.state == ShareRequest.State.PENDING
+    # The area map (and its script) is on the page when the decision form draws on it, or, for
+    # everyone else and after the decision, when there is an area asked or given to show.
+    deciding = decision is not None and pending
+    area_map = "drawn" in decision.fields if deciding else (share.area is not None
+                                                             or share.granted_area is not None)
     return render(request, "sharing/request_detail.html", {
         "share": share, "layer": share.layer, "decides": decides, "decision": decision, "revoke": revoke,
         "error": error, "english": _english(), "map_config": _map_config(share.layer, share),
         "field_names": layer_field_names(share.layer),
         "mine": share.requester_department_id == getattr(request.user, "department_id", None),
-        "pending": share.state == ShareRequest.State.PENDING,
-        "approved": share.state == ShareRequest.State.APPROVED,
+        "pending": pending, "approved": share.state == ShareRequest.State.APPROVED, "area_map": area_map,
     }, status=400 if invalid else 200)
 
 
