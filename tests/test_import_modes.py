@@ -209,8 +209,8 @@ def test_jobs_are_private_and_cancellable(client, users, departments):
 
 
 def test_history_of_imported_features(post, schools, tmp_path, users):
-    """Updates, deletions and baselines are recorded with channel "import"; created features get no
-    version row: history reads them as unchanged since their creation, by the importer."""
+    """Updates, deletions, baselines and creations are recorded with channel "import"; a created
+    feature's version 1 is recorded at its creation time, by the importer, so "as of" is unchanged."""
     import datetime
     import json
 
@@ -235,10 +235,11 @@ def test_history_of_imported_features(post, schools, tmp_path, users):
     versions = FeatureVersion.objects.filter(layer=schools, channel="import")
     updated = versions.get(action="update")
     assert updated.version == 2 and updated.properties["pupils"] == 1200 and updated.user == manager
-    assert not versions.filter(action="create").exists()
     created = list(Feature.objects.filter(layer=schools).exclude(pk__in=[first.pk, old.pk]))
     assert len(created) == 2 and {(f.created_by, f.version) for f in created} == {(manager, 1)}
     assert before <= created[0].created_at <= after
+    assert {(v.feature_id, v.version, v.user, v.recorded_at) for v in versions.filter(action="create")} == {
+        (f.pk, 1, manager, f.created_at) for f in created}
 
     # "As of": before the import the two old features, after it all four.
     assert asof(before) == [(first.pk, 1), (old.pk, 1)]
@@ -249,7 +250,7 @@ def test_history_of_imported_features(post, schools, tmp_path, users):
     imported = created[0]
     listed = feature_versions(layer=schools, feature_id=imported.pk)
     assert [(v["version"], v["action"], v["user"], v["properties"]) for v in listed] == [
-        (1, "baseline", manager.username, imported.properties)]
+        (1, "create", manager.username, imported.properties)]
     assert parse_datetime(listed[0]["recorded_at"]) == imported.created_at
 
     # Edited, then restored: its first change keeps the imported state as version 1.
@@ -258,7 +259,7 @@ def test_history_of_imported_features(post, schools, tmp_path, users):
     restored = feature_restore_version(feature=edited, version=1, base_version=2, user=users["admin"])
     assert restored.version == 3 and restored.properties == imported.properties
     assert [(v["version"], v["action"]) for v in feature_versions(layer=schools, feature_id=imported.pk)] == [
-        (3, "restore"), (2, "update"), (1, "baseline")]
+        (3, "restore"), (2, "update"), (1, "create")]
     assert asof(after) == sorted([(first.pk, 2), (old.pk, 1), *((f.pk, 1) for f in created)])
 
     # The audit log names who imported what.
@@ -273,7 +274,7 @@ def test_history_of_imported_features(post, schools, tmp_path, users):
     deleted = FeatureVersion.objects.get(feature_id=old.pk, action="delete")
     assert deleted.channel == "import" and deleted.deleted and deleted.properties["name"] == "老学校"
     assert FeatureVersion.objects.filter(layer=schools, action="delete").count() == 4
-    assert FeatureVersion.objects.get(feature_id=created[1].pk, action="baseline").user == manager
+    assert FeatureVersion.objects.get(feature_id=created[1].pk, action="create").user == manager
     new = list(Feature.objects.filter(layer=schools))
     assert len(new) == 3 and min(f.created_at for f in new) > max(
         v.recorded_at for v in FeatureVersion.objects.filter(layer=schools, action="delete"))

@@ -43,7 +43,7 @@ def test_a_large_import_is_served_first_and_searchable_when_its_index_job_is_don
     assert Feature.objects.filter(layer__slug=slug).count() == 3
     assert client.get(f"/api/layers/{slug}/").status_code == 200  # served
     assert not found(client, "哈尔滨市第一中学")
-    assert queue.count == 1  # the index job, queued when the import committed
+    assert queue.count == 2  # the index job and the creations' history job, queued when the import committed
     SimpleWorker([queue], connection=queue.connection).work(burst=True)
     assert client.get(body["url"]).json()["search"] == "ready"
     for _, _, name, _, _ in POINTS:

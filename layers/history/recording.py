@@ -1,7 +1,11 @@
-"""Recording feature versions. Called only by layers/services.py, inside the write's transaction."""
+"""Recording feature versions: by layers/services.py and the importer's set-wise write
+(layers/io/write.py) inside the write's transaction, and for a large import's created features
+by a job of their own once it has committed (`record_import_creations`)."""
 from __future__ import annotations
 
-from django.db import connection
+import datetime
+
+from django.db import connection, transaction
 
 from layers.history.models import FeatureVersion
 from layers.models import Feature
@@ -24,6 +28,7 @@ def feature_version_ensure_baseline(*, feature: Feature) -> None:
                    f.geom, f.properties
             FROM layers_feature f
             WHERE f.id = %s AND NOT EXISTS (SELECT 1 FROM history_featureversion v WHERE v.feature_id = f.id)
+            ON CONFLICT (feature_id, version) DO NOTHING
             """,
             [feature.pk],
         )
@@ -76,6 +81,7 @@ def feature_versions_ensure_baseline_bulk(*, layer_id: int, feature_ids: list[in
             FROM layers_feature f
             WHERE f.layer_id = %s {only} AND NOT EXISTS (
                 SELECT 1 FROM history_featureversion v WHERE v.layer_id = f.layer_id AND v.feature_id = f.id)
+            ON CONFLICT (feature_id, version) DO NOTHING
             """,
             [layer_id, *([feature_ids] if feature_ids is not None else [])],
         )
@@ -93,3 +99,37 @@ def feature_versions_record_bulk_delete(*, layer_id: int, channel: str, user=Non
             """,
             [channel, getattr(_user_or_none(user), "pk", None), layer_id],
         )
+
+
+# The version 1 of each feature an import created at `created_at` (its one timestamp), if it has
+# none yet. Recorded at the feature's own creation time, so "as of" reads are unchanged. A feature
+# edited or deleted meanwhile has a baseline already; a baseline written at the same moment as
+# this row waits for it and gives way (ON CONFLICT on both sides), so neither write fails.
+_RECORD_CREATED = """
+INSERT INTO history_featureversion
+    (layer_id, feature_id, version, action, deleted, channel, user_id, recorded_at, geom, properties)
+SELECT f.layer_id, f.id, 1, 'create', false, 'import', f.created_by_id, f.created_at, f.geom, f.properties
+FROM layers_feature f
+WHERE f.layer_id = %s AND f.created_at = %s AND f.version = 1
+  AND NOT EXISTS (SELECT 1 FROM history_featureversion v WHERE v.layer_id = f.layer_id AND v.feature_id = f.id)
+ON CONFLICT (feature_id, version) DO NOTHING
+"""
+
+
+def feature_versions_record_created(*, layer_id: int, created_at: datetime.datetime) -> int:
+    """Record the creation of the features an import wrote at `created_at` (set-wise); the rows added.
+
+    These versions are what the change feed (layers/changes) hands out as the import's inserts."""
+    with connection.cursor() as cursor:
+        cursor.execute(_RECORD_CREATED, [layer_id, created_at])
+        return cursor.rowcount
+
+
+def record_import_creations(job_arg: str) -> int:
+    """The job a large import queues when it commits: `feature_versions_record_created` for
+    "<layer id>@<ISO creation time>", in a transaction of its own. Its features reach the change
+    feed when it commits (with this transaction's id), after they are on the map."""
+    layer_id, _, created_at = job_arg.partition("@")
+    with transaction.atomic():
+        return feature_versions_record_created(layer_id=int(layer_id),
+                                               created_at=datetime.datetime.fromisoformat(created_at))

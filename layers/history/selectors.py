@@ -89,8 +89,8 @@ def features_asof(*, layer_id: int, asof: datetime.datetime, name_field: str = "
 
     1. features not written since `asof` (no version recorded after it), created by then: their
        stored row, which is the state their last write left (every write records that state as a
-       version; features created by an import, or loaded by raw SQL, have none and count as
-       unchanged since their creation);
+       version; features loaded by raw SQL, or by a large import whose history job has not run
+       yet, have none and count as unchanged since their creation);
     2. features written since (changed, deleted, restored): each one's latest version recorded at
        or before `asof`, unless that version is a deletion.
 

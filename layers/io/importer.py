@@ -215,7 +215,7 @@ def _run(job: ImportJob, table: str, progress: _Progress) -> dict:
                                     schema=schema, mapping=mapping, user=job.created_by, lap=lap,
                                     progress=lambda share: progress(_CHECKED + (1 - _CHECKED) * share))
             report.update(counts)
-            # Who imported what into the layer: created features carry no version rows (layers/history).
+            # Who imported what into the layer.
             audit_record(actor=job.created_by, action=AuditLog.Action.IMPORT, layer=layer,
                          changes={key: [None, value] for key, value in
                                   {"import": job.source_name, "mode": job.mode, "job": str(job.pk), **counts}.items()})

@@ -12,6 +12,7 @@ from layers.history.recording import (
     feature_versions_ensure_baseline_bulk,
     feature_versions_record_bulk,
     feature_versions_record_bulk_delete,
+    feature_versions_record_created,
 )
 from layers.io.errors import RowsRejected
 from layers.io.load import REPORT_ROW_LIMIT, properties_sql
@@ -76,10 +77,12 @@ def write_features(*, table: str, layer: Layer, mode: str, key: str | None, sche
     in the APIs and editable about twice as soon, and found by search when that job is done
     (`counts["search"]` is "indexing"; layers.search.indexing.layer_index_is_current tells).
 
-    Created features get no version row: history reads a feature without versions as unchanged
-    since its creation (created_by, created_at), and copies it as a baseline before its first
-    change (layers/history). Copying every new row would double the import's writes for nothing
-    the feature row does not already say."""
+    Created features get their version 1 (action "create", recorded at their creation time) in
+    this transaction when the search index follows here too; for a larger write a job adds them
+    after the commit (layers.history.recording.record_import_creations), since copying every new
+    row into history's eight indexes would double the write. Until then history reads such a
+    feature as unchanged since its creation, and the change feed hands out its insert when that
+    job commits."""
     ident = sql.Identifier(table)
     props = properties_sql(schema, mapping)
     staged = sql.SQL("SELECT s.ogc_fid, s.geom, {} AS props, {} AS name FROM {} s").format(
@@ -131,13 +134,17 @@ def write_features(*, table: str, layer: Layer, mode: str, key: str | None, sche
         lap("write_insert")
         progress(_INSERTED)
         if index_later:
-            enqueue("layers.search.indexing.index_missing", str(layer.pk),
-                    rq_id=f"search-index-{layer.pk}-{uuid.uuid4().hex[:12]}")
+            later = uuid.uuid4().hex[:12]
+            enqueue("layers.search.indexing.index_missing", str(layer.pk), rq_id=f"search-index-{layer.pk}-{later}")
+            enqueue("layers.history.recording.record_import_creations", f"{layer.pk}@{created_at.isoformat()}",
+                    rq_id=f"history-created-{layer.pk}-{later}")
             counts["search"] = "indexing"
         else:  # deleted features leave the index by cascade
             index_written(layer=layer, cursor=cursor,
                           on_batch=lambda done: progress(_INSERTED + (_SENT - _INSERTED) * done / max(created, 1)))
             lap("write_search_index")
+            feature_versions_record_created(layer_id=layer.pk, created_at=created_at)
+            lap("write_history")
         progress(_INDEXED)
         layer_refresh_stats(layer=layer)
         lap("write_stats")
