@@ -69,5 +69,5 @@ def test_a_large_import_reaches_the_feed_with_its_history_job_and_edits_meanwhil
     # The job again (a retry) adds nothing, and the feed's head does not move.
     head = changes_head(layer=layer)
     created_at = Feature.objects.get(pk=untouched.pk).created_at
-    assert record_import_creations(f"{layer.pk}@{created_at.isoformat()}") == 0
+    assert record_import_creations(f"{layer.pk}@{created_at.isoformat()}@0") == 0
     assert changes_head(layer=layer) == head

@@ -102,34 +102,37 @@ def feature_versions_record_bulk_delete(*, layer_id: int, channel: str, user=Non
 
 
 # The version 1 of each feature an import created at `created_at` (its one timestamp), if it has
-# none yet. Recorded at the feature's own creation time, so "as of" reads are unchanged. A feature
-# edited or deleted meanwhile has a baseline already; a baseline written at the same moment as
-# this row waits for it and gives way (ON CONFLICT on both sides), so neither write fails.
+# none yet; ids above `after_id` (the highest before the import's insert) bound the scan to the
+# rows written since, through the primary key, however large the layer. Recorded at the feature's
+# own creation time, so "as of" reads are unchanged. A feature edited or deleted meanwhile has a
+# baseline already; a baseline written at the same moment as this row waits for it and gives way
+# (ON CONFLICT on both sides), so neither write fails.
 _RECORD_CREATED = """
 INSERT INTO history_featureversion
     (layer_id, feature_id, version, action, deleted, channel, user_id, recorded_at, geom, properties)
 SELECT f.layer_id, f.id, 1, 'create', false, 'import', f.created_by_id, f.created_at, f.geom, f.properties
 FROM layers_feature f
-WHERE f.layer_id = %s AND f.created_at = %s AND f.version = 1
+WHERE f.id > %s AND f.layer_id = %s AND f.created_at = %s AND f.version = 1
   AND NOT EXISTS (SELECT 1 FROM history_featureversion v WHERE v.layer_id = f.layer_id AND v.feature_id = f.id)
 ON CONFLICT (feature_id, version) DO NOTHING
 """
 
 
-def feature_versions_record_created(*, layer_id: int, created_at: datetime.datetime) -> int:
-    """Record the creation of the features an import wrote at `created_at` (set-wise); the rows added.
+def feature_versions_record_created(*, layer_id: int, created_at: datetime.datetime, after_id: int = 0) -> int:
+    """Record the creation of the features an import wrote at `created_at`, with ids above
+    `after_id` (set-wise); the rows added.
 
     These versions are what the change feed (layers/changes) hands out as the import's inserts."""
     with connection.cursor() as cursor:
-        cursor.execute(_RECORD_CREATED, [layer_id, created_at])
+        cursor.execute(_RECORD_CREATED, [after_id, layer_id, created_at])
         return cursor.rowcount
 
 
 def record_import_creations(job_arg: str) -> int:
     """The job a large import queues when it commits: `feature_versions_record_created` for
-    "<layer id>@<ISO creation time>", in a transaction of its own. Its features reach the change
-    feed when it commits (with this transaction's id), after they are on the map."""
-    layer_id, _, created_at = job_arg.partition("@")
+    "<layer id>@<ISO creation time>@<after id>", in a transaction of its own. Its features reach
+    the change feed when it commits (with this transaction's id), after they are on the map."""
+    layer_id, created_at, after_id = job_arg.split("@")
     with transaction.atomic():
-        return feature_versions_record_created(layer_id=int(layer_id),
+        return feature_versions_record_created(layer_id=int(layer_id), after_id=int(after_id),
                                                created_at=datetime.datetime.fromisoformat(created_at))

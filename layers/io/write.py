@@ -124,8 +124,9 @@ def write_features(*, table: str, layer: Layer, mode: str, key: str | None, sche
                             "AND f.properties ->> %(key)s = q.props ->> %(key)s)")
         # Created after the deletions and updates recorded above, so that "as of" never shows old
         # and new rows of a replace together.
-        cursor.execute(sql.SQL("SELECT clock_timestamp(), (SELECT count(*) FROM {})").format(ident))
-        created_at, staged_rows = cursor.fetchone()
+        cursor.execute(sql.SQL("SELECT clock_timestamp(), (SELECT count(*) FROM {}), "
+                               "(SELECT coalesce(max(id), 0) FROM layers_feature)").format(ident))
+        created_at, staged_rows, last_id = cursor.fetchone()
         index_later = staged_rows - counts["updated"] > settings.SEARCH_INDEX_SYNC_ROWS
         returning = sql.SQL("") if index_later else sql.SQL("RETURNING {}").format(index_columns(layer))
         cursor.execute(insert.format(staged, where, returning),
@@ -136,14 +137,14 @@ def write_features(*, table: str, layer: Layer, mode: str, key: str | None, sche
         if index_later:
             later = uuid.uuid4().hex[:12]
             enqueue("layers.search.indexing.index_missing", str(layer.pk), rq_id=f"search-index-{layer.pk}-{later}")
-            enqueue("layers.history.recording.record_import_creations", f"{layer.pk}@{created_at.isoformat()}",
-                    rq_id=f"history-created-{layer.pk}-{later}")
+            enqueue("layers.history.recording.record_import_creations",
+                    f"{layer.pk}@{created_at.isoformat()}@{last_id}", rq_id=f"history-created-{layer.pk}-{later}")
             counts["search"] = "indexing"
         else:  # deleted features leave the index by cascade
             index_written(layer=layer, cursor=cursor,
                           on_batch=lambda done: progress(_INSERTED + (_SENT - _INSERTED) * done / max(created, 1)))
             lap("write_search_index")
-            feature_versions_record_created(layer_id=layer.pk, created_at=created_at)
+            feature_versions_record_created(layer_id=layer.pk, created_at=created_at, after_id=last_id)
             lap("write_history")
         progress(_INDEXED)
         layer_refresh_stats(layer=layer)
